@@ -1,0 +1,123 @@
+/**
+ * Command-line parsing (`node:util` parseArgs) into a typed command. No I/O here.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { OptionsError } from "../errors.ts";
+import type { ClusterOptionOverrides, EventFormat, LogFormat } from "../options/options.ts";
+import { parseDurationMs } from "./duration.ts";
+
+/** Commands of the `zcluster` binary. */
+export const COMMANDS = ["run", "start", "check", "help", "version"] as const;
+/** One of {@link COMMANDS}. */
+export type CommandName = typeof COMMANDS[number];
+
+/** A parsed command line. */
+export interface ParsedArgs {
+  readonly command: CommandName;
+  /** `--node`, else `CLUSTER_NODE`. */
+  readonly node?: string;
+  /** `--layout FILE.json`. */
+  readonly layoutPath?: string;
+  /** `--log-level`. */
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** Option overrides from flags. */
+  readonly overrides: ClusterOptionOverrides;
+  /** Remaining positional arguments after the command. */
+  readonly positionals: readonly string[];
+}
+
+const FLAGS = {
+  node: { type: "string" },
+  layout: { type: "string" },
+  "log-dir": { type: "string" },
+  "log-format": { type: "string" },
+  rotate: { type: "string" },
+  format: { type: "string" },
+  "log-level": { type: "string" },
+  "metrics-address": { type: "string" },
+  "metrics-advertise": { type: "string" },
+  "no-heartbeat": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new OptionsError(
+      `Invalid --${flag} ${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+/**
+ * Parses `zcluster` arguments.
+ *
+ * @param argv Arguments after the program name.
+ * @param env Environment (`CLUSTER_NODE`).
+ * @returns The parsed command.
+ * @throws {OptionsError} On an unknown command or flag, or a bad flag value.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new OptionsError(`${(error as Error).message}; see zcluster --help`, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  const first = positionals[0];
+  let command: CommandName = "run";
+  if (values.help) command = "help";
+  else if (values.version) command = "version";
+  else if (first !== undefined) {
+    if (!(COMMANDS as readonly string[]).includes(first)) {
+      throw new OptionsError(
+        `Unknown command ${JSON.stringify(first)}: expected one of ${COMMANDS.join(", ")}`,
+      );
+    }
+    command = first as CommandName;
+  }
+  const overrides: Record<string, unknown> = {};
+  if (values["log-dir"] !== undefined) overrides.logDir = values["log-dir"];
+  if (values["log-format"] !== undefined) {
+    overrides.logFormat = oneOf<LogFormat>("log-format", values["log-format"], ["ascii", "json"]);
+  }
+  if (values.rotate !== undefined) {
+    try {
+      overrides.rotationIntervalMs = parseDurationMs(values.rotate, "--rotate");
+    } catch (error) {
+      throw new OptionsError((error as Error).message, { cause: error });
+    }
+  }
+  if (values.format !== undefined) {
+    const format = oneOf("format", values.format, ["bin", "json"]);
+    overrides.eventSerializer =
+      (format === "bin" ? "broker-bin-v1" : "broker-json-v1") as EventFormat;
+  }
+  if (values["metrics-address"] !== undefined) overrides.metricsAddress = values["metrics-address"];
+  if (values["metrics-advertise"] !== undefined) {
+    overrides.metricsAdvertiseAddress = values["metrics-advertise"];
+  }
+  if (values["no-heartbeat"]) overrides.zeromq = { heartbeatIntervalMs: 0 };
+  const logLevel = oneOf("log-level", values["log-level"] ?? "info", [
+    "debug",
+    "info",
+    "warn",
+    "error",
+  ]);
+  const node = values.node ?? (env.CLUSTER_NODE || undefined);
+  return {
+    command,
+    ...(node !== undefined ? { node } : {}),
+    ...(values.layout !== undefined ? { layoutPath: values.layout } : {}),
+    logLevel,
+    overrides: overrides as ClusterOptionOverrides,
+    positionals: first === command ? positionals.slice(1) : positionals,
+  };
+}

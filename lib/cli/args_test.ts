@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { OptionsError } from "../errors.ts";
+import { parseCliArgs } from "./args.ts";
+import { parseDurationMs } from "./duration.ts";
+
+Deno.test("parseCliArgs() defaults to run and reads CLUSTER_NODE", () => {
+  const a = parseCliArgs([], { CLUSTER_NODE: "worker-1" });
+  assert.equal(a.command, "run");
+  assert.equal(a.node, "worker-1");
+  assert.equal(parseCliArgs(["run", "--node", "w2"], { CLUSTER_NODE: "w1" }).node, "w2");
+});
+
+Deno.test("parseCliArgs() maps flags to option overrides", () => {
+  const a = parseCliArgs([
+    "run",
+    "--rotate",
+    "10s",
+    "--format",
+    "json",
+    "--log-dir",
+    "/x",
+    "--log-format",
+    "json",
+  ]);
+  assert.equal(a.overrides.rotationIntervalMs, 10_000);
+  assert.equal(a.overrides.eventSerializer, "broker-json-v1");
+  assert.equal(a.overrides.logDir, "/x");
+  assert.equal(a.overrides.logFormat, "json");
+  assert.equal(parseCliArgs(["--no-heartbeat"]).overrides.zeromq?.heartbeatIntervalMs, 0);
+});
+
+Deno.test("parseCliArgs() rejects unknown commands, flags and bad values", () => {
+  assert.throws(() => parseCliArgs(["launch"]), /Unknown command "launch"/);
+  assert.throws(() => parseCliArgs(["--nodes", "x"]), OptionsError);
+  assert.throws(() => parseCliArgs(["--rotate", "soon"]), /--rotate "soon"/);
+  assert.throws(() => parseCliArgs(["--format", "xml"]), /--format "xml"/);
+  assert.throws(() => parseCliArgs(["--log-level", "loud"]), /--log-level/);
+});
+
+Deno.test("parseDurationMs() reads Zeek-style durations", () => {
+  assert.equal(parseDurationMs("10s"), 10_000);
+  assert.equal(parseDurationMs("500ms"), 500);
+  assert.equal(parseDurationMs("1h"), 3_600_000);
+  assert.equal(parseDurationMs("2 min"), 120_000);
+  assert.equal(parseDurationMs("1.5"), 1500);
+  assert.equal(parseDurationMs("0"), 0);
+  assert.throws(() => parseDurationMs("-1s"), RangeError);
+  assert.throws(() => parseDurationMs("10 parsecs"), RangeError);
+});

@@ -1,0 +1,26 @@
+/** The `--help` text. */
+export const USAGE = `zcluster: Zeek's cluster framework as one binary per host (ZeroMQ backend)
+
+Usage:
+  zcluster [run] [--node NAME]     run one node (NAME from --node or CLUSTER_NODE)
+  zcluster start                   run every node of the layout whose ip is on this host
+  zcluster check                   validate the layout (exit 0, or 2 with every problem)
+  zcluster --help | --version
+
+Options:
+  --layout FILE.json       cluster layout (else CLUSTER_LAYOUT, else the embedded default)
+  --node NAME              node to run (else CLUSTER_NODE)
+  --log-dir DIR            where loggers write logs (default ./logs)
+  --log-format ascii|json  log file format (default ascii)
+  --rotate DURATION        log rotation interval, e.g. 10s, 1h (default 1h on loggers; 0 = off)
+  --format bin|json        event serializer: broker-bin-v1 (default) or broker-json-v1
+  --metrics-address ADDR   address the metrics endpoint binds (default: the node's ip)
+  --metrics-advertise ADDR address listed in the manager's /services.json
+  --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
+  --log-level LEVEL        debug, info, warn, error (default info)
+
+Environment:
+  CLUSTER_NODE, CLUSTER_LAYOUT, ZEEK_DEFAULT_CONNECT_RETRY (seconds)
+
+Exit codes: 0 success, 1 runtime failure, 2 bad layout, flag or node name.
+`;

@@ -1,0 +1,13 @@
+/**
+ * Diagnostic logging for zcluster's own messages (not Zeek log streams).
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from "./mod.ts";
+ * const log = createLogger({ name: "worker-1", write: (line) => console.error(line) });
+ * log.info("started", { pid: 42 });
+ * ```
+ *
+ * @module
+ */
+export * from "./logger.ts";

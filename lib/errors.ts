@@ -1,0 +1,63 @@
+/**
+ * Domain errors that callers catch. Each sets `name` and passes `{ cause }`.
+ *
+ * @module
+ */
+
+/** A cluster layout (or one node of it) is invalid. `problems` lists every problem found. */
+export class LayoutError extends Error {
+  /** Every problem found, each naming the node and the field. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super(
+      problems.length === 1
+        ? `Invalid cluster layout: ${problems[0]}`
+        : `Invalid cluster layout: ${problems.length} problems:\n  ${problems.join("\n  ")}`,
+      options,
+    );
+    this.name = "LayoutError";
+    this.problems = problems;
+  }
+}
+
+/** Options (flags, environment, option objects) are invalid. */
+export class OptionsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OptionsError";
+  }
+}
+
+/** Wire data could not be encoded or decoded. Never thrown for anything but bad data. */
+export class SerializationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SerializationError";
+  }
+}
+
+/** An operation was attempted on a transport that is closed. */
+export class TransportClosedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransportClosedError";
+  }
+}
+
+/** A data store operation failed. `code` is Broker's error name where one applies. */
+export class StoreError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
+
+/** A control request got no answer in time. */
+export class ControlTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ControlTimeoutError";
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The node: composition root that wires transport, membership, logging, stores and metrics.
+ *
+ * @module
+ */
+export * from "./cluster_node.ts";

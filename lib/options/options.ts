@@ -1,0 +1,266 @@
+/**
+ * The one options object of a node: Zeek's `Cluster::` redefinable options in camelCase with
+ * Zeek's defaults, derived from the layout, the local node name, the environment and explicit
+ * overrides. Built once by {@link resolveOptions} and passed down; never mutated.
+ *
+ * @module
+ */
+import { OptionsError } from "../errors.ts";
+import type { ClusterLayout, ClusterNode, NodeType } from "../layout/types.ts";
+import { managerOf, nodesOfType } from "../layout/queries.ts";
+import { addrToUri } from "../net/ip.ts";
+import { broadcastTopics, DEFAULT_TOPIC_OPTIONS, type TopicOptions } from "../topics/topics.ts";
+import {
+  DEFAULT_PROXY_XPUB_PORT,
+  DEFAULT_PROXY_XSUB_PORT,
+  DEFAULT_ZEROMQ_OPTIONS,
+  type ZeroMqOptions,
+} from "./zeromq_options.ts";
+
+/** Store backends, as Broker's `BackendType`. */
+export type StoreBackend = "MEMORY" | "SQLITE";
+/** Event serializers, by their frame-2 names. */
+export type EventFormat = "broker-bin-v1" | "broker-json-v1";
+/** Log file formats. */
+export type LogFormat = "ascii" | "json";
+
+/** Every option of a node. */
+export interface ClusterOptions extends TopicOptions {
+  /** The local node's name (`Cluster::node`), "" when not in a cluster. */
+  readonly node: string;
+  /** The cluster layout (`Cluster::nodes`). */
+  readonly layout: ClusterLayout;
+  /** `Cluster::retry_interval`, ms: how long to wait between connection attempts. */
+  readonly retryIntervalMs: number;
+  /** `Cluster::manager_is_logger`: T exactly when the layout has no logger. */
+  readonly managerIsLogger: boolean;
+  /** `Cluster::broadcast_topics`. */
+  readonly broadcastTopics: readonly string[];
+  /** `Cluster::default_backend`. */
+  readonly defaultBackend: StoreBackend;
+  /** `Cluster::default_persistent_backend`. */
+  readonly defaultPersistentBackend: StoreBackend;
+  /** `Cluster::default_store_dir` ("" means the working directory). */
+  readonly defaultStoreDir: string;
+  /** `Cluster::default_master_node` ("" means the first manager). */
+  readonly defaultMasterNode: string;
+  /** `Cluster::enable_round_robin_logging`. */
+  readonly enableRoundRobinLogging: boolean;
+  /** `Cluster::event_serializer`, by its wire name. */
+  readonly eventSerializer: EventFormat;
+  /** `Cluster::log_serializer`, by its wire name. */
+  readonly logSerializer: "zeek-bin-serializer";
+  /** `EventMetadata::add_network_timestamp`. */
+  readonly addNetworkTimestamp: boolean;
+  /** `Log::write_buffer_size`: records per batch. */
+  readonly logWriteBufferSize: number;
+  /** `Log::flush_interval`, ms. */
+  readonly logFlushIntervalMs: number;
+  /** Where loggers write log files. */
+  readonly logDir: string;
+  /** Log file format. */
+  readonly logFormat: LogFormat;
+  /** `Log::default_rotation_interval`, ms; 0 turns rotation off. 1 h on loggers. */
+  readonly rotationIntervalMs: number;
+  /** Address the metrics endpoint binds ("" = the node's ip, like Zeek). */
+  readonly metricsAddress: string;
+  /** Address advertised in `/services.json` instead of the layout's ip ("" = layout ip). */
+  readonly metricsAdvertiseAddress: string;
+  /** The ZeroMQ backend options. */
+  readonly zeromq: ZeroMqOptions;
+}
+
+/** Option overrides accepted by {@link resolveOptions}. */
+export type ClusterOptionOverrides =
+  & Partial<Omit<ClusterOptions, "layout" | "node" | "zeromq">>
+  & { readonly zeromq?: Partial<ZeroMqOptions> };
+
+/** Inputs of {@link resolveOptions}. */
+export interface ResolveOptionsInput {
+  /** The validated layout. */
+  readonly layout: ClusterLayout;
+  /** The local node name; "" or undefined when not in a cluster. */
+  readonly node?: string;
+  /** Environment variables (only `ZEEK_DEFAULT_CONNECT_RETRY` is read). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Explicit overrides, applied last. */
+  readonly overrides?: ClusterOptionOverrides;
+}
+
+/** `Cluster::retry_interval`'s default, ms. */
+export const DEFAULT_RETRY_INTERVAL_MS = 1000;
+/** Rotation interval on loggers, ms (Zeek's `nodes/logger.zeek`). */
+export const DEFAULT_LOGGER_ROTATION_INTERVAL_MS = 3_600_000;
+
+function retryFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const raw = env.ZEEK_DEFAULT_CONNECT_RETRY;
+  if (raw === undefined || raw === "") return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new OptionsError(
+      `Invalid ZEEK_DEFAULT_CONNECT_RETRY ${
+        JSON.stringify(raw)
+      }: expected a positive number of seconds`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+function deriveZeroMq(
+  layout: ClusterLayout,
+  node: string,
+  local: ClusterNode | undefined,
+  managerIsLogger: boolean,
+  overrides: Partial<ZeroMqOptions> | undefined,
+): ZeroMqOptions {
+  const [, manager] = managerOf(layout);
+  const proxyHost = addrToUri(manager.ip);
+  const logEndpoint = (n: ClusterNode) => `tcp://${addrToUri(n.ip)}:${n.p}`;
+  const loggers = nodesOfType(layout, "LOGGER").map((name) => layout[name]!);
+  if (managerIsLogger) loggers.push(manager);
+  const isLogSink = local !== undefined &&
+    (local.nodeType === "LOGGER" || (local.nodeType === "MANAGER" && managerIsLogger));
+  const anyV6 = Object.values(layout).some((n) => n.ip.includes(":"));
+  return Object.freeze({
+    ...DEFAULT_ZEROMQ_OPTIONS,
+    connectXpubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XSUB_PORT}`,
+    connectXsubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XPUB_PORT}`,
+    listenXsubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XSUB_PORT}`,
+    listenXpubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XPUB_PORT}`,
+    runProxyThread: local?.nodeType === "MANAGER",
+    listenLogEndpoint: isLogSink ? logEndpoint(local!) : "",
+    connectLogEndpoints: isLogSink || node === "" ? [] : loggers.map(logEndpoint),
+    ipv6: anyV6,
+    ...overrides,
+  });
+}
+
+/**
+ * Builds the options of one node.
+ *
+ * @param input Layout, local node name, environment and overrides.
+ * @returns The frozen options.
+ * @throws {OptionsError} When the node is not in the layout or an option is invalid.
+ */
+export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
+  const { layout, env = {}, overrides = {} } = input;
+  const node = input.node ?? "";
+  const local = node === "" ? undefined : layout[node];
+  if (node !== "" && local === undefined) {
+    throw new OptionsError(
+      `Unknown node "${node}": the layout has ${Object.keys(layout).join(", ")}`,
+    );
+  }
+  const managerIsLogger = overrides.managerIsLogger ??
+    nodesOfType(layout, "LOGGER").length === 0;
+  const topics: TopicOptions = { ...DEFAULT_TOPIC_OPTIONS, ...pickTopics(overrides) };
+  const isLogSink = local?.nodeType === "LOGGER" ||
+    (local?.nodeType === "MANAGER" && managerIsLogger);
+  const { zeromq: zeromqOverrides, ...rest } = overrides;
+  const options: ClusterOptions = {
+    node,
+    layout,
+    ...topics,
+    retryIntervalMs: retryFromEnv(env) ?? DEFAULT_RETRY_INTERVAL_MS,
+    managerIsLogger,
+    broadcastTopics: broadcastTopics(topics),
+    defaultBackend: "MEMORY",
+    defaultPersistentBackend: "SQLITE",
+    defaultStoreDir: "",
+    defaultMasterNode: "",
+    enableRoundRobinLogging: true,
+    eventSerializer: "broker-bin-v1",
+    logSerializer: "zeek-bin-serializer",
+    addNetworkTimestamp: false,
+    logWriteBufferSize: 1000,
+    logFlushIntervalMs: 1000,
+    logDir: "./logs",
+    logFormat: "ascii",
+    rotationIntervalMs: isLogSink ? DEFAULT_LOGGER_ROTATION_INTERVAL_MS : 0,
+    metricsAddress: "",
+    metricsAdvertiseAddress: "",
+    ...rest,
+    zeromq: deriveZeroMq(layout, node, local, managerIsLogger, zeromqOverrides),
+  };
+  checkOptions(options);
+  return Object.freeze(options);
+}
+
+function pickTopics(overrides: ClusterOptionOverrides): Partial<TopicOptions> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(DEFAULT_TOPIC_OPTIONS) as (keyof TopicOptions)[]) {
+    const value = overrides[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function checkOptions(options: ClusterOptions): void {
+  const positive: (keyof ClusterOptions)[] = [
+    "retryIntervalMs",
+    "logWriteBufferSize",
+    "logFlushIntervalMs",
+  ];
+  for (const key of positive) {
+    const value = options[key];
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new OptionsError(`Invalid option ${key}: expected a positive number, got ${value}`);
+    }
+  }
+  if (options.rotationIntervalMs < 0 || !Number.isFinite(options.rotationIntervalMs)) {
+    throw new OptionsError(
+      `Invalid option rotationIntervalMs: expected 0 or more, got ${options.rotationIntervalMs}`,
+    );
+  }
+  if (!["broker-bin-v1", "broker-json-v1"].includes(options.eventSerializer)) {
+    throw new OptionsError(
+      `Invalid option eventSerializer: expected broker-bin-v1 or broker-json-v1, got ${options.eventSerializer}`,
+    );
+  }
+  if (options.defaultMasterNode !== "" && !(options.defaultMasterNode in options.layout)) {
+    throw new OptionsError(
+      `Invalid option defaultMasterNode: "${options.defaultMasterNode}" is not a node of the layout`,
+    );
+  }
+}
+
+/**
+ * Zeek's `Cluster::is_enabled()`: whether this process is a cluster node.
+ *
+ * @param options Node options.
+ * @returns `true` when a node name is set.
+ */
+export function isEnabled(options: ClusterOptions): boolean {
+  return options.node !== "";
+}
+
+/**
+ * Zeek's `Cluster::local_node_type()`.
+ *
+ * @param options Node options.
+ * @returns The local node's type, or `NONE` outside a cluster.
+ */
+export function localNodeType(options: ClusterOptions): NodeType {
+  return options.layout[options.node]?.nodeType ?? "NONE";
+}
+
+/**
+ * Zeek's `Cluster::local_node_metrics_port()`.
+ *
+ * @param options Node options.
+ * @returns The local node's metrics port, 0 when not in a cluster or none is set.
+ */
+export function localNodeMetricsPort(options: ClusterOptions): number {
+  return options.layout[options.node]?.metricsPort ?? 0;
+}
+
+/**
+ * Zeek's `Cluster::get_node_count()`: how many nodes of a type the layout has.
+ *
+ * @param options Node options.
+ * @param type Node type.
+ * @returns The count.
+ */
+export function getNodeCount(options: ClusterOptions, type: NodeType): number {
+  return nodesOfType(options.layout, type).length;
+}

@@ -1,0 +1,126 @@
+/**
+ * The `zcluster` binary: flags → layout → options → node (or a whole local cluster).
+ *
+ * @module
+ */
+import { layout as defaultLayout } from "./cluster-layout.ts";
+import { parseCliArgs } from "./lib/cli/args.ts";
+import { loadLayout } from "./lib/cli/load_layout.ts";
+import { USAGE } from "./lib/cli/usage.ts";
+import { createLogger } from "./lib/diagnostics/logger.ts";
+import { LayoutError, OptionsError } from "./lib/errors.ts";
+import { layoutProblems } from "./lib/layout/validate_layout.ts";
+import { createNode } from "./lib/node/cluster_node.ts";
+import { resolveOptions } from "./lib/options/options.ts";
+import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
+import denoJson from "./deno.json" with { type: "json" };
+
+/** The zcluster version. */
+export const VERSION: string = denoJson.version;
+
+const EXIT_USAGE = 2;
+
+function stderr(line: string): void {
+  console.error(line);
+}
+
+function onStopSignal(controller: AbortController): () => void {
+  const abort = () => controller.abort(new Error("stopped by signal"));
+  Deno.addSignalListener("SIGINT", abort);
+  Deno.addSignalListener("SIGTERM", abort);
+  return () => {
+    Deno.removeSignalListener("SIGINT", abort);
+    Deno.removeSignalListener("SIGTERM", abort);
+  };
+}
+
+/** How a child node process is started: the same program, run by the same executable. */
+function childCommand(): { command: string; args: string[] } {
+  const exec = Deno.execPath();
+  const base = exec.split("/").pop() ?? "";
+  if (base === "deno" || base === "deno.exe") {
+    return { command: exec, args: ["run", "-A", new URL(import.meta.url).pathname, "run"] };
+  }
+  return { command: exec, args: ["run"] };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const env = Deno.env.toObject();
+  const args = parseCliArgs(argv, env);
+  if (args.command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.command === "version") {
+    console.log(`zcluster ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  if (args.command === "check") {
+    const { layout, source } = await loadLayout(args.layoutPath, env, defaultLayout);
+    const problems = layoutProblems(layout);
+    if (problems.length > 0) throw new LayoutError(problems);
+    console.log(`layout ${source}: ok (${Object.keys(layout).length} nodes)`);
+    return 0;
+  }
+  const { layout, source } = await loadLayout(args.layoutPath, env, defaultLayout);
+  const controller = new AbortController();
+  const unlisten = onStopSignal(controller);
+  try {
+    if (args.command === "start") {
+      const logger = createLogger({ name: "start", level: args.logLevel, write: stderr });
+      logger.info(`starting local nodes of layout ${source}`);
+      const passOn = argv.filter((a) => a !== "start");
+      const child = childCommand();
+      const results = await superviseCluster({
+        layout,
+        child: { command: child.command, args: [...child.args, ...passOn] },
+        localAddresses: hostAddresses(),
+        writeLine: (line) => console.log(line),
+        logger,
+        signal: controller.signal,
+      });
+      const failed = results.filter((r) => r.unexpected || r.code !== 0);
+      for (const r of failed) logger.error(`node ${r.node} exited`, { code: r.code });
+      logger.info(`all nodes stopped`, { failed: failed.length });
+      return failed.length === 0 ? 0 : 1;
+    }
+    if (args.node === undefined) {
+      throw new OptionsError(
+        `No node to run: set CLUSTER_NODE or --node (known nodes: ${
+          Object.keys(layout).join(", ")
+        })`,
+      );
+    }
+    const options = resolveOptions({ layout, node: args.node, env, overrides: args.overrides });
+    const logger = createLogger({ name: args.node, level: args.logLevel, write: stderr });
+    await using node = await createNode(options, { logger });
+    const stopped = new Promise<void>((resolve) =>
+      controller.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    const result = await Promise.race([node.closed, stopped]);
+    if (result instanceof Error) {
+      logger.error(`node stopped: ${result.message}`);
+      return 1;
+    }
+    logger.info("shutting down");
+    return 0;
+  } finally {
+    unlisten();
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    if (error instanceof LayoutError || error instanceof OptionsError) {
+      console.error(`zcluster: ${error.message}`);
+      code = EXIT_USAGE;
+    } else {
+      console.error(`zcluster: ${error instanceof Error ? error.stack : String(error)}`);
+      code = 1;
+    }
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,22 @@
+/**
+ * zcluster: Zeek's cluster framework (ZeroMQ backend) as a TypeScript library and one binary per
+ * host. This is the surface that site code imports.
+ *
+ * @example
+ * ```ts
+ * import { nodeTopic, parseLayout, resolveOptions } from "./mod.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } });
+ * const options = resolveOptions({ layout, node: "manager" });
+ * nodeTopic("manager"); // "zeek.cluster.node.manager."
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/errors.ts";
+export * from "./lib/clock.ts";
+export * from "./lib/layout/mod.ts";
+export * from "./lib/topics/mod.ts";
+export * from "./lib/options/mod.ts";
+export * from "./lib/diagnostics/mod.ts";
+export * from "./lib/node/mod.ts";
+export * from "./lib/pools/mod.ts";

@@ -1,0 +1,81 @@
+/**
+ * Shared helpers for multi-process tests: spawning `main.ts`, free ports, temp layouts.
+ *
+ * @module
+ */
+
+/** Absolute path of `main.ts`. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Runs `zcluster` to completion and captures its output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Finds `count` free TCP ports on 127.0.0.1 by binding port 0 and releasing it.
+ *
+ * @param count How many ports.
+ * @returns Distinct port numbers.
+ */
+export function freePorts(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of listeners) l.close();
+  return ports;
+}
+
+/**
+ * Writes a JSON layout to a temp file.
+ *
+ * @param layout Layout object.
+ * @returns The file path.
+ */
+export async function writeLayout(layout: unknown): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster-layout-" });
+  const path = `${dir}/layout.json`;
+  await Deno.writeTextFile(path, JSON.stringify(layout, null, 2));
+  return path;
+}
+
+/**
+ * Waits until `predicate` holds, polling.
+ *
+ * @param predicate Condition.
+ * @param timeoutMs Give up after this long.
+ * @param what Description for the error.
+ */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Lists pids of processes whose command line contains `needle`. */
+export async function pidsMatching(needle: string): Promise<number[]> {
+  const out = await new Deno.Command("pgrep", { args: ["-f", needle], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).map(Number)
+    .filter((p) => p !== Deno.pid);
+}
