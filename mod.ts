@@ -20,3 +20,4 @@ export * from "./lib/options/mod.ts";
 export * from "./lib/diagnostics/mod.ts";
 export * from "./lib/node/mod.ts";
 export * from "./lib/pools/mod.ts";
+export * from "./lib/metrics/mod.ts";

@@ -39,6 +39,8 @@ const FLAGS = {
   "metrics-address": { type: "string" },
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
+  "proxy-xpub": { type: "string" },
+  "proxy-xsub": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -104,7 +106,26 @@ export function parseCliArgs(
   if (values["metrics-advertise"] !== undefined) {
     overrides.metricsAdvertiseAddress = values["metrics-advertise"];
   }
-  if (values["no-heartbeat"]) overrides.zeromq = { heartbeatIntervalMs: 0 };
+  const zeromq: Record<string, unknown> = {};
+  if (values["no-heartbeat"]) zeromq.heartbeatIntervalMs = 0;
+  const xpub = values["proxy-xpub"];
+  const xsub = values["proxy-xsub"];
+  for (const [flag, value] of [["proxy-xpub", xpub], ["proxy-xsub", xsub]] as const) {
+    if (value !== undefined && !/^(tcp|ipc|inproc):\/\/.+/.test(value)) {
+      throw new OptionsError(
+        `Invalid --${flag} ${JSON.stringify(value)}: expected a ZeroMQ endpoint like tcp://10.0.0.1:5555`,
+      );
+    }
+  }
+  if (xpub !== undefined) {
+    zeromq.listenXpubEndpoint = xpub;
+    zeromq.connectXsubEndpoint = xpub;
+  }
+  if (xsub !== undefined) {
+    zeromq.listenXsubEndpoint = xsub;
+    zeromq.connectXpubEndpoint = xsub;
+  }
+  if (Object.keys(zeromq).length > 0) overrides.zeromq = zeromq;
   const logLevel = oneOf("log-level", values["log-level"] ?? "info", [
     "debug",
     "info",

@@ -16,6 +16,8 @@ Options:
   --format bin|json        event serializer: broker-bin-v1 (default) or broker-json-v1
   --metrics-address ADDR   address the metrics endpoint binds (default: the node's ip)
   --metrics-advertise ADDR address listed in the manager's /services.json
+  --proxy-xpub ENDPOINT    the central proxy's XPUB (default tcp://<manager ip>:5555)
+  --proxy-xsub ENDPOINT    the central proxy's XSUB (default tcp://<manager ip>:5556)
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
   --log-level LEVEL        debug, info, warn, error (default info)
 
