@@ -1,0 +1,365 @@
+/**
+ * The Zeek event message (spec `zeek-zeromq-wire.md` §5.2) in both event formats:
+ * `[count 1, count 1, [name, [args...], metadata?]]`, where metadata is
+ * `[[count id, value], ...]` and is left out when empty (Zeek 8.0.1+). The decoder also takes the
+ * 8.0.0 form (an empty metadata vector) and the 7.x form (always a network timestamp).
+ *
+ * @module
+ */
+
+import { SerializationError } from "../errors.ts";
+import { ByteReader, ByteWriter } from "./_buffer.ts";
+import { DEFAULT_MAX_DEPTH, readValue, writeValue } from "./_bin_v1.ts";
+import { writeJsonValue } from "./_json_write.ts";
+import { type BrokerValue, Count, Timestamp } from "./data.ts";
+import { decodeJsonV1 } from "./json_v1.ts";
+
+/** Frame-2 name of the Broker binary v1 event format (Zeek's default). */
+export const BROKER_BIN_V1 = "broker-bin-v1";
+/** Frame-2 name of the Broker JSON v1 event format. */
+export const BROKER_JSON_V1 = "broker-json-v1";
+/** An event format name as it appears in frame 2 of a published message. */
+export type EventFormat = typeof BROKER_BIN_V1 | typeof BROKER_JSON_V1;
+/** Every supported event format. */
+export const EVENT_FORMATS: readonly EventFormat[] = [BROKER_BIN_V1, BROKER_JSON_V1];
+
+/** Broker's protocol version field of an event message. */
+export const EVENT_PROTOCOL_VERSION = 1n;
+/** Broker's `Message::Type::Event`. */
+export const EVENT_MESSAGE_TYPE = 1n;
+/** Metadata id `EventMetadata::NETWORK_TIMESTAMP`; its value is a {@link Timestamp}. */
+export const NETWORK_TIMESTAMP = 1n;
+
+const MESSAGE_TYPES = ["invalid", "event", "log create", "log write", "identifier update", "batch"];
+
+/** One metadata entry of an event. Ids 1-199 belong to Zeek, 200 and up to users. */
+export interface EventMetadataEntry {
+  /** The metadata id (a count). */
+  readonly id: bigint;
+  /** The value; a {@link Timestamp} for {@link NETWORK_TIMESTAMP}. */
+  readonly value: BrokerValue;
+}
+
+/** A Zeek event as carried in a published message. */
+export interface ZeekEvent {
+  /** The fully qualified event name, e.g. `Cluster::hello`. */
+  readonly name: string;
+  /** The arguments. */
+  readonly args: readonly BrokerValue[];
+  /** Metadata entries; absent (or empty) when there are none. */
+  readonly metadata?: readonly EventMetadataEntry[];
+}
+
+/** Options of the event codecs. */
+export interface EventCodecOptions {
+  /** Deepest container nesting accepted, counting the event's own vectors (default 64). */
+  maxDepth?: number;
+  /**
+   * How to write empty metadata: `"omit"` (Zeek 8.0.1+, the default) or `"empty-vector"`
+   * (Zeek 8.0.0's `0e 00`).
+   */
+  emptyMetadata?: "omit" | "empty-vector";
+}
+
+/**
+ * Encodes an event in the given format.
+ *
+ * @param event The event.
+ * @param format `"broker-bin-v1"` or `"broker-json-v1"`.
+ * @param options Nesting bound and the empty-metadata form.
+ * @returns The payload (frame 3); JSON as UTF-8 bytes.
+ * @throws {SerializationError} When the event is invalid (empty name, a network timestamp that
+ *   is not a timestamp, an id out of range) or nests too deep.
+ *
+ * @example
+ * ```ts
+ * import { encodeEvent } from "./mod.ts";
+ * encodeEvent({ name: "finish", args: ["manager"] }, "broker-bin-v1").length; // 41
+ * ```
+ */
+export function encodeEvent(
+  event: ZeekEvent,
+  format: EventFormat,
+  options?: EventCodecOptions,
+): Uint8Array {
+  const w = new ByteWriter(256);
+  writeEvent(w, event, format, options);
+  return w.detach();
+}
+
+/**
+ * Decodes an event payload in the given format. Empty metadata is left out of the result.
+ *
+ * @param payload The payload (frame 3).
+ * @param format `"broker-bin-v1"` or `"broker-json-v1"`.
+ * @param options Nesting bound.
+ * @returns The event.
+ * @throws {SerializationError} When the payload is not a valid event message of that format,
+ *   including a version or type other than 1, 1.
+ *
+ * @example
+ * ```ts
+ * import { decodeEvent, encodeEvent } from "./mod.ts";
+ * const bytes = encodeEvent({ name: "finish", args: ["manager"] }, "broker-json-v1");
+ * decodeEvent(bytes, "broker-json-v1").name; // "finish"
+ * ```
+ */
+export function decodeEvent(
+  payload: Uint8Array,
+  format: EventFormat,
+  options?: EventCodecOptions,
+): ZeekEvent {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (format === BROKER_BIN_V1) {
+    const r = new ByteReader(payload);
+    const value = readValue(r, maxDepth);
+    if (r.remaining !== 0) {
+      throw new SerializationError(
+        `Cannot decode event: ${r.remaining} trailing bytes after offset ${r.pos}`,
+      );
+    }
+    return eventFromValue(value);
+  }
+  if (format === BROKER_JSON_V1) return eventFromValue(decodeJsonV1(payload, { maxDepth }));
+  throw new SerializationError(`Cannot decode event: unknown format "${String(format)}"`);
+}
+
+/**
+ * The Broker value of an event message: `[count 1, count 1, [name, [args...], metadata?]]`.
+ *
+ * @param event The event.
+ * @param options The empty-metadata form.
+ * @returns The message vector.
+ * @throws {SerializationError} When the event is invalid.
+ */
+export function eventToValue(event: ZeekEvent, options?: EventCodecOptions): BrokerValue[] {
+  checkEvent(event);
+  const inner: BrokerValue[] = [event.name, event.args];
+  const meta = event.metadata ?? [];
+  if (meta.length > 0 || options?.emptyMetadata === "empty-vector") {
+    inner.push(meta.map((m) => [new Count(m.id), m.value]));
+  }
+  return [new Count(EVENT_PROTOCOL_VERSION), new Count(EVENT_MESSAGE_TYPE), inner];
+}
+
+/**
+ * Reads an event out of a decoded message vector, validating its shape.
+ *
+ * @param value The decoded payload.
+ * @returns The event (empty metadata left out).
+ * @throws {SerializationError} When the value is not an event message.
+ */
+export function eventFromValue(value: BrokerValue): ZeekEvent {
+  if (!Array.isArray(value) || value.length !== 3) {
+    throw new SerializationError("Cannot decode event: payload is not a vector of 3 elements");
+  }
+  const [version, type, body] = value as readonly BrokerValue[];
+  if (!(version instanceof Count) || version.value !== EVENT_PROTOCOL_VERSION) {
+    throw new SerializationError(
+      `Cannot decode event: protocol version is ${String(version)}, need count 1`,
+    );
+  }
+  if (!(type instanceof Count) || type.value !== EVENT_MESSAGE_TYPE) {
+    const known = type instanceof Count && type.value < 6n
+      ? ` (${MESSAGE_TYPES[Number(type.value)]})`
+      : "";
+    throw new SerializationError(
+      `Cannot decode event: message type is ${String(type)}${known}, need count 1 (event)`,
+    );
+  }
+  if (!Array.isArray(body) || body.length < 2 || body.length > 3) {
+    throw new SerializationError("Cannot decode event: body is not a vector of 2 or 3 elements");
+  }
+  const [name, args, meta] = body as readonly BrokerValue[];
+  if (typeof name !== "string") {
+    throw new SerializationError("Cannot decode event: name is not a UTF-8 string");
+  }
+  if (!Array.isArray(args)) {
+    throw new SerializationError(`Cannot decode event ${name}: arguments are not a vector`);
+  }
+  if (meta === undefined) return { name, args };
+  const metadata = metadataFromValue(name, meta);
+  return metadata.length > 0 ? { name, args, metadata } : { name, args };
+}
+
+/**
+ * The network timestamp of an event, if its metadata holds one.
+ *
+ * @param event The event.
+ * @returns The timestamp, or `undefined`.
+ */
+export function networkTimestamp(event: ZeekEvent): Timestamp | undefined {
+  const entry = event.metadata?.find((m) => m.id === NETWORK_TIMESTAMP);
+  return entry?.value instanceof Timestamp ? entry.value : undefined;
+}
+
+function metadataFromValue(name: string, meta: BrokerValue): EventMetadataEntry[] {
+  if (!Array.isArray(meta)) {
+    throw new SerializationError(`Cannot decode event ${name}: metadata is not a vector`);
+  }
+  const out: EventMetadataEntry[] = [];
+  for (const entry of meta as readonly BrokerValue[]) {
+    if (!Array.isArray(entry) || entry.length !== 2 || !(entry[0] instanceof Count)) {
+      throw new SerializationError(
+        `Cannot decode event ${name}: metadata entry is not [count id, value]`,
+      );
+    }
+    const id = (entry[0] as Count).value;
+    const value = entry[1] as BrokerValue;
+    if (id === NETWORK_TIMESTAMP && !(value instanceof Timestamp)) {
+      throw new SerializationError(
+        `Cannot decode event ${name}: network timestamp metadata is not a timestamp`,
+      );
+    }
+    out.push({ id, value });
+  }
+  return out;
+}
+
+function checkEvent(event: ZeekEvent): void {
+  if (typeof event.name !== "string" || event.name.length === 0) {
+    throw new SerializationError("Cannot encode event: name is empty");
+  }
+  if (!Array.isArray(event.args)) {
+    throw new SerializationError(`Cannot encode event ${event.name}: args is not an array`);
+  }
+  for (const m of event.metadata ?? []) {
+    if (typeof m.id !== "bigint" || m.id < 0n || m.id > 0xffff_ffff_ffff_ffffn) {
+      throw new SerializationError(
+        `Cannot encode event ${event.name}: metadata id ${String(m.id)} is not a count`,
+      );
+    }
+    if (m.id === NETWORK_TIMESTAMP && !(m.value instanceof Timestamp)) {
+      throw new SerializationError(
+        `Cannot encode event ${event.name}: network timestamp metadata is not a timestamp`,
+      );
+    }
+  }
+}
+
+/** Writes an event into `w` (bin-v1 by hand, to skip building the wrapper vectors). */
+function writeEvent(
+  w: ByteWriter,
+  event: ZeekEvent,
+  format: EventFormat,
+  options?: EventCodecOptions,
+): void {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (format === BROKER_JSON_V1) {
+    writeJsonValue(w, eventToValue(event, options), maxDepth);
+    return;
+  }
+  if (format !== BROKER_BIN_V1) {
+    throw new SerializationError(`Cannot encode event: unknown format "${String(format)}"`);
+  }
+  checkEvent(event);
+  const meta = event.metadata ?? [];
+  const withMeta = meta.length > 0 || options?.emptyMetadata === "empty-vector";
+  w.u8(0x0e);
+  w.u8(3);
+  w.u8(2);
+  w.u64(EVENT_PROTOCOL_VERSION);
+  w.u8(2);
+  w.u64(EVENT_MESSAGE_TYPE);
+  w.u8(0x0e);
+  w.u8(withMeta ? 3 : 2);
+  w.u8(5);
+  w.lengthPrefixed(event.name);
+  w.u8(0x0e);
+  w.varbyte(event.args.length);
+  for (const arg of event.args) writeValue(w, arg, maxDepth - 3);
+  if (!withMeta) return;
+  w.u8(0x0e);
+  w.varbyte(meta.length);
+  for (const m of meta) {
+    w.u8(0x0e);
+    w.u8(2);
+    w.u8(2);
+    w.u64(m.id);
+    writeValue(w, m.value, maxDepth - 4);
+  }
+}
+
+/** Encodes and decodes events in one format; frame 2 carries its `format` name. */
+export interface EventSerializer {
+  /** The frame-2 format name. */
+  readonly format: EventFormat;
+  /**
+   * Encodes an event to a payload.
+   * @throws {SerializationError} When the event is invalid.
+   */
+  encode(event: ZeekEvent): Uint8Array;
+  /**
+   * Decodes a payload to an event.
+   * @throws {SerializationError} When the payload is not a valid event.
+   */
+  decode(payload: Uint8Array): ZeekEvent;
+}
+
+/** Shared body of the two serializers: one reusable buffer per instance. */
+abstract class BufferedEventSerializer implements EventSerializer {
+  abstract readonly format: EventFormat;
+  readonly #options: EventCodecOptions;
+  readonly #writer = new ByteWriter(256);
+
+  constructor(options: EventCodecOptions = {}) {
+    this.#options = { ...options };
+  }
+
+  encode(event: ZeekEvent): Uint8Array {
+    this.#writer.reset();
+    writeEvent(this.#writer, event, this.format, this.#options);
+    return this.#writer.take();
+  }
+
+  decode(payload: Uint8Array): ZeekEvent {
+    return decodeEvent(payload, this.format, this.#options);
+  }
+}
+
+/**
+ * The `broker-bin-v1` event serializer.
+ *
+ * @example
+ * ```ts
+ * import { BinV1EventSerializer } from "./mod.ts";
+ * const s = new BinV1EventSerializer();
+ * s.decode(s.encode({ name: "ping", args: [] })).name; // "ping"
+ * ```
+ */
+export class BinV1EventSerializer extends BufferedEventSerializer {
+  /** `"broker-bin-v1"`. */
+  readonly format = BROKER_BIN_V1;
+}
+
+/**
+ * The `broker-json-v1` event serializer (payloads are UTF-8 JSON text).
+ *
+ * @example
+ * ```ts
+ * import { JsonV1EventSerializer } from "./mod.ts";
+ * const s = new JsonV1EventSerializer();
+ * s.decode(s.encode({ name: "ping", args: [] })).name; // "ping"
+ * ```
+ */
+export class JsonV1EventSerializer extends BufferedEventSerializer {
+  /** `"broker-json-v1"`. */
+  readonly format = BROKER_JSON_V1;
+}
+
+/**
+ * The serializer for a format name.
+ *
+ * @param format `"broker-bin-v1"` or `"broker-json-v1"`.
+ * @param options Nesting bound and the empty-metadata form.
+ * @returns A new serializer.
+ * @throws {SerializationError} For an unknown format name.
+ */
+export function createEventSerializer(
+  format: EventFormat,
+  options?: EventCodecOptions,
+): EventSerializer {
+  if (format === BROKER_BIN_V1) return new BinV1EventSerializer(options);
+  if (format === BROKER_JSON_V1) return new JsonV1EventSerializer(options);
+  throw new SerializationError(`Cannot create event serializer: unknown format "${format}"`);
+}
