@@ -1,0 +1,60 @@
+/**
+ * Decodes short UTF-8 frames (topics, node ids, format names) to strings, cheaply: an ASCII fast
+ * path, a strict UTF-8 fallback, and a small cache for frames that repeat (sender, format).
+ * Internal; not re-exported.
+ *
+ * @module
+ */
+
+/** Frames longer than this skip the ASCII fast path. */
+const ASCII_FAST_MAX = 256;
+/** Entries of the repeat cache. */
+const CACHE_SIZE = 16;
+
+/** A per-transport decoder; `undefined` means "not valid UTF-8". */
+export class FrameDecoder {
+  #utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #keys: Uint8Array[] = [];
+  #values: string[] = [];
+  #next = 0;
+
+  /** Decodes `bytes`, or returns `undefined` if they are not valid UTF-8. */
+  decode(bytes: Uint8Array): string | undefined {
+    if (bytes.length <= ASCII_FAST_MAX) {
+      let s = "";
+      let i = 0;
+      for (; i < bytes.length; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === bytes.length) return s;
+    }
+    try {
+      return this.#utf8.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Like {@linkcode decode}, remembering the last few distinct values. */
+  decodeCached(bytes: Uint8Array): string | undefined {
+    const keys = this.#keys;
+    for (let k = 0; k < keys.length; k++) {
+      if (equalBytes(keys[k]!, bytes)) return this.#values[k];
+    }
+    const s = this.decode(bytes);
+    if (s === undefined) return undefined;
+    const slot = this.#next;
+    this.#next = (slot + 1) % CACHE_SIZE;
+    keys[slot] = bytes.slice();
+    this.#values[slot] = s;
+    return s;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}

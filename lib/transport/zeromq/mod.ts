@@ -1,0 +1,19 @@
+/**
+ * ZeroMQ backend: the node transport (XSUB/XPUB to the proxy, PULL/PUSH for logs), the central
+ * XPUB/XSUB proxy, and the socket pump that works around zeromq.js's wake-up defects under Deno.
+ * This folder is the only place in the project that imports `zeromq`.
+ *
+ * ```ts ignore
+ * import { createZeromqTransport, startZeromqProxy } from "./mod.ts";
+ * await using proxy = await startZeromqProxy(); // binds 5555 (XPUB) and 5556 (XSUB)
+ * await using node = await createZeromqTransport(handlers); // connects to them
+ * node.subscribe("zeek.cluster.nodeid.");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./options.ts";
+export * from "./proxy.ts";
+export * from "./socket_pump.ts";
+export * from "./zeromq_transport.ts";

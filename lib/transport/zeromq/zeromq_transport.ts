@@ -1,0 +1,358 @@
+/**
+ * A node's ZeroMQ sockets as Zeek opens them: XSUB → proxy XPUB, XPUB → proxy XSUB, an optional
+ * bound PULL for log batches and one PUSH connected to every logger.
+ *
+ * @module
+ */
+
+import * as zmq from "zeromq";
+import { TransportClosedError } from "../../errors.ts";
+import { OnloopQueue } from "../onloop_queue.ts";
+import {
+  LOG_WRITE_TOPIC,
+  type Transport,
+  type TransportHandlers,
+  type TransportMessage,
+  type TransportStats,
+} from "../transport.ts";
+import {
+  type ResolvedZeromqTransportOptions,
+  resolveZeromqTransportOptions,
+  type ZeromqTransportOptions,
+} from "./options.ts";
+import { FrameDecoder } from "./_frame_decoder.ts";
+import { bindOrThrow, connectOrThrow } from "./_util.ts";
+import { SocketPump, type SocketPumpHandlers, type SocketPumpOptions } from "./socket_pump.ts";
+
+/** A {@linkcode Transport} over zeromq.js, with the bound PULL endpoint exposed. */
+export interface ZeromqTransport extends Transport {
+  /** The PULL's bound endpoint (real port when bound to `*`), or `undefined` without PULL. */
+  readonly logEndpoint: string | undefined;
+}
+
+/**
+ * Opens the node's sockets (XSUB, XPUB, then PULL, then PUSH, as Zeek does) and starts polling.
+ * No socket sets `receiveTimeout`/`sendTimeout` (they crash or stall under Deno 2.9.6).
+ *
+ * @param handlers receive messages, subscription notifications, log batches and errors.
+ * @param options endpoints and socket options; Zeek's defaults apply.
+ * @throws {Error} `Cannot bind log PULL to <endpoint>: <reason>` or `Cannot connect ...`.
+ * @throws {RangeError} / {TypeError} for invalid options.
+ *
+ * @example
+ * ```ts ignore
+ * await using t = await createZeromqTransport(handlers, {
+ *   connectXsubEndpoint: proxy.xpubEndpoint,
+ *   connectXpubEndpoint: proxy.xsubEndpoint,
+ * });
+ * t.subscribe("zeek.cluster.");
+ * t.publish({ topic: "zeek.cluster.worker", sender: id, format: "broker-bin-v1", payload });
+ * ```
+ */
+export async function createZeromqTransport(
+  handlers: TransportHandlers,
+  options: ZeromqTransportOptions = {},
+): Promise<ZeromqTransport> {
+  const o = resolveZeromqTransportOptions(options);
+  const context = o.context ?? new zmq.Context({ ipv6: o.ipv6 });
+  const common = { context, ipv6: o.ipv6, reconnectInterval: o.reconnectIntervalMs };
+  const heartbeat = heartbeatOptions(o);
+  const sockets: zmq.Socket[] = [];
+  try {
+    const xsub = new zmq.XSubscriber({
+      ...common,
+      ...heartbeat,
+      ...buf("receiveBufferSize", o.xsubRcvbuf),
+      receiveHighWaterMark: o.xsubRcvhwm,
+      reconnectMaxInterval: o.reconnectIntervalMaxMs,
+      linger: 0,
+    });
+    sockets.push(xsub);
+    connectOrThrow(xsub, "XSUB", o.connectXsubEndpoint);
+    const xpub = new zmq.XPublisher({
+      ...common,
+      ...heartbeat,
+      ...buf("sendBufferSize", o.xpubSndbuf),
+      linger: o.lingerMs,
+      noDrop: o.connectXpubNodrop,
+      immediate: o.xpubImmediate,
+      sendHighWaterMark: o.xpubSndhwm,
+      reconnectMaxInterval: o.reconnectIntervalMaxMs,
+    });
+    xpub.verbosity = "allSubs"; // ZMQ_XPUB_VERBOSE
+    sockets.push(xpub);
+    connectOrThrow(xpub, "XPUB", o.connectXpubEndpoint);
+    let pull: zmq.Pull | undefined;
+    if (o.listenLogEndpoint !== "") {
+      pull = new zmq.Pull({
+        ...common,
+        ...buf("receiveBufferSize", o.logRcvbuf),
+        receiveHighWaterMark: o.logRcvhwm,
+        linger: 0,
+      });
+      sockets.push(pull);
+      await bindOrThrow(pull, "log PULL", o.listenLogEndpoint);
+    }
+    let push: zmq.Push | undefined;
+    if (o.connectLogEndpoints.length > 0) {
+      push = new zmq.Push({
+        ...common,
+        ...buf("sendBufferSize", o.logSndbuf),
+        sendHighWaterMark: o.logSndhwm,
+        linger: o.lingerMs,
+        immediate: o.logImmediate,
+        reconnectMaxInterval: o.reconnectIntervalMaxMs,
+      });
+      sockets.push(push);
+      for (const endpoint of o.connectLogEndpoints) connectOrThrow(push, "log PUSH", endpoint);
+    }
+    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, push });
+  } catch (error) {
+    for (const s of sockets) s.close();
+    throw error;
+  }
+}
+
+interface Sockets {
+  xsub: zmq.XSubscriber;
+  xpub: zmq.XPublisher;
+  pull: zmq.Pull | undefined;
+  push: zmq.Push | undefined;
+}
+
+class ZeromqTransportImpl implements ZeromqTransport {
+  readonly logEndpoint: string | undefined;
+  readonly closed: Promise<void | Error>;
+  #o: ResolvedZeromqTransportOptions;
+  #sockets: Sockets;
+  #onloop: OnloopQueue;
+  #xsub: SocketPump;
+  #xpub: SocketPump;
+  #pull: SocketPump | undefined;
+  #push: SocketPump | undefined;
+  #decoder = new FrameDecoder();
+  #encoder = new TextEncoder();
+  #encoded = new Map<string, Uint8Array>();
+  #counts = { messagesIn: 0, bytesIn: 0, subscriptionsIn: 0, logsIn: 0, logBytesIn: 0 };
+  #msgErrors = 0;
+  #noLogEndpointDrops = 0;
+  #closing = false;
+  #disposing: Promise<void> | undefined;
+  #resolveClosed!: (v: void | Error) => void;
+
+  constructor(handlers: TransportHandlers, o: ResolvedZeromqTransportOptions, sockets: Sockets) {
+    this.#o = o;
+    this.#sockets = sockets;
+    this.logEndpoint = sockets.pull?.lastEndpoint ?? undefined;
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    this.#onloop = new OnloopQueue(handlers, { hwm: o.onloopQueueHwm });
+    const onError = (code: "receive_error" | "send_error", message: string) => {
+      try {
+        handlers.onError(code, message);
+      } catch {
+        // Nothing left to report to.
+      }
+    };
+    const onRoundEnd = () => this.#onloop.drain();
+    const pumpOptions = (name: string): SocketPumpOptions => ({
+      name,
+      pollMaxMessages: o.pollMaxMessages,
+      pollIdleMaxMs: o.pollIdleMaxMs,
+      pollSpinMs: o.pollSpinMs,
+      sendQueueMax: o.sendQueueMax,
+    });
+    const pump = (socket: zmq.Socket, name: string, h: SocketPumpHandlers, retry = false) =>
+      new SocketPump(socket as unknown as ConstructorParameters<typeof SocketPump>[0], h, {
+        ...pumpOptions(name),
+        retryOnEagain: retry,
+        // XPUB and XSUB always report POLLOUT; PUSH must be checked (HWM, no peer).
+        checkWritable: !(socket instanceof zmq.XPublisher || socket instanceof zmq.XSubscriber),
+      });
+    this.#xsub = pump(sockets.xsub, "XSUB", {
+      onFrames: (f) => this.#onXsub(f),
+      onRoundEnd,
+      onError,
+    });
+    this.#xpub = pump(sockets.xpub, "XPUB", {
+      onFrames: (f) => this.#onXpub(f),
+      onRoundEnd,
+      onError,
+    }, o.xpubRetryOnEagain);
+    if (sockets.pull) {
+      this.#pull = pump(sockets.pull, "log PULL", {
+        onFrames: (f) => this.#onPull(f),
+        onRoundEnd,
+        onError,
+      });
+    }
+    if (sockets.push) this.#push = pump(sockets.push, "log PUSH", { onError });
+  }
+
+  get stats(): TransportStats {
+    const xpub = this.#xpub.stats;
+    const push = this.#push?.stats;
+    return {
+      ...this.#counts,
+      messagesOut: xpub.sent,
+      bytesOut: xpub.bytesOut,
+      logsOut: push?.sent ?? 0,
+      logBytesOut: push?.bytesOut ?? 0,
+      xpubDrops: xpub.queueDrops + xpub.eagainDrops,
+      onloopDrops: this.#onloop.drops,
+      logDrops: this.#noLogEndpointDrops + (push ? push.queueDrops + push.eagainDrops : 0),
+      msgErrors: this.#msgErrors,
+      sendErrors: xpub.sendErrors + (push?.sendErrors ?? 0) + this.#xsub.stats.sendErrors,
+      handlerErrors: this.#onloop.handlerErrors,
+    };
+  }
+
+  publish(msg: TransportMessage): boolean {
+    if (this.#closing) {
+      throw new TransportClosedError(
+        `Cannot publish to topic "${msg.topic}": transport is closed`,
+      );
+    }
+    return this.#xpub.send([
+      msg.topic,
+      this.#bytes(msg.sender),
+      this.#bytes(msg.format),
+      msg.payload,
+    ]);
+  }
+
+  subscribe(prefix: string): void {
+    this.#xsubControl(1, prefix, "subscribe to");
+  }
+
+  unsubscribe(prefix: string): void {
+    this.#xsubControl(0, prefix, "unsubscribe from");
+  }
+
+  sendLog(sender: string, format: string, batch: Uint8Array): boolean {
+    if (this.#closing) {
+      throw new TransportClosedError(`Cannot send log batch: transport is closed`);
+    }
+    if (this.#push === undefined) {
+      this.#noLogEndpointDrops++;
+      return false;
+    }
+    return this.#push.send([LOG_WRITE_TOPIC, this.#bytes(sender), this.#bytes(format), batch]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposing ??= this.#close();
+    return this.#disposing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    const pumps = [this.#xsub, this.#xpub, this.#pull, this.#push].filter((p) => p !== undefined);
+    // Graceful: let queued sends reach libzmq, bounded by the linger time.
+    const lingerMs = this.#o.lingerMs < 0 ? 30_000 : this.#o.lingerMs;
+    await withTimeout(Promise.all(pumps.map((p) => p.flushed())), lingerMs);
+    await Promise.all(pumps.map((p) => p.stop()));
+    this.#onloop[Symbol.dispose]();
+    const { xsub, xpub, pull, push } = this.#sockets;
+    for (const s of [xsub, xpub, pull, push]) s?.close();
+    this.#resolveClosed(undefined);
+  }
+
+  /** UTF-8 bytes of a repeating short string (sender, format), cached; saves a conversion. */
+  #bytes(s: string): Uint8Array {
+    let b = this.#encoded.get(s);
+    if (b === undefined) {
+      if (this.#encoded.size >= 64) this.#encoded.clear();
+      b = this.#encoder.encode(s);
+      this.#encoded.set(s, b);
+    }
+    return b;
+  }
+
+  #xsubControl(kind: 0 | 1, prefix: string, verb: string): void {
+    if (this.#closing) {
+      throw new TransportClosedError(`Cannot ${verb} "${prefix}": transport is closed`);
+    }
+    const bytes = this.#encoder.encode(prefix);
+    const frame = new Uint8Array(bytes.byteLength + 1);
+    frame[0] = kind;
+    frame.set(bytes, 1);
+    this.#xsub.send([frame], true);
+  }
+
+  #onXsub(frames: Uint8Array[]): void {
+    if (frames.length !== 4) {
+      this.#msgErrors++;
+      return;
+    }
+    const topic = this.#decoder.decode(frames[0]!);
+    const sender = this.#decoder.decodeCached(frames[1]!);
+    const format = this.#decoder.decodeCached(frames[2]!);
+    if (topic === undefined || sender === undefined || format === undefined) {
+      this.#msgErrors++;
+      return;
+    }
+    const payload = frames[3]!;
+    const c = this.#counts;
+    c.messagesIn++;
+    c.bytesIn += frames[0]!.byteLength + frames[1]!.byteLength + frames[2]!.byteLength +
+      payload.byteLength;
+    this.#onloop.pushMessage({ topic, sender, format, payload });
+  }
+
+  #onXpub(frames: Uint8Array[]): void {
+    if (frames.length !== 1) {
+      this.#msgErrors++;
+      return;
+    }
+    const frame = frames[0]!;
+    const kind = frame[0];
+    if (kind !== 0 && kind !== 1) return; // empty frame or not a (un)subscription: ignored
+    const topic = this.#decoder.decode(frame.subarray(1));
+    if (topic === undefined) {
+      this.#msgErrors++;
+      return;
+    }
+    this.#counts.subscriptionsIn++;
+    this.#onloop.pushSubscription({ type: kind === 1 ? "subscribed" : "unsubscribed", topic });
+  }
+
+  #onPull(frames: Uint8Array[]): void {
+    if (frames.length !== 4) {
+      this.#msgErrors++;
+      return;
+    }
+    const sender = this.#decoder.decodeCached(frames[1]!);
+    const format = this.#decoder.decodeCached(frames[2]!);
+    if (sender === undefined || format === undefined) {
+      this.#msgErrors++;
+      return;
+    }
+    const batch = frames[3]!;
+    this.#counts.logsIn++;
+    this.#counts.logBytesIn += frames[0]!.byteLength + frames[1]!.byteLength +
+      frames[2]!.byteLength + batch.byteLength;
+    this.#onloop.pushLog({ sender, format, batch });
+  }
+}
+
+function buf<K extends string>(key: K, value: number): { [P in K]?: number } {
+  return (value === -1 ? {} : { [key]: value }) as { [P in K]?: number };
+}
+
+function heartbeatOptions(o: ResolvedZeromqTransportOptions) {
+  return {
+    ...(o.heartbeatIntervalMs > 0 ? { heartbeatInterval: o.heartbeatIntervalMs } : {}),
+    ...(o.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: o.heartbeatTimeoutMs } : {}),
+    ...(o.heartbeatTtlMs > 0 ? { heartbeatTimeToLive: o.heartbeatTtlMs } : {}),
+  };
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import * as zmq from "zeromq";
+import { TransportClosedError } from "../../errors.ts";
+import { delay, Recorder, utf8, waitFor } from "../_test_helpers.ts";
+import { startZeromqProxy, type ZeromqProxy } from "./proxy.ts";
+import { createZeromqTransport } from "./zeromq_transport.ts";
+import type { ZeromqTransportOptions } from "./options.ts";
+
+const ANY = "tcp://127.0.0.1:*";
+
+function startTestProxy(): Promise<ZeromqProxy> {
+  return startZeromqProxy({ listenXpubEndpoint: ANY, listenXsubEndpoint: ANY });
+}
+
+function nodeOptions(proxy: ZeromqProxy, extra: ZeromqTransportOptions = {}) {
+  return {
+    connectXsubEndpoint: proxy.xpubEndpoint,
+    connectXpubEndpoint: proxy.xsubEndpoint,
+    ...extra,
+  };
+}
+
+function msg(topic: string, sender = "node-a", payload = "p") {
+  return { topic, sender, format: "broker-bin-v1", payload: utf8(payload) };
+}
+
+Deno.test("createZeromqTransport() routes by prefix through the proxy, echoes own messages and unsubscribes", async () => {
+  await using proxy = await startTestProxy();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  await using a = await createZeromqTransport(ra, nodeOptions(proxy));
+  await using b = await createZeromqTransport(rb, nodeOptions(proxy));
+
+  b.subscribe("zeek.cluster.b.");
+  b.subscribe("sentinel.");
+  a.subscribe("zeek.cluster.a.");
+  await waitFor(() => ra.saw("subscribed", "zeek.cluster.b."), "A to see B's subscription");
+  await waitFor(() => ra.saw("subscribed", "sentinel."), "A to see sentinel subscription");
+  await waitFor(() => rb.saw("subscribed", "zeek.cluster.a."), "B to see A's subscription");
+  assert.ok(rb.saw("subscribed", "zeek.cluster.b."), "B sees its own subscription");
+
+  for (let i = 0; i < 100; i++) assert.equal(a.publish(msg("zeek.cluster.b.x", "a", `${i}`)), true);
+  a.publish(msg("zeek.cluster.c.nobody"));
+  a.publish(msg("zeek.cluster.a.self", "a"));
+  await waitFor(() => rb.messages.length >= 100, "B to get 100 messages");
+  await waitFor(() => ra.messages.length >= 1, "A to get its own echo");
+  const payloads = rb.messages.map((m) => new TextDecoder().decode(m.payload));
+  assert.deepEqual(payloads, Array.from({ length: 100 }, (_, i) => `${i}`), "in order");
+  assert.ok(rb.messages.every((m) => m.topic === "zeek.cluster.b.x" && m.sender === "a"));
+  assert.equal(rb.messages[0]!.format, "broker-bin-v1");
+  assert.deepEqual(ra.messages.map((m) => m.topic), ["zeek.cluster.a.self"]);
+
+  b.unsubscribe("zeek.cluster.b.");
+  await waitFor(() => ra.saw("unsubscribed", "zeek.cluster.b."), "A to see the unsubscription");
+  a.publish(msg("zeek.cluster.b.late"));
+  a.publish(msg("sentinel.1"));
+  await waitFor(() => rb.messages.some((m) => m.topic === "sentinel.1"), "the sentinel");
+  assert.ok(!rb.messages.some((m) => m.topic === "zeek.cluster.b.late"));
+
+  const s = a.stats;
+  assert.equal(s.messagesOut, 104);
+  assert.equal(s.xpubDrops, 0);
+  assert.equal(rb.errors.length, 0);
+  assert.equal(b.stats.messagesIn, 101);
+});
+
+Deno.test("createZeromqTransport() counts wrong frame counts and non-UTF-8 topics as msgErrors", async () => {
+  await using proxy = await startTestProxy();
+  const rb = new Recorder();
+  await using b = await createZeromqTransport(
+    rb,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  b.subscribe("t.");
+  const raw = new zmq.XPublisher({ linger: 0 });
+  const push = new zmq.Push({ linger: 0 });
+  try {
+    raw.connect(proxy.xsubEndpoint);
+    // Wait for the subscription to reach the raw XPUB (it filters on the sender side).
+    await waitFor(() => raw.readable, "the raw XPUB to see a subscription");
+    await raw.receive();
+    await raw.send(["t.two-frames", "x"]);
+    await raw.send([Uint8Array.of(0x74, 0x2e, 0xff, 0xfe), "s", "f", "p"]);
+    await raw.send(["t.ok", "s", "f", "p"]);
+    await waitFor(() => rb.messages.length === 1, "the valid message");
+    assert.equal(rb.messages[0]!.topic, "t.ok");
+
+    push.connect(b.logEndpoint!);
+    await push.send(["log-write", "s"]);
+    await push.send(["log-write", "s", "zeek-bin-serializer", "batch"]);
+    await waitFor(() => rb.logs.length === 1, "the valid log batch");
+    assert.equal(rb.logs[0]!.format, "zeek-bin-serializer");
+    assert.equal(b.stats.msgErrors, 3);
+    assert.equal(b.stats.logsIn, 1);
+  } finally {
+    raw.close();
+    push.close();
+  }
+});
+
+Deno.test("createZeromqTransport() sends log batches from PUSH to a bound PULL", async () => {
+  await using proxy = await startTestProxy();
+  const rl = new Recorder();
+  await using logger = await createZeromqTransport(
+    rl,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  assert.match(logger.logEndpoint!, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  const rw = new Recorder();
+  await using worker = await createZeromqTransport(
+    rw,
+    nodeOptions(proxy, { connectLogEndpoints: [logger.logEndpoint!] }),
+  );
+  for (let i = 0; i < 50; i++) {
+    assert.equal(worker.sendLog("worker-1", "zeek-bin-serializer", utf8(`b${i}`)), true);
+  }
+  await waitFor(() => rl.logs.length === 50, "50 log batches");
+  assert.deepEqual(rl.logs.map((l) => new TextDecoder().decode(l.batch)).slice(0, 3), [
+    "b0",
+    "b1",
+    "b2",
+  ]);
+  assert.equal(rl.logs[0]!.sender, "worker-1");
+  assert.equal(worker.stats.logsOut, 50);
+  // A node without log endpoints drops (and counts) like Zeek does.
+  assert.equal(logger.sendLog("x", "f", utf8("b")), false);
+  assert.equal(logger.stats.logDrops, 1);
+});
+
+Deno.test("createZeromqTransport() counts XPUB EAGAIN at the HWM as xpubDrops instead of throwing", async () => {
+  // A stand-in "proxy XSUB" that subscribes to everything and never reads.
+  const sink = new zmq.XSubscriber({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
+  await sink.bind(ANY);
+  const r = new Recorder();
+  try {
+    await using a = await createZeromqTransport(r, {
+      connectXpubEndpoint: sink.lastEndpoint!,
+      connectXsubEndpoint: "tcp://127.0.0.1:9", // never answers; harmless
+      xpubSndhwm: 10,
+      xpubSndbuf: 4096,
+      lingerMs: 0,
+    });
+    await sink.send(Uint8Array.of(1)); // subscribe to ""
+    // libzmq sockets only attach new pipes (and replay subscriptions) when the application calls
+    // into them, so keep touching the sink while waiting.
+    await waitFor(
+      () => (sink.readable, r.saw("subscribed", "")),
+      "the XPUB to see the subscription",
+    );
+    const payload = new Uint8Array(1024);
+    const total = 3000;
+    let accepted = 0;
+    for (let i = 0; i < total; i++) {
+      if (a.publish({ topic: "t", sender: "a", format: "f", payload })) accepted++;
+      if (i % 100 === 99) await delay(1);
+    }
+    await waitFor(() => a.stats.messagesOut + a.stats.xpubDrops === total, "all sends settled");
+    const s = a.stats;
+    assert.ok(s.xpubDrops > 0, `expected drops, got ${JSON.stringify(s)}`);
+    assert.equal(s.sendErrors, 0);
+    assert.equal(r.errors.length, 0);
+    assert.ok(accepted <= total);
+  } finally {
+    sink.close();
+  }
+});
+
+Deno.test("ZeromqTransport dispose is idempotent, bounded by linger and rejects later use", async () => {
+  await using proxy = await startTestProxy();
+  const r = new Recorder();
+  // immediate=true and no logger: PUSH is never writable, so batches wait in our queue.
+  const t = await createZeromqTransport(
+    r,
+    nodeOptions(proxy, {
+      connectLogEndpoints: ["tcp://127.0.0.1:9"],
+      logImmediate: true,
+      lingerMs: 200,
+    }),
+  );
+  for (let i = 0; i < 5; i++) assert.equal(t.sendLog("n", "f", utf8("b")), true);
+  const start = performance.now();
+  await Promise.all([t[Symbol.asyncDispose](), t[Symbol.asyncDispose]()]);
+  console.log(
+    `  dispose with 5 unsendable batches took ${
+      (performance.now() - start).toFixed(0)
+    } ms (linger 200)`,
+  );
+  await t[Symbol.asyncDispose]();
+  assert.equal(await t.closed, undefined);
+  assert.equal(t.stats.logDrops, 5);
+  assert.throws(() => t.publish(msg("x")), TransportClosedError);
+  assert.throws(() => t.subscribe("x"), TransportClosedError);
+  assert.throws(() => t.sendLog("n", "f", utf8("b")), TransportClosedError);
+});
+
+Deno.test("startZeromqProxy() names the endpoint when the port is taken", async () => {
+  await using first = await startTestProxy();
+  await assert.rejects(
+    startZeromqProxy({ listenXpubEndpoint: first.xpubEndpoint, listenXsubEndpoint: ANY }),
+    (e: Error) => {
+      assert.equal(e.message, `Cannot bind proxy XPUB to ${first.xpubEndpoint}: address in use`);
+      return true;
+    },
+  );
+  await assert.rejects(
+    startZeromqProxy({ listenXpubEndpoint: ANY, listenXsubEndpoint: first.xsubEndpoint }),
+    { message: `Cannot bind proxy XSUB to ${first.xsubEndpoint}: address in use` },
+  );
+  await assert.rejects(
+    createZeromqTransport(new Recorder(), { listenLogEndpoint: first.xsubEndpoint }),
+    { message: `Cannot bind log PULL to ${first.xsubEndpoint}: address in use` },
+  );
+});
+
+Deno.test("createZeromqTransport() validates options and accepts heartbeat and reconnect settings", async () => {
+  await assert.rejects(createZeromqTransport(new Recorder(), { xpubSndhwm: -1 }), RangeError);
+  await assert.rejects(createZeromqTransport(new Recorder(), { pollMaxMessages: 0 }), RangeError);
+  await assert.rejects(
+    createZeromqTransport(new Recorder(), { connectXsubEndpoint: "nonsense" }),
+    { message: "Cannot connect XSUB to nonsense: invalid endpoint" },
+  );
+  await using proxy = await startTestProxy();
+  const r = new Recorder();
+  await using t = await createZeromqTransport(
+    r,
+    nodeOptions(proxy, {
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: 3000,
+      heartbeatTtlMs: 5000,
+      reconnectIntervalMs: 50,
+      reconnectIntervalMaxMs: 1000,
+    }),
+  );
+  t.subscribe("hb.");
+  await waitFor(() => r.saw("subscribed", "hb."), "own subscription");
+});
