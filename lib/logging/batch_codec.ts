@@ -1,0 +1,350 @@
+/**
+ * Zeek's binary log batch (`LOG_SERIALIZER_ZEEK_BIN_V1`, frame-2 name `zeek-bin-serializer`):
+ * the payload of a 4-frame `log-write` PUSH message. Big-endian throughout. See the wire spec §5.4.
+ *
+ * @module
+ */
+
+import { SerializationError } from "../errors.ts";
+import { LOG_WRITE_TOPIC } from "../transport/transport.ts";
+import { isV4Mapped, parseAddrBytes, parseSubnet } from "./_addr.ts";
+import { type Plan, planOf, PROTO_CODES } from "./_batch_common.ts";
+import { decodeLogBatch } from "./_batch_decoder.ts";
+import {
+  type LogField,
+  type LogPort,
+  type LogRow,
+  type LogScalar,
+  type LogValue,
+  type ScalarTypeName,
+  TYPE_TAG,
+  typeTags,
+} from "./schema.ts";
+
+/** The frame-2 name of this serializer. */
+export const LOG_SERIALIZER_NAME = "zeek-bin-serializer";
+
+/** One decoded (or to be encoded) log batch: every record of one writer flush. */
+export interface LogBatchData {
+  /** The `Log::ID` enum name, e.g. `Conn::LOG`. */
+  readonly streamName: string;
+  /** The `Log::Writer` enum name, e.g. `Log::WRITER_ASCII`. */
+  readonly writerName: string;
+  /** The filter name, e.g. `default`. */
+  readonly filterName: string;
+  /** The path, e.g. `conn`. */
+  readonly path: string;
+  /** The flattened columns. */
+  readonly fields: readonly LogField[];
+  /** The records, one value per field each. */
+  readonly records: readonly LogRow[];
+}
+
+class Writer {
+  #buf = new Uint8Array(1024);
+  #view = new DataView(this.#buf.buffer);
+  #pos = 0;
+  #enc = new TextEncoder();
+
+  #grow(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+  u8(v: number): void {
+    this.#grow(1);
+    this.#buf[this.#pos++] = v;
+  }
+  i32(v: number): void {
+    this.#grow(4);
+    this.#view.setInt32(this.#pos, v);
+    this.#pos += 4;
+  }
+  u32(v: number): void {
+    this.#grow(4);
+    this.#view.setUint32(this.#pos, v);
+    this.#pos += 4;
+  }
+  i64(v: bigint): void {
+    this.#grow(8);
+    this.#view.setBigInt64(this.#pos, v);
+    this.#pos += 8;
+  }
+  u64(v: bigint): void {
+    this.#grow(8);
+    this.#view.setBigUint64(this.#pos, v);
+    this.#pos += 8;
+  }
+  f64(v: number): void {
+    this.#grow(8);
+    this.#view.setFloat64(this.#pos, v);
+    this.#pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.#grow(b.length);
+    this.#buf.set(b, this.#pos);
+    this.#pos += b.length;
+  }
+  str(s: string | Uint8Array): void {
+    if (typeof s !== "string") {
+      this.u32(s.length);
+      this.bytes(s);
+      return;
+    }
+    this.#grow(4 + s.length * 3);
+    const { written } = this.#enc.encodeInto(s, this.#buf.subarray(this.#pos + 4));
+    this.#view.setUint32(this.#pos, written);
+    this.#pos += 4 + written;
+  }
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+}
+
+function encodeError(field: LogField, detail: string): SerializationError {
+  return new SerializationError(`Cannot encode log batch: field "${field.name}": ${detail}`);
+}
+
+function writeScalar(w: Writer, field: LogField, type: ScalarTypeName, v: LogScalar): void {
+  switch (type) {
+    case "bool":
+      if (typeof v !== "boolean") throw encodeError(field, `expected bool, got ${typeof v}`);
+      w.i64(v ? 1n : 0n);
+      return;
+    case "int":
+    case "count": {
+      if (typeof v !== "bigint" && typeof v !== "number") {
+        throw encodeError(field, `expected ${type}, got ${typeof v}`);
+      }
+      try {
+        const b = BigInt(v);
+        if (type === "int") w.i64(BigInt.asIntN(64, b) === b ? b : bad());
+        else w.u64(b >= 0n && BigInt.asUintN(64, b) === b ? b : bad());
+      } catch {
+        throw encodeError(field, `${String(v)} is out of range for ${type}`);
+      }
+      return;
+    }
+    case "double":
+    case "time":
+    case "interval":
+      if (typeof v !== "number") throw encodeError(field, `expected ${type}, got ${typeof v}`);
+      w.f64(v);
+      return;
+    case "string":
+    case "enum":
+      if (typeof v !== "string" && !(v instanceof Uint8Array)) {
+        throw encodeError(field, `expected ${type}, got ${typeof v}`);
+      }
+      w.str(v);
+      return;
+    case "port": {
+      const p = v as LogPort;
+      const code = typeof p === "object" && p !== null ? PROTO_CODES[p.proto] : undefined;
+      if (code === undefined || !Number.isInteger(p.port) || p.port < 0 || p.port > 65535) {
+        throw encodeError(field, "expected a port { port, proto }");
+      }
+      w.u64(BigInt(p.port));
+      w.i32(code);
+      return;
+    }
+    case "addr": {
+      const bytes = typeof v === "string" ? parseAddrBytes(v) : undefined;
+      if (!bytes) throw encodeError(field, `expected addr, got ${JSON.stringify(String(v))}`);
+      writeAddr(w, bytes);
+      return;
+    }
+    case "subnet": {
+      const sn = typeof v === "string" ? parseSubnet(v) : undefined;
+      if (!sn) throw encodeError(field, `expected subnet, got ${JSON.stringify(String(v))}`);
+      w.u8(sn.length128);
+      writeAddr(w, sn.bytes);
+      return;
+    }
+  }
+}
+
+function bad(): never {
+  throw new RangeError("out of range");
+}
+
+function writeAddr(w: Writer, bytes: Uint8Array): void {
+  if (isV4Mapped(bytes)) {
+    w.u8(4);
+    w.bytes(bytes.subarray(12));
+  } else {
+    w.u8(6);
+    w.bytes(bytes);
+  }
+}
+
+function writeValue(w: Writer, plan: Plan, v: LogValue | null): void {
+  const { field, container, scalar } = plan;
+  w.i32(plan.tag);
+  w.i32(container ? 0 : field.wireSubtype ?? 0);
+  if (v === null || v === undefined) {
+    w.u8(0);
+    return;
+  }
+  w.u8(1);
+  if (!container) {
+    writeScalar(w, field, scalar, v as LogScalar);
+    return;
+  }
+  if (!Array.isArray(v)) throw encodeError(field, `expected ${field.type}, got ${typeof v}`);
+  const items = v as readonly (LogScalar | null)[];
+  w.i64(BigInt(items.length));
+  for (const e of items) {
+    w.i32(plan.etag);
+    w.i32(0);
+    if (e === null || e === undefined) {
+      w.u8(0);
+    } else {
+      w.u8(1);
+      writeScalar(w, field, scalar, e);
+    }
+  }
+}
+
+/**
+ * Encodes a log batch, byte for byte as Zeek's `zeek-bin-serializer` does.
+ *
+ * @param batch names, fields and rows (each row holds one value per field)
+ * @returns the frame-3 payload
+ * @throws {SerializationError} when a value does not fit its field's type or a row has the wrong length
+ * @example
+ * ```ts
+ * import { encodeLogBatch } from "./batch_codec.ts";
+ * const bytes = encodeLogBatch({
+ *   streamName: "Cluster::LOG", writerName: "Log::WRITER_ASCII", filterName: "default", path: "cluster",
+ *   fields: [{ name: "ts", type: "time", optional: false }], records: [[1.5]],
+ * });
+ * ```
+ */
+export function encodeLogBatch(batch: LogBatchData): Uint8Array {
+  const w = new Writer();
+  w.str(batch.streamName);
+  w.str(batch.writerName);
+  w.str(batch.filterName);
+  w.str(batch.path);
+  w.u32(batch.fields.length);
+  for (const f of batch.fields) {
+    if (f.secondaryName === undefined) {
+      w.u8(0);
+    } else {
+      w.u8(1);
+      w.str(f.secondaryName);
+    }
+    w.str(f.name);
+    const { tag, subtag } = typeTags(f.type);
+    w.i32(tag);
+    w.i32(subtag === TYPE_TAG.VOID ? f.wireSubtype ?? 0 : subtag);
+    w.u8(f.optional ? 1 : 0);
+  }
+  w.u32(batch.records.length);
+  const plans = batch.fields.map(planOf);
+  for (let r = 0; r < batch.records.length; r++) {
+    const row = batch.records[r]!;
+    if (row.length !== batch.fields.length) {
+      throw new SerializationError(
+        `Cannot encode log batch: record ${r} has ${row.length} values, need ${batch.fields.length}`,
+      );
+    }
+    for (let i = 0; i < row.length; i++) writeValue(w, plans[i]!, row[i]!);
+  }
+  return w.finish();
+}
+
+export { decodeLogBatch };
+
+/** The four frames of a `log-write` PUSH message. */
+export type LogWriteFrames = [
+  topic: Uint8Array,
+  sender: Uint8Array,
+  format: Uint8Array,
+  batch: Uint8Array,
+];
+
+/**
+ * Builds the 4 frames Zeek sends for one batch: `log-write`, the sender node id, the serializer
+ * name `zeek-bin-serializer`, and the encoded batch (wire spec §2.3).
+ *
+ * @param senderId the sending node's id (`Cluster::node_id()`)
+ * @param batch the batch, or its encoded bytes
+ * @returns the frames, in order
+ * @throws {SerializationError} when the batch cannot be encoded
+ * @example
+ * ```ts
+ * import { logWriteFrames } from "./batch_codec.ts";
+ * const frames = logWriteFrames("zeromq_worker-1_host_1_Nabc", new Uint8Array([0]));
+ * frames.length; // 4
+ * ```
+ */
+export function logWriteFrames(senderId: string, batch: LogBatchData | Uint8Array): LogWriteFrames {
+  const enc = new TextEncoder();
+  return [
+    enc.encode(LOG_WRITE_TOPIC),
+    enc.encode(senderId),
+    enc.encode(LOG_SERIALIZER_NAME),
+    batch instanceof Uint8Array ? batch : encodeLogBatch(batch),
+  ];
+}
+
+/**
+ * Checks and decodes a received `log-write` message as a Zeek logger does: exactly 4 frames,
+ * frame 2 equal to `zeek-bin-serializer`; frames 0 and 1 are not checked, the sender id is
+ * returned for diagnostics.
+ *
+ * @param frames the message's frames
+ * @returns the sender id and the decoded batch
+ * @throws {SerializationError} for a wrong frame count, another serializer, or a bad batch
+ */
+export function parseLogWriteFrames(
+  frames: readonly Uint8Array[],
+): { senderId: string; batch: LogBatchData } {
+  if (frames.length !== 4) {
+    throw new SerializationError(`Cannot decode log write: ${frames.length} frames, need 4`);
+  }
+  const dec = new TextDecoder();
+  const format = dec.decode(frames[2]);
+  if (format !== LOG_SERIALIZER_NAME) {
+    throw new SerializationError(
+      `Cannot decode log write: serializer ${
+        JSON.stringify(format)
+      }, need "${LOG_SERIALIZER_NAME}"`,
+    );
+  }
+  return { senderId: dec.decode(frames[1]), batch: decodeLogBatch(frames[3]!) };
+}
+
+/** A received log write as the transport hands it over (frames 1 to 3). */
+export interface ReceivedLogWrite {
+  /** Frame 1: the sender's node id. */
+  readonly sender: string;
+  /** Frame 2: the log serializer name. */
+  readonly format: string;
+  /** Frame 3: the encoded batch. */
+  readonly batch: Uint8Array;
+}
+
+/**
+ * Decodes a log write received from the transport, checking the serializer name as Zeek does.
+ *
+ * @param log sender, format and batch bytes
+ * @returns the decoded batch
+ * @throws {SerializationError} for another serializer or a bad batch
+ */
+export function decodeLogWrite(log: ReceivedLogWrite): LogBatchData {
+  if (log.format !== LOG_SERIALIZER_NAME) {
+    throw new SerializationError(
+      `Cannot decode log write from "${log.sender}": serializer ${
+        JSON.stringify(log.format)
+      }, need "${LOG_SERIALIZER_NAME}"`,
+    );
+  }
+  return decodeLogBatch(log.batch);
+}

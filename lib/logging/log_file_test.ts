@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { LogFileWriter } from "./log_file.ts";
+import { archiveTime, type PostProcessCall, recoverLeftovers, rotatedName } from "./rotation.ts";
+import { formatLogTimestamp } from "./formatter.ts";
+import type { LogField } from "./schema.ts";
+
+const FIELDS: readonly LogField[] = [
+  { name: "ts", type: "time", optional: false },
+  { name: "node", type: "string", optional: false },
+  { name: "message", type: "string", optional: false },
+];
+
+/** A clock tests move by hand. */
+class ManualClock {
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+}
+
+async function listLogs(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const T0 = new Date(2026, 10, 25, 10, 24, 28).getTime() / 1000 + 0.5;
+
+Deno.test("LogFileWriter writes the header and records on flush, and #close on close", () =>
+  withDir(async (dir) => {
+    const clock = new ManualClock(T0);
+    const w = new LogFileWriter({ dir, path: "cluster", fields: FIELDS, clock });
+    w.write([T0, "logger", "got hello"]);
+    assert.deepEqual(await listLogs(dir), [], "nothing before the first flush");
+    await w.flush();
+    assert.deepEqual(await listLogs(dir), [".shadow.cluster.log", "cluster.log"]);
+    const text = await Deno.readTextFile(`${dir}/cluster.log`);
+    assert.ok(text.startsWith("#separator \\x09\n#set_separator\t,\n"));
+    assert.ok(
+      text.includes(
+        `#open\t${
+          formatLogTimestamp(T0)
+        }\n#fields\tts\tnode\tmessage\n#types\ttime\tstring\tstring\n`,
+      ),
+    );
+    assert.ok(text.endsWith(`${T0.toFixed(6)}\tlogger\tgot hello\n`));
+    clock.t = T0 + 3;
+    await w.close();
+    await w.close();
+    assert.deepEqual(await listLogs(dir), ["cluster.log"]);
+    assert.ok(
+      (await Deno.readTextFile(`${dir}/cluster.log`)).endsWith(
+        `#close\t${formatLogTimestamp(T0 + 3)}\n`,
+      ),
+    );
+    assert.deepEqual(w.stats(), { records: 1, written: 1, dropped: 0, rotations: 0, errors: 0 });
+    assert.throws(() => w.write([T0, "a", "b"]), /writer is closed/);
+  }));
+
+Deno.test("LogFileWriter rotates at interval multiples with Zeek's names and archive-log argv", () =>
+  withDir(async (dir) => {
+    const clock = new ManualClock(T0); // 10:24:28.5
+    const calls: PostProcessCall[] = [];
+    const w = new LogFileWriter({
+      dir,
+      path: "cluster",
+      fields: FIELDS,
+      clock,
+      rotationIntervalSec: 5,
+      postProcessor: (c) => {
+        calls.push(c);
+      },
+    });
+    const base = T0 - 28.5; // 10:24:00
+    w.write([T0, "worker-1", "tick 1"]);
+    await w.tick();
+    assert.deepEqual(await listLogs(dir), [".shadow.cluster.log", "cluster.log"]);
+    clock.t = base + 30.1;
+    await w.tick();
+    assert.deepEqual(
+      await listLogs(dir),
+      ["cluster.2026-11-25-10-24-28.log"],
+      "no new file until the next write",
+    );
+    const first = await Deno.readTextFile(`${dir}/cluster.2026-11-25-10-24-28.log`);
+    assert.ok(first.endsWith(`tick 1\n#close\t${formatLogTimestamp(base + 30.1)}\n`));
+    clock.t = base + 30.9;
+    w.write([clock.t, "worker-1", "tick 2"]);
+    await w.tick();
+    clock.t = base + 35.05;
+    await w.tick();
+    clock.t = base + 41;
+    w.write([clock.t, "worker-1", "tick 3"]);
+    await w.tick();
+    clock.t = base + 43;
+    await w.close();
+    assert.deepEqual(await listLogs(dir), [
+      "cluster.2026-11-25-10-24-28.log",
+      "cluster.2026-11-25-10-24-30.log",
+      "cluster.2026-11-25-10-24-40.log",
+    ]);
+    const second = await Deno.readTextFile(`${dir}/cluster.2026-11-25-10-24-30.log`);
+    assert.ok(second.includes(`#open\t${formatLogTimestamp(base + 30.9)}\n`));
+    assert.deepEqual(calls.map((c) => c.argv), [
+      [
+        "cluster.2026-11-25-10-24-28.log",
+        "cluster",
+        archiveTime(T0),
+        archiveTime(base + 30.1),
+        "0",
+        "ascii",
+      ],
+      [
+        "cluster.2026-11-25-10-24-30.log",
+        "cluster",
+        archiveTime(base + 30),
+        archiveTime(base + 35.05),
+        "0",
+        "ascii",
+      ],
+      [
+        "cluster.2026-11-25-10-24-40.log",
+        "cluster",
+        archiveTime(base + 40),
+        archiveTime(base + 43),
+        "1",
+        "ascii",
+      ],
+    ]);
+    assert.equal(calls[0]!.file, `${dir}/cluster.2026-11-25-10-24-28.log`);
+    assert.equal(w.stats().rotations, 3);
+  }));
+
+Deno.test("LogFileWriter rotates a leftover file before opening, never appending to it", () =>
+  withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/conn.log`, "#separator \\x09\nold\n");
+    const clock = new ManualClock(T0);
+    await using w = new LogFileWriter({ dir, path: "conn", fields: FIELDS, clock, format: "json" });
+    w.write([1.5, "n", "m"]);
+    await w.flush();
+    const names = await listLogs(dir);
+    assert.equal(names.length, 3);
+    assert.ok(names.includes("conn.log") && names.includes(".shadow.conn.log"));
+    const rotated = names.find((n) => n.startsWith("conn.2"))!;
+    assert.equal(await Deno.readTextFile(`${dir}/${rotated}`), "#separator \\x09\nold\n");
+    assert.equal(
+      await Deno.readTextFile(`${dir}/conn.log`),
+      '{"ts":1.5,"node":"n","message":"m"}\n',
+    );
+  }));
+
+Deno.test("LogFileWriter writes out early when its buffer fills, and drops past its bound", () =>
+  withDir(async (dir) => {
+    const clock = new ManualClock(T0);
+    const w = new LogFileWriter({
+      dir,
+      path: "big",
+      fields: FIELDS,
+      clock,
+      bufferBytes: 100,
+      maxPendingBytes: 1000,
+    });
+    for (let i = 0; i < 5; i++) w.write([T0, "n", "x".repeat(40)]);
+    for (let i = 0; i < 100; i++) w.write([T0, "n", "y".repeat(40)]);
+    await w.close();
+    const stats = w.stats();
+    assert.equal(stats.records, 105);
+    assert.equal(stats.written + stats.dropped, 105);
+    const lines = (await Deno.readTextFile(`${dir}/big.log`)).split("\n").filter((l) =>
+      l && !l.startsWith("#")
+    );
+    assert.equal(lines.length, stats.written);
+  }));
+
+Deno.test("LogFileWriter rejects an unsafe path", () => {
+  assert.throws(
+    () => new LogFileWriter({ dir: "/tmp", path: "../x", fields: FIELDS }),
+    /Invalid log path "..\/x"/,
+  );
+});
+
+Deno.test("flushed records survive kill -9 and are rotated at the next start", () =>
+  withDir(async (dir) => {
+    const script = `${dir}/crash.ts`;
+    const mod = new URL("./log_file.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { LogFileWriter } from ${JSON.stringify(mod)};
+const w = new LogFileWriter({ dir: ${JSON.stringify(dir + "/logs")}, path: "conn",
+  fields: [{ name: "n", type: "count", optional: false }] });
+for (let i = 0; i < 1000; i++) w.write([i]);
+await w.flush();
+w.write([99999]); // buffered only: may be lost
+console.log("flushed");
+setInterval(() => {}, 1000);
+`,
+    );
+    await Deno.mkdir(`${dir}/logs`);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .spawn();
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    assert.equal(new TextDecoder().decode(value).trim(), "flushed");
+    child.kill("SIGKILL");
+    await reader.cancel();
+    const status = await child.status;
+    assert.equal(status.signal, "SIGKILL");
+    assert.deepEqual((await listLogs(`${dir}/logs`)).sort(), [".shadow.conn.log", "conn.log"]);
+    const recovered = await recoverLeftovers(`${dir}/logs`, Date.now() / 1000);
+    assert.equal(recovered.length, 1);
+    assert.equal(recovered[0]!.rotated, rotatedName("conn", recovered[0]!.call.openTime));
+    const text = await Deno.readTextFile(`${dir}/logs/${recovered[0]!.rotated}`);
+    const rows = text.split("\n").filter((l) => l && !l.startsWith("#"));
+    assert.deepEqual(rows, Array.from({ length: 1000 }, (_, i) => String(i)));
+    assert.deepEqual(await listLogs(`${dir}/logs`), [recovered[0]!.rotated]);
+  }));
