@@ -93,7 +93,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const options = resolveOptions({ layout, node: args.node, env, overrides: args.overrides });
     const logger = createLogger({ name: args.node, level: args.logLevel, write: stderr });
-    await using node = await createNode(options, { logger });
+    await using node = await createNode(options, {
+      logger,
+      traceEvents: args.logLevel === "debug",
+    });
     const stopped = new Promise<void>((resolve) =>
       controller.signal.addEventListener("abort", () => resolve(), { once: true })
     );

@@ -21,3 +21,8 @@ export * from "./lib/diagnostics/mod.ts";
 export * from "./lib/node/mod.ts";
 export * from "./lib/pools/mod.ts";
 export * from "./lib/metrics/mod.ts";
+export * from "./lib/transport/mod.ts";
+export * from "./lib/membership/mod.ts";
+export * from "./lib/cluster/mod.ts";
+export * from "./lib/serialization/mod.ts";
+export * from "./lib/logging/mod.ts";

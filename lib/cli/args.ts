@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { OptionsError } from "../errors.ts";
-import type { ClusterOptionOverrides, EventFormat, LogFormat } from "../options/options.ts";
+import type { ClusterOptionOverrides, LogFormat } from "../options/options.ts";
+import type { EventFormat } from "../serialization/event.ts";
 import { parseDurationMs } from "./duration.ts";
 
 /** Commands of the `zcluster` binary. */
@@ -113,7 +114,9 @@ export function parseCliArgs(
   for (const [flag, value] of [["proxy-xpub", xpub], ["proxy-xsub", xsub]] as const) {
     if (value !== undefined && !/^(tcp|ipc|inproc):\/\/.+/.test(value)) {
       throw new OptionsError(
-        `Invalid --${flag} ${JSON.stringify(value)}: expected a ZeroMQ endpoint like tcp://10.0.0.1:5555`,
+        `Invalid --${flag} ${
+          JSON.stringify(value)
+        }: expected a ZeroMQ endpoint like tcp://10.0.0.1:5555`,
       );
     }
   }

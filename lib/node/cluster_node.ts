@@ -1,51 +1,114 @@
 /**
- * The composition root of a node: builds every part from the options and injected dependencies,
- * and disposes them in reverse order.
+ * The composition root of a node: builds every part from the options and injected dependencies
+ * (proxy, transport, event layer; logging, stores, metrics as they are configured), and disposes
+ * them in reverse order.
  *
  * @module
  */
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
+import { Cluster } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { silentLogger } from "../diagnostics/logger.ts";
+import { makeNodeId } from "../membership/node_id.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
+import { createEventSerializer } from "../serialization/event.ts";
+import type { Transport, TransportHandlers } from "../transport/transport.ts";
+import { createZeromqTransport, startZeromqProxy } from "../transport/zeromq/mod.ts";
+
+/** Creates the node's transport from the event layer's handlers. */
+export type TransportFactory = (
+  handlers: TransportHandlers,
+  options: ClusterOptions,
+) => Promise<Transport>;
 
 /** Dependencies of a node, injected. */
 export interface NodeDeps {
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Node id; a fresh Zeek-style id by default. */
+  readonly nodeId?: string;
+  /** The transport; ZeroMQ by default. */
+  readonly transport?: TransportFactory;
+  /** Log every received event at debug level. */
+  readonly traceEvents?: boolean;
+  /** Site code: runs once the node is up (the twin of Zeek's `local.zeek`). */
+  readonly setup?: (node: RunningNode) => void | Promise<void>;
 }
 
 /** A running node. */
 export interface RunningNode extends AsyncDisposable {
   /** The node's options. */
   readonly options: ClusterOptions;
+  /** The event layer: publish, subscribe, on, membership queries. */
+  readonly cluster: Cluster;
+  /** The node's transport (counters in `transport.stats`). */
+  readonly transport: Transport;
   /** Resolves when the node has stopped: with the error that stopped it, or undefined. */
   readonly closed: Promise<void | Error>;
   /** Stops the node (same as disposing it). */
   close(): Promise<void>;
 }
 
+/** The ZeroMQ transport configured from the node options. */
+export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
+  const z = options.zeromq;
+  const heartbeat = z.heartbeatIntervalMs > 0
+    ? {
+      heartbeatIntervalMs: z.heartbeatIntervalMs,
+      heartbeatTimeoutMs: z.heartbeatTimeoutMs,
+      heartbeatTtlMs: z.heartbeatTimeoutMs,
+    }
+    : {};
+  return createZeromqTransport(handlers, {
+    connectXsubEndpoint: z.connectXsubEndpoint,
+    connectXpubEndpoint: z.connectXpubEndpoint,
+    listenLogEndpoint: z.listenLogEndpoint,
+    connectLogEndpoints: z.connectLogEndpoints,
+    lingerMs: z.lingerMs,
+    xpubSndhwm: z.xpubSndhwm,
+    xpubSndbuf: z.xpubSndbuf,
+    xsubRcvhwm: z.xsubRcvhwm,
+    xsubRcvbuf: z.xsubRcvbuf,
+    logSndhwm: z.logSndhwm,
+    logSndbuf: z.logSndbuf,
+    logRcvhwm: z.logRcvhwm,
+    logRcvbuf: z.logRcvbuf,
+    logImmediate: z.logImmediate,
+    connectXpubNodrop: z.connectXpubNodrop,
+    onloopQueueHwm: z.onloopQueueHwm,
+    pollMaxMessages: z.pollMaxMessages,
+    reconnectIntervalMs: z.reconnectIntervalMs,
+    reconnectIntervalMaxMs: z.reconnectIntervalMaxMs,
+    ipv6: z.ipv6,
+    ...heartbeat,
+  });
+};
+
 /**
  * Creates and starts a node.
  *
  * @param options The node's options.
- * @param deps Logger and clock.
+ * @param deps Logger, clock, transport factory, site code.
  * @returns The running node; `await using` disposes it.
+ * @throws {Error} When a listener cannot bind (the message names the endpoint).
  */
-export function createNode(options: ClusterOptions, deps: NodeDeps = {}): Promise<RunningNode> {
+export async function createNode(
+  options: ClusterOptions,
+  deps: NodeDeps = {},
+): Promise<RunningNode> {
   const logger = deps.logger ?? silentLogger;
-  const _clock = deps.clock ?? systemClock;
-  const resources: AsyncDisposable[] = [];
+  const clock = deps.clock ?? systemClock;
+  const resources: (() => PromiseLike<void> | void)[] = [];
   let resolveClosed!: (value: void | Error) => void;
   const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      for (const resource of resources.reverse()) {
+      for (const dispose of resources.reverse()) {
         try {
-          await resource[Symbol.asyncDispose]();
+          await dispose();
         } catch (error) {
           logger.error("error while stopping", { error: String(error) });
         }
@@ -54,8 +117,62 @@ export function createNode(options: ClusterOptions, deps: NodeDeps = {}): Promis
     })();
     return closing;
   };
-  logger.info(`node ${options.node || "(standalone)"} starting`, {
-    type: localNodeType(options),
-  });
-  return Promise.resolve({ options, closed, close, [Symbol.asyncDispose]: close });
+  try {
+    const nodeId = deps.nodeId ??
+      makeNodeId({ node: options.node, host: Deno.hostname(), pid: Deno.pid });
+    const z = options.zeromq;
+    const listeners: string[] = [];
+    if (z.runProxyThread) {
+      const proxy = await startZeromqProxy({
+        listenXpubEndpoint: z.listenXpubEndpoint,
+        listenXsubEndpoint: z.listenXsubEndpoint,
+        listenXpubNodrop: z.listenXpubNodrop,
+        proxyIoThreads: z.proxyIoThreads,
+        ipv6: z.ipv6,
+        heartbeatIntervalMs: z.heartbeatIntervalMs,
+        heartbeatTimeoutMs: z.heartbeatTimeoutMs,
+      });
+      resources.push(() => proxy[Symbol.asyncDispose]());
+      listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (plain)`);
+      listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (plain)`);
+    }
+    const cluster = new Cluster(options, {
+      serializer: createEventSerializer(options.eventSerializer),
+      clock,
+      logger,
+      nodeId,
+      traceEvents: deps.traceEvents ?? false,
+      clusterLog: (message) => logger.info(`cluster.log: ${message}`),
+    });
+    const transport = await (deps.transport ?? zeromqTransportFactory)(cluster.handlers, options);
+    resources.push(() => transport[Symbol.asyncDispose]());
+    resources.push(() => cluster.detach());
+    if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (plain)`);
+    cluster.attach(transport);
+    transport.closed.then((result) => {
+      if (result instanceof Error) {
+        logger.error(`transport failed: ${result.message}`);
+        close().then(() => resolveClosed(result));
+      }
+    });
+    const node: RunningNode = {
+      options,
+      cluster,
+      transport,
+      closed,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+    logger.info(`node ${options.node || "(standalone)"} up`, {
+      type: localNodeType(options),
+      id: nodeId,
+      format: options.eventSerializer,
+      listeners: listeners.length > 0 ? listeners.join("; ") : "none",
+    });
+    await deps.setup?.(node);
+    return node;
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -9,6 +9,7 @@ import { OptionsError } from "../errors.ts";
 import type { ClusterLayout, ClusterNode, NodeType } from "../layout/types.ts";
 import { managerOf, nodesOfType } from "../layout/queries.ts";
 import { addrToUri } from "../net/ip.ts";
+import type { EventFormat } from "../serialization/event.ts";
 import { broadcastTopics, DEFAULT_TOPIC_OPTIONS, type TopicOptions } from "../topics/topics.ts";
 import {
   DEFAULT_PROXY_XPUB_PORT,
@@ -19,8 +20,6 @@ import {
 
 /** Store backends, as Broker's `BackendType`. */
 export type StoreBackend = "MEMORY" | "SQLITE";
-/** Event serializers, by their frame-2 names. */
-export type EventFormat = "broker-bin-v1" | "broker-json-v1";
 /** Log file formats. */
 export type LogFormat = "ascii" | "json";
 

@@ -104,8 +104,8 @@ export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({
   pollMaxMessages: 100,
   helloExpirationMs: 10_000,
   internalTopicPrefix: "zeek.zeromq.internal.",
-  heartbeatIntervalMs: 1000,
-  heartbeatTimeoutMs: 3000,
+  heartbeatIntervalMs: 500,
+  heartbeatTimeoutMs: 2000,
   reconnectIntervalMs: 100,
   reconnectIntervalMaxMs: 0,
 });

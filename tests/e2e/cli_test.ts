@@ -66,7 +66,20 @@ Deno.test("zcluster start runs every local node and SIGINT stops them all with e
   const path = await writeLayout(layout);
   const logDir = await Deno.makeTempDir();
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "start", "--layout", path, "--log-dir", logDir],
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "start",
+      "--layout",
+      path,
+      "--log-dir",
+      logDir,
+      "--proxy-xpub",
+      `tcp://127.0.0.1:${ports[6]}`,
+      "--proxy-xsub",
+      `tcp://127.0.0.1:${ports[7]}`,
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -82,10 +95,15 @@ Deno.test("zcluster start runs every local node and SIGINT stops them all with e
     await waitFor(
       () =>
         ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"].every((n) =>
-          lines.some((l) => l.startsWith(`[${n}`) && l.includes("starting"))
+          lines.some((l) => l.startsWith(`[${n}`) && / node \S+ up /.test(l))
         ),
       20_000,
       "every node's startup line",
+    );
+    await waitFor(
+      () => lines.filter((l) => /info \S+: node_up /.test(l)).length >= 20,
+      20_000,
+      "every node up on every other",
     );
     assert.ok(!lines.some((l) => l.startsWith("[remote")), "the remote node must not start");
   } finally {

@@ -1,0 +1,62 @@
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../diagnostics/logger.ts";
+
+/** Counters by name, bounded so that a flood of distinct names cannot grow it without limit. */
+export class CounterMap {
+  readonly #counts = new Map<string, number>();
+  readonly #max: number;
+  /** Increments that did not fit under the bound, counted under `other`. */
+  overflow = 0;
+  /** @param max Most distinct names kept (default 1000). */
+  constructor(max = 1000) {
+    this.#max = max;
+  }
+  /** @param name Counter name. @param by Amount. */
+  inc(name: string, by = 1): void {
+    const current = this.#counts.get(name);
+    if (current === undefined && this.#counts.size >= this.#max) {
+      this.overflow += by;
+      return;
+    }
+    this.#counts.set(name, (current ?? 0) + by);
+  }
+  /** @param name Counter name. @returns Its value. */
+  get(name: string): number {
+    return this.#counts.get(name) ?? 0;
+  }
+  /** Every counter. */
+  entries(): IterableIterator<[string, number]> {
+    return this.#counts.entries();
+  }
+  /** Sum of all counters. */
+  total(): number {
+    let sum = this.overflow;
+    for (const v of this.#counts.values()) sum += v;
+    return sum;
+  }
+}
+
+/** Logs a warning at most once per key per period, counting what it suppressed. */
+export class RateLimitedWarner {
+  readonly #last = new Map<string, number>();
+  readonly #suppressed = new Map<string, number>();
+  constructor(
+    readonly logger: Logger,
+    readonly clock: Clock,
+    readonly periodMs: number,
+  ) {}
+  /** @param key What the warning is about. @param message The text. */
+  warn(key: string, message: string): void {
+    const now = this.clock.monotonicMs();
+    const last = this.#last.get(key);
+    if (last !== undefined && now - last < this.periodMs) {
+      this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
+      return;
+    }
+    if (this.#last.size > 10_000) this.#last.clear();
+    this.#last.set(key, now);
+    const skipped = this.#suppressed.get(key) ?? 0;
+    this.#suppressed.delete(key);
+    this.logger.warn(skipped > 0 ? `${message} (${skipped} more suppressed)` : message);
+  }
+}

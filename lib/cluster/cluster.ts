@@ -1,0 +1,479 @@
+/**
+ * The event layer of a node, the twin of Zeek's `Cluster::` publish/subscribe API: events are
+ * serialized, published through the transport with the node id as sender, received messages are
+ * filtered (own echoes, wrong format), decoded and dispatched to handlers in order, and the hello
+ * protocol keeps membership.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../diagnostics/logger.ts";
+import type { NodeType } from "../layout/types.ts";
+import {
+  CLUSTER_HELLO,
+  Membership,
+  type MembershipAction,
+  ZEROMQ_HELLO,
+} from "../membership/membership.ts";
+import type { ClusterOptions } from "../options/options.ts";
+import { localNodeType } from "../options/options.ts";
+import {
+  type BrokerValue,
+  type EventSerializer,
+  NETWORK_TIMESTAMP,
+  time,
+  valueToString,
+  type ZeekEvent,
+} from "../serialization/mod.ts";
+import { nodeidTopic, nodeTopic, poolTopic, typeTopic } from "../topics/topics.ts";
+import type {
+  LogBatch,
+  SubscriptionEvent,
+  Transport,
+  TransportErrorCode,
+  TransportHandlers,
+  TransportMessage,
+} from "../transport/transport.ts";
+import { CounterMap, RateLimitedWarner } from "./_counters.ts";
+
+/** Wire name of the local `Cluster::node_up(name, id)` event. */
+export const NODE_UP = "Cluster::node_up";
+/** Wire name of the local `Cluster::node_down(name, id)` event. */
+export const NODE_DOWN = "Cluster::node_down";
+
+/** Typed signatures of the events zcluster itself raises or handles. */
+export interface KnownEvents {
+  "Cluster::node_up": [name: string, id: string];
+  "Cluster::node_down": [name: string, id: string];
+  "Cluster::hello": [name: string, id: string];
+  "Cluster::Backend::ZeroMQ::hello": [name: string, id: string];
+}
+
+/** Where an event came from. */
+export interface EventInfo {
+  readonly topic: string;
+  /** The sender's node id; the local id for locally raised events. */
+  readonly sender: string;
+  /** Metadata of the event, if any. */
+  readonly event: ZeekEvent;
+}
+
+/** An event handler. */
+export type EventHandler<A extends unknown[] = BrokerValue[]> = (
+  ...args: A
+) => void | Promise<void>;
+
+/** A listener of every dispatched event (used by bridges such as the WebSocket API). */
+export type AnyEventListener = (event: ZeekEvent, info: EventInfo) => void;
+
+/** Plain counters of the event layer. */
+export interface ClusterStats {
+  /** Events published, by name. */
+  readonly published: CounterMap;
+  /** Events received and dispatched, by name. */
+  readonly handled: CounterMap;
+  /** Events that could not be published (serialization errors, transport drops). */
+  publishFailures: number;
+  /** Own echoes dropped by the sender-id filter. */
+  ownDropped: number;
+  /** Messages dropped because frame 2 was not our event serializer. */
+  formatMismatches: number;
+  /** Payloads that failed to decode. */
+  serializationErrors: number;
+  /** Handler exceptions. */
+  handlerErrors: number;
+}
+
+/** Dependencies of {@link Cluster}. */
+export interface ClusterDeps {
+  readonly serializer: EventSerializer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Zeek's `Cluster::log`: cluster.log messages (membership joins and leaves). */
+  readonly clusterLog?: (message: string) => void;
+  /** Log batches received on PULL (loggers). */
+  readonly onLogBatch?: (batch: LogBatch) => void;
+  /** A node id; a fresh one is made by the caller. */
+  readonly nodeId: string;
+  /** Log every received event at debug level (for operators and multi-process tests). */
+  readonly traceEvents?: boolean;
+}
+
+/** The event layer of one node. Attach a transport with {@link Cluster.attach}. */
+export class Cluster {
+  readonly options: ClusterOptions;
+  readonly nodeId: string;
+  readonly stats: ClusterStats;
+  readonly #deps: ClusterDeps;
+  readonly #membership: Membership;
+  readonly #handlers = new Map<string, EventHandler<unknown[]>[]>();
+  readonly #anyListeners = new Set<AnyEventListener>();
+  readonly #seenTopics = new Set<string>();
+  readonly #subscriptions = new Map<string, number>();
+  readonly #readyWaiters = new Map<string, () => void>();
+  #readySeq = 0;
+  readonly #warn: RateLimitedWarner;
+  #transport: Transport | undefined;
+  #expiryTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** @param options Node options. @param deps Serializer, clock, logger, node id. */
+  constructor(options: ClusterOptions, deps: ClusterDeps) {
+    this.options = options;
+    this.nodeId = deps.nodeId;
+    this.#deps = deps;
+    this.#warn = new RateLimitedWarner(deps.logger, deps.clock, 60_000);
+    this.stats = {
+      published: new CounterMap(),
+      handled: new CounterMap(),
+      publishFailures: 0,
+      ownDropped: 0,
+      formatMismatches: 0,
+      serializationErrors: 0,
+      handlerErrors: 0,
+    };
+    this.#membership = new Membership({
+      layout: options.layout,
+      name: options.node,
+      id: deps.nodeId,
+      topics: options,
+      helloExpirationMs: options.zeromq.helloExpirationMs,
+    });
+  }
+
+  /** Callbacks to give the transport. */
+  readonly handlers: TransportHandlers = {
+    onMessage: (msg) => this.#onMessage(msg),
+    onSubscription: (ev) => this.#onSubscription(ev),
+    onLog: (batch) => this.#deps.onLogBatch?.(batch),
+    onError: (code, message) => this.#onTransportError(code, message),
+  };
+
+  /**
+   * Connects the layer to its transport and makes the subscriptions every Zeek node makes: its
+   * pools, its type topic, its nodeid topic and its node topic (in that order).
+   *
+   * @param transport The node's transport, created with {@link Cluster.handlers}.
+   */
+  attach(transport: Transport): void {
+    const early = [...this.#subscriptions.keys()];
+    this.#transport = transport;
+    for (const topic of this.defaultSubscriptions()) this.subscribe(topic);
+    for (const topic of early) transport.subscribe(topic);
+    this.#expiryTimer = setInterval(
+      () => this.#apply(this.#membership.expire(this.#nowMs())),
+      1000,
+    );
+  }
+
+  /** Stops timers; the transport is disposed by its owner. */
+  detach(): void {
+    clearInterval(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    this.#transport = undefined;
+  }
+
+  /** The topics a node subscribes to at start, in Zeek's order. */
+  defaultSubscriptions(): string[] {
+    const type = localNodeType(this.options);
+    const topics: string[] = [];
+    const pool = poolTopic(type);
+    if (pool) topics.push(pool);
+    if (type === "MANAGER" && this.options.managerIsLogger) topics.unshift(poolTopic("LOGGER")!);
+    const typed = typeTopic(type, this.options);
+    if (typed) topics.push(typed);
+    topics.push(nodeidTopic(this.nodeId, this.options), nodeTopic(this.options.node, this.options));
+    return topics;
+  }
+
+  /**
+   * Zeek's `Cluster::publish`: publishes an event to a topic.
+   *
+   * @param topic The topic.
+   * @param name The fully qualified event name.
+   * @param args The event arguments (use `count()`, `int()`, `addr()`... for non-JS types).
+   * @returns `false` when the event could not be sent (counted; see the logger).
+   */
+  publish(topic: string, name: string, ...args: BrokerValue[]): boolean {
+    const event: ZeekEvent = this.options.addNetworkTimestamp
+      ? { name, args, metadata: [{ id: NETWORK_TIMESTAMP, value: time(this.#deps.clock.now()) }] }
+      : { name, args };
+    return this.publishEvent(topic, event);
+  }
+
+  /**
+   * Publishes an already built event (with its metadata).
+   *
+   * @param topic The topic.
+   * @param event The event.
+   * @param sender Sender id on the wire; the node id by default.
+   * @returns `false` when the event could not be sent.
+   */
+  publishEvent(topic: string, event: ZeekEvent, sender = this.nodeId): boolean {
+    const transport = this.#transport;
+    if (!transport) {
+      this.stats.publishFailures++;
+      return false;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = this.#deps.serializer.encode(event);
+    } catch (error) {
+      this.stats.publishFailures++;
+      this.#deps.logger.error(
+        `Cannot publish ${event.name} to ${topic}: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    const ok = transport.publish({ topic, sender, format: this.#deps.serializer.format, payload });
+    if (ok) this.stats.published.inc(event.name);
+    else this.stats.publishFailures++;
+    return ok;
+  }
+
+  /**
+   * Zeek's `Cluster::subscribe`. Subscriptions are counted: a prefix subscribed twice (say by the
+   * node and by a WebSocket client) stays until it is unsubscribed twice.
+   *
+   * @param prefix Topic prefix.
+   */
+  subscribe(prefix: string): void {
+    const n = this.#subscriptions.get(prefix) ?? 0;
+    this.#subscriptions.set(prefix, n + 1);
+    if (n === 0) this.#transport?.subscribe(prefix);
+  }
+
+  /**
+   * Zeek's `Cluster::unsubscribe`.
+   *
+   * @param prefix Topic prefix.
+   * @returns `false` when the prefix was not subscribed.
+   */
+  unsubscribe(prefix: string): boolean {
+    const n = this.#subscriptions.get(prefix);
+    if (n === undefined) return false;
+    if (n > 1) {
+      this.#subscriptions.set(prefix, n - 1);
+      return true;
+    }
+    this.#subscriptions.delete(prefix);
+    this.#transport?.unsubscribe(prefix);
+    return true;
+  }
+
+  /**
+   * Resolves once every subscription made before the call is active at the proxy, the way Zeek's
+   * ZeroMQ backend learns it is "ready to publish": it subscribes to an internal topic of its own
+   * and waits for its XPUB to echo it back, then unsubscribes.
+   *
+   * @param signal Aborts the wait.
+   * @returns When ready.
+   */
+  whenReady(signal?: AbortSignal): Promise<void> {
+    const topic = `${this.options.zeromq.internalTopicPrefix}${this.nodeId}.${++this
+      .#readySeq}.`;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#readyWaiters.delete(topic);
+        this.unsubscribe(topic);
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#readyWaiters.set(topic, () => {
+        signal?.removeEventListener("abort", onAbort);
+        this.unsubscribe(topic);
+        resolve();
+      });
+      this.subscribe(topic);
+    });
+  }
+
+  /**
+   * Registers an event handler. Handlers of one event run in registration order.
+   *
+   * @param name Event name, e.g. `Cluster::node_up`.
+   * @param handler Receives the event's arguments.
+   * @returns A function that removes the handler.
+   */
+  on<K extends keyof KnownEvents>(name: K, handler: EventHandler<KnownEvents[K]>): () => void;
+  on(name: string, handler: EventHandler): () => void;
+  on(name: string, handler: EventHandler<never[]>): () => void {
+    const list = this.#handlers.get(name) ?? [];
+    list.push(handler as EventHandler<unknown[]>);
+    this.#handlers.set(name, list);
+    return () => {
+      const i = list.indexOf(handler as EventHandler<unknown[]>);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /**
+   * Listens to every dispatched event, local or remote.
+   *
+   * @param listener Receives the event and where it came from.
+   * @returns A function that removes the listener.
+   */
+  onAny(listener: AnyEventListener): () => void {
+    this.#anyListeners.add(listener);
+    return () => this.#anyListeners.delete(listener);
+  }
+
+  /** Zeek's `Cluster::get_active_node_count`. @param type Node type. */
+  getActiveNodeCount(type: NodeType): number {
+    return this.#membership.activeCount(type);
+  }
+
+  /** Zeek's `Cluster::nodeid_to_node`. @param id Node id. */
+  nodeidToNode(id: string): string | undefined {
+    return this.#membership.nameOf(id);
+  }
+
+  /** Names of the peers that are up. */
+  upNodes(): string[] {
+    return this.#membership.upNodes();
+  }
+
+  /** @param name Node name. @returns The id of a peer that is up. */
+  idOf(name: string): string | undefined {
+    return this.#membership.idOf(name);
+  }
+
+  /**
+   * Raises an event locally, as Zeek's `event` statement: handlers run, nothing is sent.
+   *
+   * @param name Event name.
+   * @param args Arguments.
+   */
+  raise(name: string, ...args: BrokerValue[]): void {
+    this.#dispatch({ name, args }, { topic: "", sender: this.nodeId, event: { name, args } });
+  }
+
+  #nowMs(): number {
+    return this.#deps.clock.monotonicMs();
+  }
+
+  #onMessage(msg: TransportMessage): void {
+    if (msg.sender === this.nodeId) {
+      this.stats.ownDropped++;
+      return;
+    }
+    if (msg.format !== this.#deps.serializer.format) {
+      this.stats.formatMismatches++;
+      this.#warn.warn(
+        `format:${msg.sender}`,
+        `Dropped event from ${msg.sender}: wrong format "${msg.format}", expected "${this.#deps.serializer.format}"`,
+      );
+      return;
+    }
+    let event: ZeekEvent;
+    try {
+      event = this.#deps.serializer.decode(msg.payload);
+    } catch (error) {
+      this.stats.serializationErrors++;
+      this.#warn.warn(
+        `decode:${msg.sender}`,
+        `Cannot decode event from ${msg.sender} on ${msg.topic}: ${(error as Error).message}`,
+      );
+      return;
+    }
+    if (this.#deps.traceEvents) {
+      this.#deps.logger.debug(`event ${event.name} from ${msg.sender} on ${msg.topic}`, {
+        args: event.args.map((a) => valueToString(a)).join(", "),
+      });
+    }
+    if (event.name === ZEROMQ_HELLO || event.name === CLUSTER_HELLO) this.#onHello(event);
+    this.#dispatch(event, { topic: msg.topic, sender: msg.sender, event });
+  }
+
+  #onHello(event: ZeekEvent): void {
+    const [name, id] = event.args;
+    if (typeof name !== "string" || typeof id !== "string" || event.args.length !== 2) {
+      this.stats.serializationErrors++;
+      this.#warn.warn("hello", `Dropped malformed ${event.name}: expected (string, string)`);
+      return;
+    }
+    this.#apply(
+      event.name === ZEROMQ_HELLO
+        ? this.#membership.zeromqHello(name, id, this.#nowMs())
+        : this.#membership.clusterHello(name, id),
+    );
+  }
+
+  #onSubscription(ev: SubscriptionEvent): void {
+    if (ev.type === "subscribed") {
+      const waiter = this.#readyWaiters.get(ev.topic);
+      if (waiter) {
+        this.#readyWaiters.delete(ev.topic);
+        waiter();
+      }
+      if (ev.topic.startsWith(this.options.zeromq.internalTopicPrefix)) return;
+      if (this.#seenTopics.has(ev.topic)) return;
+      this.#seenTopics.add(ev.topic);
+      this.#apply(this.#membership.subscribed(ev.topic, this.#nowMs()));
+    } else {
+      if (ev.topic.startsWith(this.options.zeromq.internalTopicPrefix)) return;
+      this.#seenTopics.delete(ev.topic);
+      this.#apply(this.#membership.unsubscribed(ev.topic));
+    }
+  }
+
+  #onTransportError(code: TransportErrorCode, message: string): void {
+    this.#warn.warn(`transport:${code}`, `Transport ${code}: ${message}`);
+  }
+
+  #apply(actions: MembershipAction[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case "publish":
+          this.publish(action.topic, action.event, ...action.args);
+          break;
+        case "node_up":
+        case "node_down": {
+          const name = action.type === "node_up" ? NODE_UP : NODE_DOWN;
+          this.#deps.logger.info(`${action.type} ${action.name}`, { id: action.id });
+          this.raise(name, action.name, action.id);
+          break;
+        }
+        case "cluster_log":
+          this.#deps.clusterLog?.(action.message);
+          break;
+        case "warning":
+          this.#deps.logger.warn(action.message);
+          break;
+        case "error":
+          this.#deps.logger.error(action.message);
+          break;
+      }
+    }
+  }
+
+  #dispatch(event: ZeekEvent, info: EventInfo): void {
+    this.stats.handled.inc(event.name);
+    for (const listener of this.#anyListeners) {
+      try {
+        listener(event, info);
+      } catch (error) {
+        this.#handlerFailed(event.name, error);
+      }
+    }
+    const list = this.#handlers.get(event.name);
+    if (!list) return;
+    for (const handler of [...list]) {
+      try {
+        const result = handler(...event.args);
+        if (result instanceof Promise) {
+          result.catch((error) => this.#handlerFailed(event.name, error));
+        }
+      } catch (error) {
+        this.#handlerFailed(event.name, error);
+      }
+    }
+  }
+
+  #handlerFailed(name: string, error: unknown): void {
+    this.stats.handlerErrors++;
+    this.#deps.logger.error(
+      `Handler of ${name} failed: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}
