@@ -10,13 +10,13 @@ import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
 import { LayoutError, OptionsError } from "./lib/errors.ts";
 import { layoutProblems } from "./lib/layout/validate_layout.ts";
-import { createNode } from "./lib/node/cluster_node.ts";
+import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
 import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
-import denoJson from "./deno.json" with { type: "json" };
+import { VERSION } from "./lib/version.ts";
 
 /** The zcluster version. */
-export const VERSION: string = denoJson.version;
+export { VERSION };
 
 const EXIT_USAGE = 2;
 
@@ -39,12 +39,25 @@ function childCommand(): { command: string; args: string[] } {
   const exec = Deno.execPath();
   const base = exec.split("/").pop() ?? "";
   if (base === "deno" || base === "deno.exe") {
-    return { command: exec, args: ["run", "-A", new URL(import.meta.url).pathname, "run"] };
+    return { command: exec, args: ["run", "-A", new URL(Deno.mainModule).pathname, "run"] };
   }
   return { command: exec, args: ["run"] };
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Hooks for programs built on `main()` (a site's own entry point, tests). */
+export interface MainHooks {
+  /** Site code run on every node once it is up. */
+  readonly setup?: NodeDeps["setup"];
+}
+
+/**
+ * Runs the `zcluster` command line.
+ *
+ * @param argv Arguments after the program name.
+ * @param hooks Site code to run on each node.
+ * @returns The exit code.
+ */
+export async function main(argv: string[], hooks: MainHooks = {}): Promise<number> {
   const env = Deno.env.toObject();
   const args = parseCliArgs(argv, env);
   if (args.command === "help") {
@@ -96,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
     await using node = await createNode(options, {
       logger,
       traceEvents: args.logLevel === "debug",
+      ...(hooks.setup ? { setup: hooks.setup } : {}),
     });
     const stopped = new Promise<void>((resolve) =>
       controller.signal.addEventListener("abort", () => resolve(), { once: true })
@@ -112,10 +126,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/**
+ * Runs `main()` and exits with its code; usage and layout errors exit 2.
+ *
+ * @param argv Arguments after the program name.
+ * @param hooks Site code.
+ */
+export async function runMain(argv: string[], hooks: MainHooks = {}): Promise<never> {
   let code: number;
   try {
-    code = await main(Deno.args);
+    code = await main(argv, hooks);
   } catch (error) {
     if (error instanceof LayoutError || error instanceof OptionsError) {
       console.error(`zcluster: ${error.message}`);
@@ -127,3 +147,5 @@ if (import.meta.main) {
   }
   Deno.exit(code);
 }
+
+if (import.meta.main) await runMain(Deno.args);

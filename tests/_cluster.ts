@@ -30,6 +30,8 @@ export interface StartClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Give nodes metrics ports. */
   readonly metrics?: boolean;
+  /** The program each node runs (a site entry built on `runMain`); `main.ts` by default. */
+  readonly entry?: string;
 }
 
 /** A running test cluster. */
@@ -58,12 +60,19 @@ export class TestCluster implements AsyncDisposable {
     this.logDir = logDir;
   }
 
+  readonly #extraArgs = new Map<string, readonly string[]>();
+
+  /** Adds flags to one node's next starts. */
+  nodeArgsOverride(name: string, args: readonly string[]): void {
+    this.#extraArgs.set(name, args);
+  }
+
   /** The flags a node process of this cluster runs with. */
   argsFor(name: string): string[] {
     return [
       "run",
       "-A",
-      MAIN,
+      this.#options.entry ?? MAIN,
       "run",
       "--node",
       name,
@@ -79,6 +88,7 @@ export class TestCluster implements AsyncDisposable {
       "debug",
       ...(this.#options.args ?? []),
       ...(this.#options.nodeArgs?.[name] ?? []),
+      ...(this.#extraArgs.get(name) ?? []),
     ];
   }
 
@@ -144,6 +154,11 @@ export class TestCluster implements AsyncDisposable {
       `${name}: ${pattern}\n--- ${name} output:\n${this.lines(name).slice(-30).join("\n")}`,
     );
     return found!;
+  }
+
+  /** The metrics URL of a node (cluster started with `metrics: true`). */
+  metricsUrl(name: string): string {
+    return `http://127.0.0.1:${this.layout[name]!.metricsPort}/metrics`;
   }
 
   /** Counts lines matching `pattern` in a node's current output. */

@@ -40,6 +40,7 @@ const FLAGS = {
   "metrics-address": { type: "string" },
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
+  set: { type: "string", multiple: true },
   "proxy-xpub": { type: "string" },
   "proxy-xsub": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -128,6 +129,7 @@ export function parseCliArgs(
     zeromq.listenXsubEndpoint = xsub;
     zeromq.connectXpubEndpoint = xsub;
   }
+  for (const assignment of values.set ?? []) applySet(overrides, zeromq, assignment);
   if (Object.keys(zeromq).length > 0) overrides.zeromq = zeromq;
   const logLevel = oneOf("log-level", values["log-level"] ?? "info", [
     "debug",
@@ -144,4 +146,34 @@ export function parseCliArgs(
     overrides: overrides as ClusterOptionOverrides,
     positionals: first === command ? positionals.slice(1) : positionals,
   };
+}
+
+/**
+ * Applies one `--set key=value` (the twin of a Zeek `redef`): `key` is an option name, or
+ * `zeromq.<name>` for a ZeroMQ option; `value` is JSON (numbers, booleans, arrays, strings in
+ * quotes) or else taken as a string. Types are checked later against the defaults.
+ */
+function applySet(
+  overrides: Record<string, unknown>,
+  zeromq: Record<string, unknown>,
+  assignment: string,
+): void {
+  const eq = assignment.indexOf("=");
+  const key = eq > 0 ? assignment.slice(0, eq).trim() : "";
+  if (!/^(zeromq\.)?[A-Za-z][A-Za-z0-9]*$/.test(key)) {
+    throw new OptionsError(
+      `Invalid --set ${
+        JSON.stringify(assignment)
+      }: expected NAME=VALUE, e.g. --set enableRoundRobinLogging=false`,
+    );
+  }
+  const raw = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  if (key.startsWith("zeromq.")) zeromq[key.slice("zeromq.".length)] = value;
+  else overrides[key] = value;
 }

@@ -47,3 +47,19 @@ Deno.test("parseDurationMs() reads Zeek-style durations", () => {
   assert.throws(() => parseDurationMs("-1s"), RangeError);
   assert.throws(() => parseDurationMs("10 parsecs"), RangeError);
 });
+
+Deno.test("parseCliArgs() maps --set NAME=VALUE to overrides, JSON values first", () => {
+  const a = parseCliArgs([
+    "--set",
+    "enableRoundRobinLogging=false",
+    "--set",
+    "zeromq.lingerMs=100",
+    "--set",
+    "logDir=/var/log/zeek",
+  ]);
+  assert.equal(a.overrides.enableRoundRobinLogging, false);
+  assert.equal(a.overrides.zeromq?.lingerMs, 100);
+  assert.equal(a.overrides.logDir, "/var/log/zeek");
+  assert.throws(() => parseCliArgs(["--set", "novalue"]), /Invalid --set "novalue"/);
+  assert.throws(() => parseCliArgs(["--set", "=1"]), /Invalid --set/);
+});

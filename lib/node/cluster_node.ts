@@ -15,6 +15,11 @@ import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { createEventSerializer } from "../serialization/event.ts";
 import type { Transport, TransportHandlers } from "../transport/transport.ts";
+import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
+import type { NodeMetrics } from "../metrics/types.ts";
+import { createNodeLogging } from "./_logging.ts";
+import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
+import { type NodeStore, NodeStores } from "./_stores.ts";
 import { createZeromqTransport, startZeromqProxy } from "../transport/zeromq/mod.ts";
 
 /** Creates the node's transport from the event layer's handlers. */
@@ -45,6 +50,18 @@ export interface RunningNode extends AsyncDisposable {
   readonly cluster: Cluster;
   /** The node's transport (counters in `transport.stats`). */
   readonly transport: Transport;
+  /** The logging framework: `createStream`, `write`, filters. */
+  readonly log: LogService;
+  /** The node's metrics (registry and handles). */
+  readonly metrics: NodeMetrics;
+  /** Where `/metrics` is served, when the node has a metrics port. */
+  readonly metricsAddr?: Deno.NetAddr;
+  /** Zeek's `Cluster::log`: writes a message to cluster.log. */
+  clusterLog(message: string): boolean;
+  /** Zeek's `Cluster::create_store`. */
+  createStore(name: string, options?: { persistent?: boolean }): NodeStore;
+  /** The stores created so far. */
+  stores(): NodeStore[];
   /** Resolves when the node has stopped: with the error that stopped it, or undefined. */
   readonly closed: Promise<void | Error>;
   /** Stops the node (same as disposing it). */
@@ -76,6 +93,7 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
     logRcvhwm: z.logRcvhwm,
     logRcvbuf: z.logRcvbuf,
     logImmediate: z.logImmediate,
+    logDistribution: options.enableRoundRobinLogging ? "round-robin" : "all",
     connectXpubNodrop: z.connectXpubNodrop,
     onloopQueueHwm: z.onloopQueueHwm,
     pollMaxMessages: z.pollMaxMessages,
@@ -87,7 +105,8 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
 };
 
 /**
- * Creates and starts a node.
+ * Creates and starts a node: the proxy (manager), the transport, the event layer, logging,
+ * metrics and stores, in that order.
  *
  * @param options The node's options.
  * @param deps Logger, clock, transport factory, site code.
@@ -104,6 +123,7 @@ export async function createNode(
   let resolveClosed!: (value: void | Error) => void;
   const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
+  let failure: Error | undefined;
   const close = () => {
     closing ??= (async () => {
       for (const dispose of resources.reverse()) {
@@ -113,13 +133,13 @@ export async function createNode(
           logger.error("error while stopping", { error: String(error) });
         }
       }
-      resolveClosed();
+      resolveClosed(failure);
     })();
     return closing;
   };
   try {
     const nodeId = deps.nodeId ??
-      makeNodeId({ node: options.node, host: Deno.hostname(), pid: Deno.pid });
+      makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
     const z = options.zeromq;
     const listeners: string[] = [];
     if (z.runProxyThread) {
@@ -136,29 +156,62 @@ export async function createNode(
       listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (plain)`);
       listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (plain)`);
     }
+    const link: { transport?: Transport } = {};
+    const logging = await createNodeLogging(options, {
+      clock,
+      logger,
+      nodeId,
+      sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
+    });
+    if (logging.files) resources.push(() => logging.files!.close());
+    const clusterLog = (message: string) =>
+      logging.service.write(CLUSTER_LOG, { ts: clock.now(), node: options.node, message });
     const cluster = new Cluster(options, {
       serializer: createEventSerializer(options.eventSerializer),
       clock,
       logger,
       nodeId,
       traceEvents: deps.traceEvents ?? false,
-      clusterLog: (message) => logger.info(`cluster.log: ${message}`),
+      clusterLog,
+      onLogBatch: (batch) => logging.service.receiveBatch(batch),
     });
     const transport = await (deps.transport ?? zeromqTransportFactory)(cluster.handlers, options);
+    link.transport = transport;
     resources.push(() => transport[Symbol.asyncDispose]());
     resources.push(() => cluster.detach());
+    resources.push(() => logging.service[Symbol.asyncDispose]());
     if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (plain)`);
     cluster.attach(transport);
     transport.closed.then((result) => {
       if (result instanceof Error) {
         logger.error(`transport failed: ${result.message}`);
-        close().then(() => resolveClosed(result));
+        failure = result;
+        close();
       }
     });
+    const metrics = createMetricsFor(options, {
+      cluster,
+      transport,
+      log: logging.service,
+      runsProxy: z.runProxyThread,
+    }, logger);
+    const server = serveNodeMetrics(options, metrics);
+    if (server) {
+      resources.push(() => server[Symbol.asyncDispose]());
+      listeners.push(`metrics http://${server.addr.hostname}:${server.addr.port}/metrics (plain)`);
+    }
+    const stores = new NodeStores(options, cluster, clock, logger);
+    resources.push(() => stores[Symbol.asyncDispose]());
     const node: RunningNode = {
       options,
       cluster,
       transport,
+      log: logging.service,
+      metrics,
+      ...(server ? { metricsAddr: server.addr } : {}),
+      clusterLog,
+      createStore: (name, createOptions = {}) => stores.create(name, createOptions.persistent),
+      stores: () => stores.list(),
       closed,
       close,
       [Symbol.asyncDispose]: close,
@@ -168,6 +221,7 @@ export async function createNode(
       id: nodeId,
       format: options.eventSerializer,
       listeners: listeners.length > 0 ? listeners.join("; ") : "none",
+      ...(server ? {} : { metrics: "off (no metricsPort in the layout)" }),
     });
     await deps.setup?.(node);
     return node;

@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./cluster_node.ts";
+export type { NodeStore } from "./_stores.ts";

@@ -10,6 +10,8 @@ import type { ClusterLayout, ClusterNode, NodeType } from "../layout/types.ts";
 import { managerOf, nodesOfType } from "../layout/queries.ts";
 import { addrToUri } from "../net/ip.ts";
 import type { EventFormat } from "../serialization/event.ts";
+import type { BackendKind } from "../stores/backend.ts";
+import type { StoreInfoOverrides } from "../stores/store_info.ts";
 import { broadcastTopics, DEFAULT_TOPIC_OPTIONS, type TopicOptions } from "../topics/topics.ts";
 import {
   DEFAULT_PROXY_XPUB_PORT,
@@ -18,8 +20,6 @@ import {
   type ZeroMqOptions,
 } from "./zeromq_options.ts";
 
-/** Store backends, as Broker's `BackendType`. */
-export type StoreBackend = "MEMORY" | "SQLITE";
 /** Log file formats. */
 export type LogFormat = "ascii" | "json";
 
@@ -36,13 +36,15 @@ export interface ClusterOptions extends TopicOptions {
   /** `Cluster::broadcast_topics`. */
   readonly broadcastTopics: readonly string[];
   /** `Cluster::default_backend`. */
-  readonly defaultBackend: StoreBackend;
+  readonly defaultBackend: BackendKind;
   /** `Cluster::default_persistent_backend`. */
-  readonly defaultPersistentBackend: StoreBackend;
+  readonly defaultPersistentBackend: BackendKind;
   /** `Cluster::default_store_dir` ("" means the working directory). */
   readonly defaultStoreDir: string;
   /** `Cluster::default_master_node` ("" means the first manager). */
   readonly defaultMasterNode: string;
+  /** `Cluster::stores`: per-store overrides of placement, backend and intervals. */
+  readonly stores: Readonly<Record<string, StoreInfoOverrides>>;
   /** `Cluster::enable_round_robin_logging`. */
   readonly enableRoundRobinLogging: boolean;
   /** `Cluster::event_serializer`, by its wire name. */
@@ -167,6 +169,7 @@ export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
     defaultPersistentBackend: "SQLITE",
     defaultStoreDir: "",
     defaultMasterNode: "",
+    stores: {},
     enableRoundRobinLogging: true,
     eventSerializer: "broker-bin-v1",
     logSerializer: "zeek-bin-serializer",
@@ -181,9 +184,36 @@ export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
     ...rest,
     zeromq: deriveZeroMq(layout, node, local, managerIsLogger, zeromqOverrides),
   };
-  checkOptions(options);
+  checkOptions(options, DEFAULTS_FOR_CHECK);
   return Object.freeze(options);
 }
+
+/** The shape of every option, for type checks of overrides (values are the defaults). */
+const DEFAULTS_FOR_CHECK: ClusterOptions = {
+  node: "",
+  layout: {},
+  ...DEFAULT_TOPIC_OPTIONS,
+  retryIntervalMs: DEFAULT_RETRY_INTERVAL_MS,
+  managerIsLogger: true,
+  broadcastTopics: [],
+  defaultBackend: "MEMORY",
+  defaultPersistentBackend: "SQLITE",
+  defaultStoreDir: "",
+  defaultMasterNode: "",
+  stores: {},
+  enableRoundRobinLogging: true,
+  eventSerializer: "broker-bin-v1",
+  logSerializer: "zeek-bin-serializer",
+  addNetworkTimestamp: false,
+  logWriteBufferSize: 1000,
+  logFlushIntervalMs: 1000,
+  logDir: "./logs",
+  logFormat: "ascii",
+  rotationIntervalMs: 0,
+  metricsAddress: "",
+  metricsAdvertiseAddress: "",
+  zeromq: DEFAULT_ZEROMQ_OPTIONS,
+};
 
 function pickTopics(overrides: ClusterOptionOverrides): Partial<TopicOptions> {
   const out: Record<string, string> = {};
@@ -194,7 +224,38 @@ function pickTopics(overrides: ClusterOptionOverrides): Partial<TopicOptions> {
   return out;
 }
 
-function checkOptions(options: ClusterOptions): void {
+function checkTypes(
+  what: string,
+  actual: Readonly<Record<string, unknown>>,
+  defaults: Readonly<Record<string, unknown>>,
+): void {
+  for (const [key, value] of Object.entries(actual)) {
+    if (!(key in defaults)) {
+      throw new OptionsError(
+        `Unknown option ${what}${key}: known options are ${Object.keys(defaults).join(", ")}`,
+      );
+    }
+    const expected = defaults[key];
+    const kind = (v: unknown) => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v);
+    if (kind(value) !== kind(expected)) {
+      throw new OptionsError(
+        `Invalid option ${what}${key}: expected ${kind(expected)}, got ${kind(value)} ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+  }
+}
+
+function checkOptions(options: ClusterOptions, defaults: ClusterOptions): void {
+  const { zeromq, layout: _l, ...rest } = options;
+  const { zeromq: zd, layout: _d, ...restDefaults } = defaults;
+  checkTypes("", rest, restDefaults);
+  checkTypes(
+    "zeromq.",
+    zeromq as unknown as Record<string, unknown>,
+    zd as unknown as Record<string, unknown>,
+  );
   const positive: (keyof ClusterOptions)[] = [
     "retryIntervalMs",
     "logWriteBufferSize",

@@ -116,3 +116,18 @@ Deno.test("cluster queries follow the seed's semantics", () => {
   assert.equal(localNodeMetricsPort(none), 0);
   assert.deepEqual(none.zeromq.connectLogEndpoints, []);
 });
+
+Deno.test("resolveOptions() rejects unknown options and wrong types, naming them", () => {
+  const bad = (overrides: Record<string, unknown>) =>
+    resolveOptions({ layout: defaultLayout, node: "worker-1", overrides: overrides as never });
+  assert.throws(
+    () => bad({ enableRoundRobinLoging: false }),
+    /Unknown option enableRoundRobinLoging/,
+  );
+  assert.throws(
+    () => bad({ enableRoundRobinLogging: "no" }),
+    /enableRoundRobinLogging: expected boolean, got string/,
+  );
+  assert.throws(() => bad({ zeromq: { lingerMs: "5" } }), /zeromq\.lingerMs: expected number/);
+  assert.throws(() => bad({ zeromq: { lingerMS: 5 } }), /Unknown option zeromq\.lingerMS/);
+});

@@ -44,6 +44,12 @@ export interface ZeromqTransportOptions {
   logRcvbuf?: number;
   /** ZMQ_IMMEDIATE of PUSH (Zeek `log_immediate`). */
   logImmediate?: boolean;
+  /**
+   * How log batches reach several loggers: `round-robin` (one PUSH, each batch to one logger, as
+   * Zeek's ZeroMQ backend does) or `all` (one PUSH per logger, every logger gets every batch: the
+   * documented meaning of `Cluster::enable_round_robin_logging = F`). Default `round-robin`.
+   */
+  logDistribution?: "round-robin" | "all";
   /** ZMQ_XPUB_NODROP of the node XPUB (Zeek `connect_xpub_nodrop`). */
   connectXpubNodrop?: boolean;
   /**
@@ -104,6 +110,7 @@ export const DEFAULT_ZEROMQ_TRANSPORT_OPTIONS: Readonly<
   logRcvhwm: 1000,
   logRcvbuf: -1,
   logImmediate: false,
+  logDistribution: "round-robin",
   connectXpubNodrop: true,
   xpubImmediate: true,
   onloopQueueHwm: DEFAULT_ONLOOP_QUEUE_HWM,

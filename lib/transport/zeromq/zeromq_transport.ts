@@ -93,9 +93,8 @@ export async function createZeromqTransport(
       sockets.push(pull);
       await bindOrThrow(pull, "log PULL", o.listenLogEndpoint);
     }
-    let push: zmq.Push | undefined;
-    if (o.connectLogEndpoints.length > 0) {
-      push = new zmq.Push({
+    const newPush = () => {
+      const push = new zmq.Push({
         ...common,
         ...buf("sendBufferSize", o.logSndbuf),
         sendHighWaterMark: o.logSndhwm,
@@ -104,9 +103,23 @@ export async function createZeromqTransport(
         reconnectMaxInterval: o.reconnectIntervalMaxMs,
       });
       sockets.push(push);
+      return push;
+    };
+    // Round-robin: one PUSH connected to every logger (libzmq balances per message, as Zeek).
+    // Every logger gets every batch: one PUSH per logger.
+    const pushes: zmq.Push[] = [];
+    if (o.connectLogEndpoints.length > 0 && o.logDistribution === "round-robin") {
+      const push = newPush();
       for (const endpoint of o.connectLogEndpoints) connectOrThrow(push, "log PUSH", endpoint);
+      pushes.push(push);
+    } else {
+      for (const endpoint of o.connectLogEndpoints) {
+        const push = newPush();
+        connectOrThrow(push, "log PUSH", endpoint);
+        pushes.push(push);
+      }
     }
-    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, push });
+    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, pushes });
   } catch (error) {
     for (const s of sockets) s.close();
     throw error;
@@ -117,7 +130,7 @@ interface Sockets {
   xsub: zmq.XSubscriber;
   xpub: zmq.XPublisher;
   pull: zmq.Pull | undefined;
-  push: zmq.Push | undefined;
+  pushes: zmq.Push[];
 }
 
 class ZeromqTransportImpl implements ZeromqTransport {
@@ -129,7 +142,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
   #xsub: SocketPump;
   #xpub: SocketPump;
   #pull: SocketPump | undefined;
-  #push: SocketPump | undefined;
+  #pushes: SocketPump[] = [];
   #decoder = new FrameDecoder();
   #encoder = new TextEncoder();
   #encoded = new Map<string, Uint8Array>();
@@ -185,23 +198,30 @@ class ZeromqTransportImpl implements ZeromqTransport {
         onError,
       });
     }
-    if (sockets.push) this.#push = pump(sockets.push, "log PUSH", { onError });
+    this.#pushes = sockets.pushes.map((p) => pump(p, "log PUSH", { onError }));
   }
 
   get stats(): TransportStats {
     const xpub = this.#xpub.stats;
-    const push = this.#push?.stats;
+    const push = { sent: 0, bytesOut: 0, drops: 0, sendErrors: 0 };
+    for (const p of this.#pushes) {
+      const st = p.stats;
+      push.sent += st.sent;
+      push.bytesOut += st.bytesOut;
+      push.drops += st.queueDrops + st.eagainDrops;
+      push.sendErrors += st.sendErrors;
+    }
     return {
       ...this.#counts,
       messagesOut: xpub.sent,
       bytesOut: xpub.bytesOut,
-      logsOut: push?.sent ?? 0,
-      logBytesOut: push?.bytesOut ?? 0,
+      logsOut: push.sent,
+      logBytesOut: push.bytesOut,
       xpubDrops: xpub.queueDrops + xpub.eagainDrops,
       onloopDrops: this.#onloop.drops,
-      logDrops: this.#noLogEndpointDrops + (push ? push.queueDrops + push.eagainDrops : 0),
+      logDrops: this.#noLogEndpointDrops + push.drops,
       msgErrors: this.#msgErrors,
-      sendErrors: xpub.sendErrors + (push?.sendErrors ?? 0) + this.#xsub.stats.sendErrors,
+      sendErrors: xpub.sendErrors + push.sendErrors + this.#xsub.stats.sendErrors,
       handlerErrors: this.#onloop.handlerErrors,
     };
   }
@@ -232,11 +252,14 @@ class ZeromqTransportImpl implements ZeromqTransport {
     if (this.#closing) {
       throw new TransportClosedError(`Cannot send log batch: transport is closed`);
     }
-    if (this.#push === undefined) {
+    if (this.#pushes.length === 0) {
       this.#noLogEndpointDrops++;
       return false;
     }
-    return this.#push.send([LOG_WRITE_TOPIC, this.#bytes(sender), this.#bytes(format), batch]);
+    const frames = [LOG_WRITE_TOPIC, this.#bytes(sender), this.#bytes(format), batch];
+    let ok = true;
+    for (const push of this.#pushes) ok = push.send(frames) && ok;
+    return ok;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -246,14 +269,16 @@ class ZeromqTransportImpl implements ZeromqTransport {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    const pumps = [this.#xsub, this.#xpub, this.#pull, this.#push].filter((p) => p !== undefined);
+    const pumps = [this.#xsub, this.#xpub, this.#pull, ...this.#pushes].filter((p) =>
+      p !== undefined
+    );
     // Graceful: let queued sends reach libzmq, bounded by the linger time.
     const lingerMs = this.#o.lingerMs < 0 ? 30_000 : this.#o.lingerMs;
     await withTimeout(Promise.all(pumps.map((p) => p.flushed())), lingerMs);
     await Promise.all(pumps.map((p) => p.stop()));
     this.#onloop[Symbol.dispose]();
-    const { xsub, xpub, pull, push } = this.#sockets;
-    for (const s of [xsub, xpub, pull, push]) s?.close();
+    const { xsub, xpub, pull, pushes } = this.#sockets;
+    for (const s of [xsub, xpub, pull, ...pushes]) s?.close();
     this.#resolveClosed(undefined);
   }
 

@@ -1,0 +1,340 @@
+/**
+ * The logging framework of a node, as Zeek's `Log::` API is used in a cluster: streams with
+ * filters, records validated against their columns, then written locally (loggers, standalone
+ * nodes, a manager that is the logger) or batched per (stream, filter, path) and pushed to the
+ * loggers in `zeek-bin-serializer` form (up to `Log::write_buffer_size` records, at least every
+ * `Log::flush_interval`).
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../diagnostics/logger.ts";
+import { SerializationError } from "../errors.ts";
+import { decodeLogWrite, encodeLogBatch, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
+import {
+  createStream,
+  type LogColumns,
+  type LogField,
+  type LogRow,
+  type LogStream,
+  validateRecord,
+} from "./schema.ts";
+import { type LogWriterManager, WRITER_ASCII } from "./writer_manager.ts";
+
+/** A record as site code writes it: column name → value (nested records as objects). */
+export type LogRecord = Readonly<Record<string, unknown>>;
+
+/** A policy hook: return `false` to drop the record (Zeek's `break`). */
+export type LogPolicy = (record: LogRecord, stream: string, filter: string) => boolean;
+
+/** A log filter, as Zeek's `Log::Filter`. */
+export interface LogFilter {
+  /** Filter name; the stream's own filter is `default`. */
+  readonly name: string;
+  /** Path (file name without `.log`); the stream's path by default. */
+  readonly path?: string;
+  /** Only these (dotted) fields. */
+  readonly include?: readonly string[];
+  /** Not these (dotted) fields. */
+  readonly exclude?: readonly string[];
+  /** Per-filter policy hook. */
+  readonly policy?: LogPolicy;
+  /** Writer name. Default `Log::WRITER_ASCII`. */
+  readonly writer?: string;
+}
+
+/** Options of {@link LogService.createStream}. */
+export interface CreateStreamOptions {
+  readonly columns: LogColumns;
+  readonly path: string;
+  /** The stream's policy hook (Zeek's `$policy`). */
+  readonly policy?: LogPolicy;
+}
+
+/** Counters of a {@link LogService}. */
+export interface LogServiceStats {
+  /** Records accepted by a filter, by `stream/writer`. */
+  readonly writes: Map<string, number>;
+  /** Records rejected by validation. */
+  rejected: number;
+  /** Records vetoed by a policy hook. */
+  vetoed: number;
+  /** Batches pushed to loggers. */
+  batchesSent: number;
+  /** Records in batches the transport could not take (HWM, no logger): lost and counted. */
+  recordsDropped: number;
+  /** Batches received from other nodes (loggers). */
+  batchesReceived: number;
+  /** Records written from received batches. */
+  recordsReceived: number;
+  /** Received batches that could not be decoded or written. */
+  badBatches: number;
+}
+
+/** Dependencies of {@link LogService}. */
+export interface LogServiceDeps {
+  /** Local writer (loggers and standalone nodes); absent on nodes that log remotely. */
+  readonly local?: LogWriterManager;
+  /** Sends one encoded batch to the loggers; returns false when it was dropped. */
+  readonly sendBatch?: (batch: Uint8Array) => boolean;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Records per batch (Zeek's `Log::write_buffer_size`). */
+  readonly bufferSize: number;
+  /** Flush period in ms (Zeek's `Log::flush_interval`). */
+  readonly flushIntervalMs: number;
+}
+
+interface FilterState {
+  readonly filter: LogFilter;
+  readonly fields: readonly LogField[];
+  /** Indexes of the stream's fields that this filter keeps. */
+  readonly keep: readonly number[] | undefined;
+  readonly path: string;
+  readonly writer: string;
+  /** Remote buffer. */
+  buffer: LogRow[];
+}
+
+interface StreamState {
+  readonly stream: LogStream;
+  readonly policies: LogPolicy[];
+  readonly filters: Map<string, FilterState>;
+  enabled: boolean;
+}
+
+/** Zeek's `Cluster::LOG` stream. */
+export const CLUSTER_LOG = "Cluster::LOG";
+
+/** The logging framework of one node. */
+export class LogService implements AsyncDisposable {
+  readonly stats: LogServiceStats = {
+    writes: new Map(),
+    rejected: 0,
+    vetoed: 0,
+    batchesSent: 0,
+    recordsDropped: 0,
+    batchesReceived: 0,
+    recordsReceived: 0,
+    badBatches: 0,
+  };
+  readonly #deps: LogServiceDeps;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  /** @param deps Local writer or batch sender, clock, logger, batching. */
+  constructor(deps: LogServiceDeps) {
+    this.#deps = deps;
+    if (!deps.local && deps.sendBatch) {
+      this.#timer = setInterval(() => this.flush(), deps.flushIntervalMs);
+    }
+  }
+
+  /** Whether records are written here (true) or pushed to loggers. */
+  get isLocal(): boolean {
+    return this.#deps.local !== undefined;
+  }
+
+  /**
+   * Zeek's `Log::create_stream`: defines a stream with its default filter.
+   *
+   * @param id Stream id, Zeek's `Log::ID` name, e.g. `Conn::LOG`.
+   * @param options Columns, path, policy.
+   * @returns The stream.
+   * @throws {TypeError} For bad columns or a stream that already exists.
+   */
+  createStream(id: string, options: CreateStreamOptions): LogStream {
+    if (this.#streams.has(id)) throw new TypeError(`Cannot create stream "${id}": it exists`);
+    const stream = createStream(id, { columns: options.columns, path: options.path });
+    const state: StreamState = {
+      stream,
+      policies: options.policy ? [options.policy] : [],
+      filters: new Map(),
+      enabled: true,
+    };
+    this.#streams.set(id, state);
+    this.addFilter(id, { name: "default" });
+    return stream;
+  }
+
+  /** The stream with an id, if created. @param id Stream id. */
+  stream(id: string): LogStream | undefined {
+    return this.#streams.get(id)?.stream;
+  }
+
+  /**
+   * Adds a policy hook to a stream (Zeek's `hook Log::log_policy` / stream `$policy` handlers).
+   *
+   * @param id Stream id.
+   * @param policy Returns false to drop a record.
+   */
+  addPolicy(id: string, policy: LogPolicy): void {
+    this.#state(id, "add a policy to").policies.push(policy);
+  }
+
+  /**
+   * Zeek's `Log::add_filter` (replaces a filter of the same name).
+   *
+   * @param id Stream id.
+   * @param filter The filter.
+   * @throws {TypeError} For an unknown stream or unknown field names.
+   */
+  addFilter(id: string, filter: LogFilter): void {
+    const state = this.#state(id, "add a filter to");
+    const all = state.stream.fields;
+    for (const name of [...(filter.include ?? []), ...(filter.exclude ?? [])]) {
+      if (!all.some((f) => f.name === name || f.name.startsWith(`${name}.`))) {
+        throw new TypeError(
+          `Cannot add filter "${filter.name}" to stream "${id}": unknown field "${name}"`,
+        );
+      }
+    }
+    const picked = (f: LogField) =>
+      (!filter.include ||
+        filter.include.some((n) => f.name === n || f.name.startsWith(`${n}.`))) &&
+      !(filter.exclude ?? []).some((n) => f.name === n || f.name.startsWith(`${n}.`));
+    const keep = filter.include || filter.exclude
+      ? all.flatMap((f, i) => (picked(f) ? [i] : []))
+      : undefined;
+    const old = state.filters.get(filter.name);
+    if (old) this.#flushFilter(state, old);
+    state.filters.set(filter.name, {
+      filter,
+      fields: keep ? keep.map((i) => all[i]!) : all,
+      keep,
+      path: filter.path ?? state.stream.path,
+      writer: filter.writer ?? WRITER_ASCII,
+      buffer: [],
+    });
+  }
+
+  /** Zeek's `Log::remove_filter`. @param id Stream id. @param name Filter name. */
+  removeFilter(id: string, name: string): boolean {
+    const state = this.#state(id, "remove a filter from");
+    const filter = state.filters.get(name);
+    if (!filter) return false;
+    this.#flushFilter(state, filter);
+    return state.filters.delete(name);
+  }
+
+  /** Zeek's `Log::disable_stream` / `enable_stream`. @param id Stream. @param on Enabled. */
+  setEnabled(id: string, on: boolean): void {
+    this.#state(id, on ? "enable" : "disable").enabled = on;
+  }
+
+  /**
+   * Zeek's `Log::write`: validates the record, runs the policy hooks and every filter.
+   *
+   * @param id Stream id.
+   * @param record Column values; nested records as objects.
+   * @returns `true` when at least one filter took the record.
+   * @throws {TypeError} Naming the field when the record does not fit the columns; nothing else
+   *   is lost.
+   */
+  write(id: string, record: LogRecord): boolean {
+    const state = this.#state(id, "write to");
+    if (!state.enabled || this.#closed) return false;
+    let row: LogRow;
+    try {
+      row = validateRecord(state.stream.fields, record, { stream: id });
+    } catch (error) {
+      this.stats.rejected++;
+      throw error;
+    }
+    for (const policy of state.policies) {
+      if (!policy(record, id, "default")) {
+        this.stats.vetoed++;
+        return false;
+      }
+    }
+    let taken = false;
+    for (const [name, f] of state.filters) {
+      if (f.filter.policy && !f.filter.policy(record, id, name)) {
+        this.stats.vetoed++;
+        continue;
+      }
+      const out = f.keep ? f.keep.map((i) => row[i]!) : row;
+      const key = `${id}/${f.writer}`;
+      this.stats.writes.set(key, (this.stats.writes.get(key) ?? 0) + 1);
+      taken = true;
+      if (this.#deps.local) {
+        this.#deps.local.writeRows(f.path, f.fields, [out], f.writer);
+      } else {
+        f.buffer.push(out);
+        if (f.buffer.length >= this.#deps.bufferSize) this.#flushFilter(state, f);
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * A log batch received from another node (loggers): decoded and written.
+   *
+   * @param log Sender, format and batch bytes as the transport hands them over.
+   * @returns Records written.
+   */
+  receiveBatch(log: { sender: string; format: string; batch: Uint8Array }): number {
+    this.stats.batchesReceived++;
+    const local = this.#deps.local;
+    try {
+      if (!local) throw new SerializationError("this node writes no logs");
+      const batch = decodeLogWrite(log);
+      const n = local.writeBatch(batch);
+      this.stats.recordsReceived += n;
+      return n;
+    } catch (error) {
+      this.stats.badBatches++;
+      this.#deps.logger.debug(`Dropped log batch from ${log.sender}: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  /** Pushes every buffered record (remote) or flushes files (local). */
+  flush(): void {
+    for (const state of this.#streams.values()) {
+      for (const f of state.filters.values()) this.#flushFilter(state, f);
+    }
+  }
+
+  /** Flushes and stops; local files are closed by their owner. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#deps.local?.flush();
+  }
+
+  #state(id: string, what: string): StreamState {
+    const state = this.#streams.get(id);
+    if (!state) throw new TypeError(`Cannot ${what} stream "${id}": no such stream`);
+    return state;
+  }
+
+  #flushFilter(state: StreamState, f: FilterState): void {
+    if (f.buffer.length === 0 || !this.#deps.sendBatch) return;
+    const records = f.buffer;
+    f.buffer = [];
+    const bytes = encodeLogBatch({
+      streamName: state.stream.id,
+      writerName: f.writer,
+      filterName: f.filter.name,
+      path: f.path,
+      fields: f.fields,
+      records,
+    });
+    if (this.#deps.sendBatch(bytes)) this.stats.batchesSent++;
+    else this.stats.recordsDropped += records.length;
+  }
+}
+
+/** The serializer name log batches carry in frame 2. */
+export const LOG_FORMAT = LOG_SERIALIZER_NAME;
+
+/** Columns of Zeek's `Cluster::Info`. */
+export const CLUSTER_INFO_COLUMNS: LogColumns = {
+  ts: "time",
+  node: "string",
+  message: "string",
+};

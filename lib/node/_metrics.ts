@@ -1,0 +1,89 @@
+import type { Cluster } from "../cluster/cluster.ts";
+import type { Logger } from "../diagnostics/logger.ts";
+import type { LogService } from "../logging/log_service.ts";
+import { createMetricsApp } from "../metrics/metrics_app.ts";
+import { type MetricsServer, serveMetrics } from "../metrics/metrics_server.ts";
+import { createNodeMetrics } from "../metrics/registry.ts";
+import type { NodeMetrics } from "../metrics/types.ts";
+import type { ClusterOptions } from "../options/options.ts";
+import { localNodeMetricsPort, localNodeType } from "../options/options.ts";
+import type { Transport } from "../transport/transport.ts";
+import { VERSION } from "../version.ts";
+
+/** Registers the node's counters as metric sources. */
+export function createMetricsFor(
+  options: ClusterOptions,
+  parts: { cluster: Cluster; transport: Transport; log: LogService; runsProxy: boolean },
+  logger: Logger,
+): NodeMetrics {
+  const metrics = createNodeMetrics({
+    node: options.node,
+    nodeType: localNodeType(options),
+    version: VERSION,
+    runsProxy: parts.runsProxy,
+    onSourceError: (error, name) => logger.warn(`metric source ${name} failed: ${error}`),
+  });
+  const { cluster, transport, log } = parts;
+  metrics.addSource(() => {
+    const t = transport.stats;
+    return {
+      clusterIncomingEvents: cluster.stats.handled.total(),
+      clusterOutgoingEvents: cluster.stats.published.total(),
+      zeromqXpubDrops: t.xpubDrops,
+      zeromqOnloopDrops: t.onloopDrops,
+      zeromqMsgErrors: t.msgErrors,
+      zeromqMessagesReceived: t.messagesIn + t.subscriptionsIn + t.logsIn,
+      zeromqMessagesSent: t.messagesOut + t.logsOut,
+      zeromqBytesReceived: t.bytesIn + t.logBytesIn,
+      zeromqBytesSent: t.bytesOut + t.logBytesOut,
+      logQueueDrops: log.stats.recordsDropped + t.logDrops,
+    };
+  });
+  metrics.cluster.handlerInvocations.addSource(() =>
+    [...cluster.stats.handled.entries()].map(([name, value]) => ({ labels: { name }, value }))
+  );
+  metrics.cluster.serializationErrors.addSource(() => [
+    {
+      labels: { direction: "in" },
+      value: cluster.stats.serializationErrors + log.stats.badBatches,
+    },
+    { labels: { direction: "out" }, value: cluster.stats.publishFailures },
+  ]);
+  metrics.logs.streamWrites.addSource(() =>
+    [...log.stats.writes.entries()].map(([key, value]) => {
+      const stream = key.slice(0, key.indexOf("/"));
+      return { labels: { module: stream.split("::")[0] ?? stream, stream }, value };
+    })
+  );
+  return metrics;
+}
+
+/**
+ * Serves `/metrics` (and `/services.json` on the manager) on the node's metrics port, bound to
+ * `metricsAddress` or the node's ip, as Zeek does.
+ *
+ * @returns The server, or undefined when the node has no metrics port.
+ * @throws {Error} Naming the node, address and port when the port cannot be bound.
+ */
+export function serveNodeMetrics(
+  options: ClusterOptions,
+  metrics: NodeMetrics,
+): MetricsServer | undefined {
+  const port = localNodeMetricsPort(options);
+  if (port === 0) return undefined;
+  const node = options.layout[options.node]!;
+  const advertise = options.metricsAdvertiseAddress;
+  const app = createMetricsApp({
+    registry: metrics.registry,
+    ...(node.nodeType === "MANAGER"
+      ? {
+        services: { layout: options.layout, ...(advertise ? { advertiseAddress: advertise } : {}) },
+      }
+      : {}),
+  });
+  try {
+    return serveMetrics({ app, hostname: options.metricsAddress || node.ip, port });
+  } catch (error) {
+    throw new Error(`Node ${options.node}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Bounded state of a master: the retransmit log and per-writer dedup windows.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { StoreCommand, StoreUpdate } from "./operations.ts";
+import type { WriteAck } from "./replication.ts";
+
+/** The wall clock in ns since the epoch (microsecond precision). */
+export function nowNs(clock: Clock): bigint {
+  return BigInt(Math.trunc(clock.now() * 1e6)) * 1000n;
+}
+
+/** A ring of the last `max` updates by seq. */
+export class UpdateLog {
+  readonly #max: number;
+  readonly #ring: (StoreUpdate | undefined)[];
+  #last = 0;
+
+  /** @param max Updates kept. */
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`Invalid log size: ${max}`);
+    this.#max = max;
+    this.#ring = new Array(max);
+  }
+
+  /** Appends the update of `seq` (seqs must be consecutive). */
+  push(seq: number, update: StoreUpdate): void {
+    this.#ring[seq % this.#max] = update;
+    this.#last = seq;
+  }
+
+  /** Whether `seq` is still kept (or is the next one). */
+  has(seq: number): boolean {
+    return seq >= 1 && seq > this.#last - this.#max && seq <= this.#last + 1;
+  }
+
+  /** Updates `from..to` (both kept). */
+  range(from: number, to: number): StoreUpdate[] {
+    const out: StoreUpdate[] = [];
+    for (let s = from; s <= to; s++) out.push(this.#ring[s % this.#max]!);
+    return out;
+  }
+}
+
+/** One writer's dedup state: the next expected request id, buffered and recent results. */
+export class WriterState {
+  /** The next request id to apply. */
+  next: number;
+  /** Recent acks by request id (bounded). */
+  readonly results = new Map<number, WriteAck>();
+  readonly #pending = new Map<number, StoreCommand>();
+  readonly #window: number;
+
+  /** @param next First request id. @param window Bound on buffered writes and results. */
+  constructor(next: number, window: number) {
+    this.next = next;
+    this.#window = window;
+  }
+
+  /** Skips ahead when the writer gave up on earlier requests. */
+  advance(firstUnacked: number): void {
+    if (firstUnacked <= this.next) return;
+    this.next = firstUnacked;
+    for (const id of this.#pending.keys()) if (id < firstUnacked) this.#pending.delete(id);
+  }
+
+  /** Buffers an early write. @returns `false` when the window is full. */
+  buffer(reqId: number, command: StoreCommand): boolean {
+    if (this.#pending.has(reqId)) return true;
+    if (this.#pending.size >= this.#window) return false;
+    this.#pending.set(reqId, command);
+    return true;
+  }
+
+  /** Takes the buffered write for `next`, if any. */
+  take(): [number, StoreCommand] | undefined {
+    const command = this.#pending.get(this.next);
+    if (!command) return undefined;
+    this.#pending.delete(this.next);
+    return [this.next, command];
+  }
+
+  /** Records the ack of `next` and moves on. */
+  done(ack: WriteAck): void {
+    this.results.set(ack.reqId, ack);
+    if (this.results.size > this.#window) {
+      this.results.delete(this.results.keys().next().value!);
+    }
+    this.next = ack.reqId + 1;
+  }
+}
+
+/** Writers by id, least recently used forgotten past `maxWriters`. */
+export class WriterTable {
+  readonly #writers = new Map<string, WriterState>();
+  readonly #window: number;
+  readonly #max: number;
+
+  /** @param window Per-writer window. @param max Writers kept. */
+  constructor(window: number, max: number) {
+    this.#window = window;
+    this.#max = max;
+  }
+
+  /** The writer's state, created at `firstUnacked` if unknown. */
+  get(id: string, firstUnacked: number): WriterState {
+    let w = this.#writers.get(id);
+    if (w) {
+      this.#writers.delete(id);
+      w.advance(firstUnacked);
+    } else {
+      w = new WriterState(firstUnacked, this.#window);
+      if (this.#writers.size >= this.#max) {
+        this.#writers.delete(this.#writers.keys().next().value!);
+      }
+    }
+    this.#writers.set(id, w);
+    return w;
+  }
+}
