@@ -26,3 +26,4 @@ export * from "./lib/membership/mod.ts";
 export * from "./lib/cluster/mod.ts";
 export * from "./lib/serialization/mod.ts";
 export * from "./lib/logging/mod.ts";
+export * from "./lib/stores/mod.ts";
