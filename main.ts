@@ -111,6 +111,13 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       traceEvents: args.logLevel === "debug",
       ...(hooks.setup ? { setup: hooks.setup } : {}),
     });
+    if (args.websocket) {
+      const { certFile, keyFile, ...listen } = args.websocket;
+      await node.listenWebSocket({
+        ...listen,
+        ...(certFile && keyFile ? { tlsOptions: { certFile, keyFile } } : {}),
+      });
+    }
     const stopped = new Promise<void>((resolve) =>
       controller.signal.addEventListener("abort", () => resolve(), { once: true })
     );

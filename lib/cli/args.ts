@@ -25,6 +25,13 @@ export interface ParsedArgs {
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** Option overrides from flags. */
   readonly overrides: ClusterOptionOverrides;
+  /** `--websocket [ADDR:]PORT`: serve the WebSocket API (Zeek's `Cluster::listen_websocket`). */
+  readonly websocket?: {
+    readonly listenAddr: string;
+    readonly listenPort: number;
+    readonly certFile?: string;
+    readonly keyFile?: string;
+  };
   /** Remaining positional arguments after the command. */
   readonly positionals: readonly string[];
 }
@@ -41,6 +48,9 @@ const FLAGS = {
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
   set: { type: "string", multiple: true },
+  websocket: { type: "string" },
+  "websocket-cert": { type: "string" },
+  "websocket-key": { type: "string" },
   "proxy-xpub": { type: "string" },
   "proxy-xsub": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -138,7 +148,19 @@ export function parseCliArgs(
     "error",
   ]);
   const node = values.node ?? (env.CLUSTER_NODE || undefined);
+  const websocket = values.websocket === undefined ? undefined : {
+    ...parseListen(values.websocket),
+    ...(values["websocket-cert"] ? { certFile: values["websocket-cert"] } : {}),
+    ...(values["websocket-key"] ? { keyFile: values["websocket-key"] } : {}),
+  };
+  if (websocket === undefined && (values["websocket-cert"] || values["websocket-key"])) {
+    throw new OptionsError("--websocket-cert and --websocket-key need --websocket [ADDR:]PORT");
+  }
+  if (websocket && Boolean(websocket.certFile) !== Boolean(websocket.keyFile)) {
+    throw new OptionsError("--websocket-cert and --websocket-key go together: give both");
+  }
   return {
+    ...(websocket ? { websocket } : {}),
     command,
     ...(node !== undefined ? { node } : {}),
     ...(values.layout !== undefined ? { layoutPath: values.layout } : {}),
@@ -176,4 +198,16 @@ function applySet(
   }
   if (key.startsWith("zeromq.")) zeromq[key.slice("zeromq.".length)] = value;
   else overrides[key] = value;
+}
+
+/** Parses `[ADDR:]PORT` (`[::1]:27759` for IPv6); the address defaults to 127.0.0.1. */
+function parseListen(text: string): { listenAddr: string; listenPort: number } {
+  const m = /^(?:\[([^\]]+)\]:|([^:\[\]]+):)?(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new OptionsError(
+      `Invalid --websocket ${JSON.stringify(text)}: expected [ADDR:]PORT, e.g. 127.0.0.1:27759`,
+    );
+  }
+  return { listenAddr: m[1] ?? m[2] ?? "127.0.0.1", listenPort: port };
 }

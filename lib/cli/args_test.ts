@@ -63,3 +63,26 @@ Deno.test("parseCliArgs() maps --set NAME=VALUE to overrides, JSON values first"
   assert.throws(() => parseCliArgs(["--set", "novalue"]), /Invalid --set "novalue"/);
   assert.throws(() => parseCliArgs(["--set", "=1"]), /Invalid --set/);
 });
+
+Deno.test("parseCliArgs() reads --websocket [ADDR:]PORT and its TLS files", () => {
+  assert.deepEqual(parseCliArgs(["--websocket", "27759"]).websocket, {
+    listenAddr: "127.0.0.1",
+    listenPort: 27759,
+  });
+  assert.deepEqual(parseCliArgs(["--websocket", "[::1]:80"]).websocket, {
+    listenAddr: "::1",
+    listenPort: 80,
+  });
+  const tls = parseCliArgs([
+    "--websocket",
+    "0.0.0.0:1",
+    "--websocket-cert",
+    "c",
+    "--websocket-key",
+    "k",
+  ]);
+  assert.equal(tls.websocket?.certFile, "c");
+  assert.throws(() => parseCliArgs(["--websocket", "x:y"]), /Invalid --websocket/);
+  assert.throws(() => parseCliArgs(["--websocket-cert", "c"]), /need --websocket/);
+  assert.throws(() => parseCliArgs(["--websocket", "1", "--websocket-key", "k"]), /go together/);
+});

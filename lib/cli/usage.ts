@@ -18,6 +18,10 @@ Options:
   --metrics-advertise ADDR address listed in the manager's /services.json
   --proxy-xpub ENDPOINT    the central proxy's XPUB (default tcp://<manager ip>:5555)
   --proxy-xsub ENDPOINT    the central proxy's XSUB (default tcp://<manager ip>:5556)
+  --websocket [ADDR:]PORT  serve Zeek's WebSocket API (/v1/messages/json), e.g. 27759
+  --websocket-cert FILE    TLS certificate (PEM) for the WebSocket API, with --websocket-key
+  --websocket-key FILE     TLS private key (PEM)
+  --set NAME=VALUE         set any option (JSON value), e.g. --set enableRoundRobinLogging=false
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
   --log-level LEVEL        debug, info, warn, error (default info)
 

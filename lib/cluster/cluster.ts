@@ -108,6 +108,7 @@ export class Cluster {
   readonly #membership: Membership;
   readonly #handlers = new Map<string, EventHandler<unknown[]>[]>();
   readonly #anyListeners = new Set<AnyEventListener>();
+  readonly #publishListeners = new Set<AnyEventListener>();
   readonly #seenTopics = new Set<string>();
   readonly #subscriptions = new Map<string, number>();
   readonly #readyWaiters = new Map<string, () => void>();
@@ -225,9 +226,21 @@ export class Cluster {
       return false;
     }
     const ok = transport.publish({ topic, sender, format: this.#deps.serializer.format, payload });
-    if (ok) this.stats.published.inc(event.name);
-    else this.stats.publishFailures++;
-    return ok;
+    if (!ok) {
+      this.stats.publishFailures++;
+      return false;
+    }
+    this.stats.published.inc(event.name);
+    // Events sent on behalf of others (WebSocket clients) come back through the transport.
+    if (sender !== this.nodeId) return true;
+    for (const listener of this.#publishListeners) {
+      try {
+        listener(event, { topic, sender, event });
+      } catch (error) {
+        this.#handlerFailed(event.name, error);
+      }
+    }
+    return true;
   }
 
   /**
@@ -316,6 +329,20 @@ export class Cluster {
   onAny(listener: AnyEventListener): () => void {
     this.#anyListeners.add(listener);
     return () => this.#anyListeners.delete(listener);
+  }
+
+  /**
+   * Listens to the events this node publishes as itself (they never come back through the
+   * transport: the node filters its own echoes; events published on behalf of others, such as
+   * WebSocket clients, do come back and are not reported here). Bridges such as the WebSocket
+   * API use it.
+   *
+   * @param listener Receives each published event with its topic and sender.
+   * @returns A function that removes the listener.
+   */
+  onPublish(listener: AnyEventListener): () => void {
+    this.#publishListeners.add(listener);
+    return () => this.#publishListeners.delete(listener);
   }
 
   /** Zeek's `Cluster::get_active_node_count`. @param type Node type. */

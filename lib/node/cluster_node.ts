@@ -20,6 +20,11 @@ import type { NodeMetrics } from "../metrics/types.ts";
 import { createNodeLogging } from "./_logging.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
+import {
+  listenWebSocket,
+  type ListenWebSocketOptions,
+  type WebSocketServer,
+} from "../websocket/ws_server.ts";
 import { createZeromqTransport, startZeromqProxy } from "../transport/zeromq/mod.ts";
 
 /** Creates the node's transport from the event layer's handlers. */
@@ -62,6 +67,13 @@ export interface RunningNode extends AsyncDisposable {
   createStore(name: string, options?: { persistent?: boolean }): NodeStore;
   /** The stores created so far. */
   stores(): NodeStore[];
+  /**
+   * Zeek's `Cluster::listen_websocket`: serves the WebSocket API (`/v1/messages/json`) for
+   * external clients; stopped with the node.
+   */
+  listenWebSocket(
+    options: Omit<ListenWebSocketOptions, "metrics" | "logger">,
+  ): Promise<WebSocketServer>;
   /** Resolves when the node has stopped: with the error that stopped it, or undefined. */
   readonly closed: Promise<void | Error>;
   /** Stops the node (same as disposing it). */
@@ -212,6 +224,18 @@ export async function createNode(
       clusterLog,
       createStore: (name, createOptions = {}) => stores.create(name, createOptions.persistent),
       stores: () => stores.list(),
+      listenWebSocket: async (wsOptions) => {
+        const server = await listenWebSocket(cluster, {
+          ...wsOptions,
+          metrics: metrics.websocket,
+          logger,
+        });
+        resources.push(() => server[Symbol.asyncDispose]());
+        logger.info(`listener websocket ${server.url}`, {
+          encrypted: wsOptions.tlsOptions?.certFile ? "tls" : "plain",
+        });
+        return server;
+      },
       closed,
       close,
       [Symbol.asyncDispose]: close,

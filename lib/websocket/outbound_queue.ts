@@ -1,0 +1,127 @@
+/**
+ * A client's bounded outbound queue. Frames go straight to the socket while its backlog
+ * (`bufferedAmount`) is under a high-water mark; past it they wait here, at most
+ * `maxSize` of them, and are retried on a timer. A full queue applies the overflow policy.
+ *
+ * @module
+ */
+
+import { systemTimers, type TimerId, type Timers } from "./stats.ts";
+
+/** What a full outbound queue does: Broker's policies; `disconnect` is Broker's default. */
+export type OverflowPolicy = "disconnect" | "drop_oldest" | "drop_newest";
+
+/** What became of a frame given to {@link OutboundQueue.send}. */
+export type SendResult = "sent" | "queued" | "replaced_oldest" | "dropped" | "overflow";
+
+/** How often a backlogged queue retries the socket, in ms. */
+export const FLUSH_RETRY_MS = 10;
+
+/** Options of {@link OutboundQueue}. */
+export interface OutboundQueueOptions {
+  /** Frames kept while the socket is backlogged. */
+  readonly maxSize: number;
+  /** Socket backlog in bytes at which frames start to wait. */
+  readonly highWaterBytes: number;
+  /** What a full queue does. */
+  readonly policy: OverflowPolicy;
+  readonly timers?: Timers;
+  /** Called after each frame handed to the socket. */
+  readonly onWrite?: () => void;
+}
+
+/** The socket side the queue writes to. */
+export interface QueueSocket {
+  send(text: string): void;
+  readonly bufferedAmount?: number;
+}
+
+/** One client's outbound frames. */
+export class OutboundQueue {
+  readonly #socket: QueueSocket;
+  readonly #opts: OutboundQueueOptions;
+  readonly #timers: Timers;
+  #queue: string[] = [];
+  #timer: TimerId | undefined;
+
+  /** @param socket Where frames go. @param options Bounds and policy. */
+  constructor(socket: QueueSocket, options: OutboundQueueOptions) {
+    this.#socket = socket;
+    this.#opts = options;
+    this.#timers = options.timers ?? systemTimers;
+  }
+
+  /** Frames waiting. */
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Sends a frame now, or queues it behind the backlog.
+   *
+   * @param text The frame.
+   * @returns `sent` or `queued`; on a full queue `dropped` (`drop_newest`: this frame is
+   *   dropped), `replaced_oldest` (`drop_oldest`: the oldest waiting frame is dropped and this one
+   *   queued), or `overflow` (`disconnect`: the queue is cleared, the caller closes).
+   */
+  send(text: string): SendResult {
+    if (this.#queue.length === 0 && this.#belowHighWater()) {
+      this.write(text);
+      return "sent";
+    }
+    if (this.#queue.length >= this.#opts.maxSize) {
+      switch (this.#opts.policy) {
+        case "drop_newest":
+          return "dropped";
+        case "drop_oldest":
+          this.#queue.shift();
+          this.#queue.push(text);
+          return "replaced_oldest";
+        case "disconnect":
+          this.clear();
+          return "overflow";
+      }
+    }
+    this.#queue.push(text);
+    this.#schedule();
+    return "queued";
+  }
+
+  /**
+   * Hands a frame to the socket at once, bypassing the queue (for a last error before a close).
+   *
+   * @param text The frame.
+   */
+  write(text: string): void {
+    try {
+      this.#socket.send(text);
+    } catch {
+      return; // The socket is closing; its close event ends the session.
+    }
+    this.#opts.onWrite?.();
+  }
+
+  /** Drops every waiting frame and stops the retry timer. */
+  clear(): void {
+    this.#queue = [];
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #belowHighWater(): boolean {
+    return (this.#socket.bufferedAmount ?? 0) < this.#opts.highWaterBytes;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, FLUSH_RETRY_MS);
+  }
+
+  #flush(): void {
+    while (this.#queue.length > 0 && this.#belowHighWater()) this.write(this.#queue.shift()!);
+    if (this.#queue.length > 0) this.#schedule();
+  }
+}
