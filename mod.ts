@@ -27,3 +27,4 @@ export * from "./lib/cluster/mod.ts";
 export * from "./lib/serialization/mod.ts";
 export * from "./lib/logging/mod.ts";
 export * from "./lib/stores/mod.ts";
+export * from "./lib/websocket/mod.ts";
