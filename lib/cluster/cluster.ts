@@ -35,6 +35,10 @@ import type {
   TransportMessage,
 } from "../transport/transport.ts";
 import { CounterMap, RateLimitedWarner } from "./_counters.ts";
+import type { Pool } from "../pools/pool.ts";
+import type { HrwKey } from "../pools/fnv1a32.ts";
+import { type ClusterPools, registerPools } from "../pools/register_pools.ts";
+import { Address, Count } from "../serialization/mod.ts";
 
 /** Wire name of the local `Cluster::node_up(name, id)` event. */
 export const NODE_UP = "Cluster::node_up";
@@ -115,6 +119,8 @@ export class Cluster {
   #readySeq = 0;
   readonly #warn: RateLimitedWarner;
   #transport: Transport | undefined;
+  /** Zeek's `Cluster::proxy_pool`, `worker_pool`, `logger_pool`. */
+  readonly pools: ClusterPools;
   #expiryTimer: ReturnType<typeof setInterval> | undefined;
 
   /** @param options Node options. @param deps Serializer, clock, logger, node id. */
@@ -132,6 +138,9 @@ export class Cluster {
       serializationErrors: 0,
       handlerErrors: 0,
     };
+    this.pools = registerPools(options.layout, options.node, {
+      managerIsLogger: options.managerIsLogger,
+    });
     this.#membership = new Membership({
       layout: options.layout,
       name: options.node,
@@ -345,6 +354,52 @@ export class Cluster {
     return () => this.#publishListeners.delete(listener);
   }
 
+  /**
+   * Zeek's `Cluster::publish_hrw`: publishes to the pool member chosen by highest random weight
+   * for `key`; only alive members count, and never the local node. Keys are strings, counts
+   * (`bigint`, `number` or `Count`) and addresses (`Address`), hashed as Zeek hashes them.
+   *
+   * @param pool A pool (`cluster.pools.proxy`...) or its node type name.
+   * @param key The partitioning key.
+   * @param name Event name.
+   * @param args Event arguments.
+   * @returns `false` when the pool has no alive member or the event could not be sent.
+   */
+  publishHrw(
+    pool: Pool | "proxy" | "worker" | "logger",
+    key: HrwKey | Count | Address,
+    name: string,
+    ...args: BrokerValue[]
+  ): boolean {
+    const topic = this.#pool(pool).hrwTopic(hrwKeyOf(key));
+    return topic === undefined ? false : this.publish(topic, name, ...args);
+  }
+
+  /**
+   * Zeek's `Cluster::publish_rr`: publishes to the next alive pool member for `key` (each key has
+   * its own round-robin cursor). May pick the local node, whose own echo is then dropped, as in
+   * Zeek.
+   *
+   * @param pool A pool or its node type name.
+   * @param key The round-robin key.
+   * @param name Event name.
+   * @param args Event arguments.
+   * @returns `false` when the pool has no alive member or the event could not be sent.
+   */
+  publishRr(
+    pool: Pool | "proxy" | "worker" | "logger",
+    key: string,
+    name: string,
+    ...args: BrokerValue[]
+  ): boolean {
+    const topic = this.#pool(pool).rrTopic(key);
+    return topic === undefined ? false : this.publish(topic, name, ...args);
+  }
+
+  #pool(pool: Pool | "proxy" | "worker" | "logger"): Pool {
+    return typeof pool === "string" ? this.pools[pool] : pool;
+  }
+
   /** Zeek's `Cluster::get_active_node_count`. @param type Node type. */
   getActiveNodeCount(type: NodeType): number {
     return this.#membership.activeCount(type);
@@ -456,6 +511,8 @@ export class Cluster {
           break;
         case "node_up":
         case "node_down": {
+          if (action.type === "node_up") this.pools.nodeUp(action.name);
+          else this.pools.nodeDown(action.name);
           const name = action.type === "node_up" ? NODE_UP : NODE_DOWN;
           this.#deps.logger.info(`${action.type} ${action.name}`, { id: action.id });
           this.raise(name, action.name, action.id);
@@ -503,4 +560,10 @@ export class Cluster {
       `Handler of ${name} failed: ${error instanceof Error ? error.message : error}`,
     );
   }
+}
+
+function hrwKeyOf(key: HrwKey | Count | Address): HrwKey {
+  if (key instanceof Count) return key.value;
+  if (key instanceof Address) return { addr: key.toString() };
+  return key;
 }
