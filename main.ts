@@ -14,6 +14,7 @@ import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
 import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
+import { demoSite } from "./site/demo.ts";
 
 /** The zcluster version. */
 export { VERSION };
@@ -109,7 +110,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     await using node = await createNode(options, {
       logger,
       traceEvents: args.logLevel === "debug",
-      ...(hooks.setup ? { setup: hooks.setup } : {}),
+      ...(hooks.setup ? { setup: hooks.setup } : args.site === "demo" ? { setup: demoSite() } : {}),
     });
     if (args.websocket) {
       const { certFile, keyFile, ...listen } = args.websocket;

@@ -32,6 +32,8 @@ export interface ParsedArgs {
     readonly certFile?: string;
     readonly keyFile?: string;
   };
+  /** `--site NAME`: built-in site code to run (`demo`), or none. */
+  readonly site?: "demo";
   /** Remaining positional arguments after the command. */
   readonly positionals: readonly string[];
 }
@@ -48,6 +50,7 @@ const FLAGS = {
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
   set: { type: "string", multiple: true },
+  site: { type: "string" },
   websocket: { type: "string" },
   "websocket-cert": { type: "string" },
   "websocket-key": { type: "string" },
@@ -159,7 +162,9 @@ export function parseCliArgs(
   if (websocket && Boolean(websocket.certFile) !== Boolean(websocket.keyFile)) {
     throw new OptionsError("--websocket-cert and --websocket-key go together: give both");
   }
+  const site = values.site === undefined ? undefined : oneOf("site", values.site, ["demo"]);
   return {
+    ...(site ? { site } : {}),
     ...(websocket ? { websocket } : {}),
     command,
     ...(node !== undefined ? { node } : {}),

@@ -21,6 +21,7 @@ Options:
   --websocket [ADDR:]PORT  serve Zeek's WebSocket API (/v1/messages/json), e.g. 27759
   --websocket-cert FILE    TLS certificate (PEM) for the WebSocket API, with --websocket-key
   --websocket-key FILE     TLS private key (PEM)
+  --site demo              run the built-in demo site (what deno task start shows)
   --set NAME=VALUE         set any option (JSON value), e.g. --set enableRoundRobinLogging=false
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
   --log-level LEVEL        debug, info, warn, error (default info)
