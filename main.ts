@@ -149,7 +149,10 @@ export async function runMain(argv: string[], hooks: MainHooks = {}): Promise<ne
       console.error(`zcluster: ${error.message}`);
       code = EXIT_USAGE;
     } else {
-      console.error(`zcluster: ${error instanceof Error ? error.stack : String(error)}`);
+      const detail = error instanceof Error
+        ? (Deno.env.get("ZCLUSTER_DEBUG") ? error.stack : error.message)
+        : String(error);
+      console.error(`zcluster: ${detail}`);
       code = 1;
     }
   }

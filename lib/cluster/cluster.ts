@@ -74,8 +74,10 @@ export type AnyEventListener = (event: ZeekEvent, info: EventInfo) => void;
 export interface ClusterStats {
   /** Events published, by name. */
   readonly published: CounterMap;
-  /** Events received and dispatched, by name. */
+  /** Events dispatched to handlers (received and raised locally), by name. */
   readonly handled: CounterMap;
+  /** Events received from other nodes (after the own-echo and format filters, decoded). */
+  received: number;
   /** Events that could not be published (serialization errors, transport drops). */
   publishFailures: number;
   /** Own echoes dropped by the sender-id filter. */
@@ -132,6 +134,7 @@ export class Cluster {
     this.stats = {
       published: new CounterMap(),
       handled: new CounterMap(),
+      received: 0,
       publishFailures: 0,
       ownDropped: 0,
       formatMismatches: 0,
@@ -458,6 +461,7 @@ export class Cluster {
       );
       return;
     }
+    this.stats.received++;
     if (this.#deps.traceEvents) {
       this.#deps.logger.debug(`event ${event.name} from ${msg.sender} on ${msg.topic}`, {
         args: event.args.map((a) => valueToString(a)).join(", "),

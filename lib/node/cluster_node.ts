@@ -205,7 +205,6 @@ export async function createNode(
       cluster,
       transport,
       log: logging.service,
-      runsProxy: z.runProxyThread,
     }, logger);
     const server = serveNodeMetrics(options, metrics);
     if (server) {
