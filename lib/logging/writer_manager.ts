@@ -138,12 +138,21 @@ export class LogWriterManager implements AsyncDisposable {
   /**
    * Writes every record of a decoded batch to the batch's path. Refused (counted, reported to
    * `onError`, nothing thrown): unknown writers, unsafe paths, and fields that differ from those
-   * the path's file was opened with. `Log::WRITER_NONE` batches are discarded.
+   * the path's file was opened with. `Log::WRITER_NONE` batches are discarded. The batch's
+   * records are written out to the file at once (in the background), not on the next tick.
    *
    * @returns the number of records accepted
    */
   writeBatch(batch: LogBatchData): number {
-    return this.writeRows(batch.path, batch.fields, batch.records, batch.writerName);
+    const n = this.writeRows(batch.path, batch.fields, batch.records, batch.writerName);
+    // A batch from another node is written out at once, as Zeek's writer writes records through
+    // to the file: a logger that is killed must not lose batches it had taken off the socket up to
+    // a flush interval earlier.
+    if (n > 0) {
+      this.#writers.get(`${batch.writerName}\u0000${batch.path}`)?.file.flush()
+        .catch((e) => this.#report(e));
+    }
+    return n;
   }
 
   /**

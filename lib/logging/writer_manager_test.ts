@@ -177,3 +177,22 @@ Deno.test("LogWriterManager flushes on its own timer", () =>
     }
     assert.fail("the timer never flushed");
   }));
+
+Deno.test("LogWriterManager.writeBatch() writes a received batch out without waiting for a tick", () =>
+  withDir(async (dir) => {
+    // Regression: batches stayed in memory until the flush timer, so a logger killed with -9
+    // lost up to a flush interval of records it had already received.
+    await using logs = await LogWriterManager.create({ dir, flushIntervalMs: 0 });
+    logs.writeBatch(batch("pushed", [[1, "w", "a"], [2, "w", "b"]]));
+    logs.writeRows("local", FIELDS, [[1, "n", "m"]]);
+    for (let i = 0; i < 500; i++) {
+      const text = await Deno.readTextFile(`${dir}/pushed.log`).catch(() => "");
+      if (dataLines(text).length === 2) {
+        // Local records (one per write call) still wait for a flush or a tick.
+        assert.equal(await Deno.readTextFile(`${dir}/local.log`).catch(() => ""), "");
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.fail("the batch was not written out");
+  }));
