@@ -107,6 +107,7 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
     logImmediate: z.logImmediate,
     logDistribution: options.enableRoundRobinLogging ? "round-robin" : "all",
     connectXpubNodrop: z.connectXpubNodrop,
+    xpubRetryOnEagain: z.xpubRetryOnEagain,
     onloopQueueHwm: z.onloopQueueHwm,
     pollMaxMessages: z.pollMaxMessages,
     reconnectIntervalMs: z.reconnectIntervalMs,

@@ -49,6 +49,11 @@ export interface ZeroMqOptions {
   readonly ipv6: boolean;
   /** ZMQ_XPUB_NODROP on the node XPUB (`connect_xpub_nodrop`). */
   readonly connectXpubNodrop: boolean;
+  /**
+   * Beyond Zeek: when the XPUB is at its high-water mark, keep events in the bounded send queue and
+   * retry (true) instead of dropping each one (false, Zeek's policy, counted in xpub drops).
+   */
+  readonly xpubRetryOnEagain: boolean;
   /** ZMQ_XPUB_NODROP on the proxy XPUB (`listen_xpub_nodrop`). */
   readonly listenXpubNodrop: boolean;
   /** Messages read from one socket per poll round (`poll_max_messages`). */
@@ -100,6 +105,7 @@ export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({
   logRcvbuf: -1,
   ipv6: false,
   connectXpubNodrop: true,
+  xpubRetryOnEagain: false,
   listenXpubNodrop: true,
   pollMaxMessages: 100,
   helloExpirationMs: 10_000,
