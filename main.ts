@@ -6,6 +6,7 @@
 import { layout as defaultLayout } from "./cluster-layout.ts";
 import { parseCliArgs } from "./lib/cli/args.ts";
 import { loadLayout } from "./lib/cli/load_layout.ts";
+import { runControlCommand, runSystemdCommand } from "./lib/cli/control_commands.ts";
 import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
 import { LayoutError, OptionsError } from "./lib/errors.ts";
@@ -20,6 +21,7 @@ import { demoSite } from "./site/demo.ts";
 export { VERSION };
 
 const EXIT_USAGE = 2;
+const CONTROL_COMMANDS: readonly string[] = ["status", "print", "peerstatus", "netstats", "stop"];
 
 function stderr(line: string): void {
   console.error(line);
@@ -77,6 +79,26 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     return 0;
   }
   const { layout, source } = await loadLayout(args.layoutPath, env, defaultLayout);
+  if (args.command === "systemd" || CONTROL_COMMANDS.includes(args.command)) {
+    const controller = new AbortController();
+    const unlisten = onStopSignal(controller);
+    try {
+      const ctx = {
+        args,
+        layout,
+        layoutPath: args.layoutPath ?? (env.CLUSTER_LAYOUT || undefined),
+        env,
+        logger: createLogger({ name: "zcluster", level: args.logLevel, write: stderr }),
+        signal: controller.signal,
+        print: (text: string) => console.log(text.trimEnd()),
+      };
+      return args.command === "systemd"
+        ? await runSystemdCommand(ctx)
+        : await runControlCommand(ctx);
+    } finally {
+      unlisten();
+    }
+  }
   const controller = new AbortController();
   const unlisten = onStopSignal(controller);
   try {

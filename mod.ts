@@ -28,3 +28,5 @@ export * from "./lib/serialization/mod.ts";
 export * from "./lib/logging/mod.ts";
 export * from "./lib/stores/mod.ts";
 export * from "./lib/websocket/mod.ts";
+export * from "./lib/control/mod.ts";
+export * from "./lib/deploy/mod.ts";

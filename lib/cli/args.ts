@@ -10,7 +10,19 @@ import type { EventFormat } from "../serialization/event.ts";
 import { parseDurationMs } from "./duration.ts";
 
 /** Commands of the `zcluster` binary. */
-export const COMMANDS = ["run", "start", "check", "help", "version"] as const;
+export const COMMANDS = [
+  "run",
+  "start",
+  "check",
+  "status",
+  "print",
+  "peerstatus",
+  "netstats",
+  "stop",
+  "systemd",
+  "help",
+  "version",
+] as const;
 /** One of {@link COMMANDS}. */
 export type CommandName = typeof COMMANDS[number];
 
@@ -32,6 +44,20 @@ export interface ParsedArgs {
     readonly certFile?: string;
     readonly keyFile?: string;
   };
+  /** `--node` given explicitly (control commands only accept a CONTROL node). */
+  readonly controlNode?: string;
+  /** `--timeout`: how long control commands wait for answers. Default 10 s (zeekctl). */
+  readonly timeoutMs: number;
+  /** `--sample`: the window `status` measures rates over. Default 1 s. */
+  readonly sampleMs: number;
+  /** `systemd`: the binary units run. */
+  readonly binary?: string;
+  /** `systemd`: where units are written; `keygen`: the key file prefix. */
+  readonly out?: string;
+  /** `systemd`: `User=`. */
+  readonly user?: string;
+  /** `systemd`: `WorkingDirectory=`. */
+  readonly workingDir?: string;
   /** `--site NAME`: built-in site code to run (`demo`), or none. */
   readonly site?: "demo";
   /** Remaining positional arguments after the command. */
@@ -50,6 +76,12 @@ const FLAGS = {
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
   set: { type: "string", multiple: true },
+  timeout: { type: "string" },
+  sample: { type: "string" },
+  binary: { type: "string" },
+  out: { type: "string" },
+  user: { type: "string" },
+  "working-dir": { type: "string" },
   site: { type: "string" },
   websocket: { type: "string" },
   "websocket-cert": { type: "string" },
@@ -163,7 +195,22 @@ export function parseCliArgs(
     throw new OptionsError("--websocket-cert and --websocket-key go together: give both");
   }
   const site = values.site === undefined ? undefined : oneOf("site", values.site, ["demo"]);
+  const duration = (flag: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    try {
+      return parseDurationMs(value, `--${flag}`);
+    } catch (error) {
+      throw new OptionsError((error as Error).message, { cause: error });
+    }
+  };
   return {
+    ...(values.node !== undefined ? { controlNode: values.node } : {}),
+    timeoutMs: duration("timeout", values.timeout, 10_000),
+    sampleMs: duration("sample", values.sample, 1000),
+    ...(values.binary !== undefined ? { binary: values.binary } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values.user !== undefined ? { user: values.user } : {}),
+    ...(values["working-dir"] !== undefined ? { workingDir: values["working-dir"] } : {}),
     ...(site ? { site } : {}),
     ...(websocket ? { websocket } : {}),
     command,

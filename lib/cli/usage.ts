@@ -5,6 +5,12 @@ Usage:
   zcluster [run] [--node NAME]     run one node (NAME from --node or CLUSTER_NODE)
   zcluster start                   run every node of the layout whose ip is on this host
   zcluster check                   validate the layout (exit 0, or 2 with every problem)
+  zcluster status [NODE...]        per node: type, host, up/down, uptime, events/s, log writes, drops
+  zcluster print NODE OPTION       an option's value on a running node (e.g. retryIntervalMs)
+  zcluster peerstatus [NODE...]    the peers each node sees
+  zcluster netstats [NODE...]      each node's message counters
+  zcluster stop [NODE...]          graceful shutdown (workers, proxies, loggers, then the manager)
+  zcluster systemd --binary PATH --out DIR [NODE...]   write systemd units and zcluster.target
   zcluster --help | --version
 
 Options:
@@ -24,6 +30,8 @@ Options:
   --site demo              run the built-in demo site (what deno task start shows)
   --set NAME=VALUE         set any option (JSON value), e.g. --set enableRoundRobinLogging=false
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
+  --timeout DURATION       control commands: how long to wait for answers (default 10s)
+  --sample DURATION        status: the window rates are measured over (default 1s)
   --log-level LEVEL        debug, info, warn, error (default info)
 
 Environment:

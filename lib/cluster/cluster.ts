@@ -153,13 +153,23 @@ export class Cluster {
     });
   }
 
-  /** Callbacks to give the transport. */
+  /**
+   * Callbacks to give the transport. What arrives before {@link Cluster.attach} (a transport may
+   * replay subscriptions while it is being created) is kept and handled on attach.
+   */
   readonly handlers: TransportHandlers = {
-    onMessage: (msg) => this.#onMessage(msg),
-    onSubscription: (ev) => this.#onSubscription(ev),
+    onMessage: (msg) => this.#early(() => this.#onMessage(msg)),
+    onSubscription: (ev) => this.#early(() => this.#onSubscription(ev)),
     onLog: (batch) => this.#deps.onLogBatch?.(batch),
     onError: (code, message) => this.#onTransportError(code, message),
   };
+
+  #beforeAttach: (() => void)[] | undefined = [];
+
+  #early(handle: () => void): void {
+    if (this.#beforeAttach === undefined) return handle();
+    if (this.#beforeAttach.length < 100_000) this.#beforeAttach.push(handle);
+  }
 
   /**
    * Connects the layer to its transport and makes the subscriptions every Zeek node makes: its
@@ -172,6 +182,9 @@ export class Cluster {
     this.#transport = transport;
     for (const topic of this.defaultSubscriptions()) this.subscribe(topic);
     for (const topic of early) transport.subscribe(topic);
+    const pending = this.#beforeAttach ?? [];
+    this.#beforeAttach = undefined;
+    for (const handle of pending) handle();
     this.#expiryTimer = setInterval(
       () => this.#apply(this.#membership.expire(this.#nowMs())),
       1000,

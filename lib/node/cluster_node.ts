@@ -20,6 +20,7 @@ import type { NodeMetrics } from "../metrics/types.ts";
 import { createNodeLogging } from "./_logging.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
+import { installControl } from "../control/control_service.ts";
 import {
   listenWebSocket,
   type ListenWebSocketOptions,
@@ -41,6 +42,8 @@ export interface NodeDeps {
   readonly nodeId?: string;
   /** The transport; ZeroMQ by default. */
   readonly transport?: TransportFactory;
+  /** Answer Zeek's control events (default true); tests that install their own pass false. */
+  readonly control?: boolean;
   /** Log every received event at debug level. */
   readonly traceEvents?: boolean;
   /** Site code: runs once the node is up (the twin of Zeek's `local.zeek`). */
@@ -247,6 +250,10 @@ export async function createNode(
       listeners: listeners.length > 0 ? listeners.join("; ") : "none",
       ...(server ? {} : { metrics: "off (no metricsPort in the layout)" }),
     });
+    if (deps.control !== false) {
+      const control = installControl(node, { clock, logger });
+      resources.push(() => control[Symbol.dispose]());
+    }
     await deps.setup?.(node);
     return node;
   } catch (error) {

@@ -132,9 +132,11 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
     ]).catch(() => {});
     const done = proc.status.then(async (status): Promise<ChildResult> => {
       await output;
-      const unexpected = !stopping;
+      const unexpected = !stopping && status.code !== 0;
       if (unexpected) {
         logger.error(`node ${name} died`, { code: status.code, signal: status.signal });
+      } else if (!stopping) {
+        logger.info(`node ${name} stopped`, { code: 0 });
       }
       return { node: name, code: status.code, signal: status.signal, unexpected };
     });

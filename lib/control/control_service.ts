@@ -1,0 +1,167 @@
+/**
+ * The controllee: what every node runs to answer Zeek's control requests
+ * (`policy/frameworks/control/controllee.zeek`). Requests arrive on the node topic; each answer is
+ * published to `zeek/control/<command>_response/<node>`.
+ *
+ * - `id_value_request(id)`: the option's value, by zcluster or Zeek name ({@link lookupId}).
+ * - `peer_status_request()`: one line per node that is up (id, address, name).
+ * - `net_stats_request()`: Zeek's `recvd/dropped/link` line plus zcluster's counters.
+ * - `configuration_update_request()`: raises the local `Control::configuration_update` event and
+ *   acknowledges. Options are frozen once a node runs, so nothing changes by itself: site code
+ *   that wants to react (say, re-read a file) handles `Control::configuration_update`.
+ * - `shutdown_request()`: answers, then closes the node gracefully (flushing logs and queued
+ *   sends); the node's `closed` promise resolves without an error, so `main.ts` exits 0.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import type { Logger } from "../diagnostics/logger.ts";
+import { silentLogger } from "../diagnostics/logger.ts";
+import type { RunningNode } from "../node/cluster_node.ts";
+import type { BrokerValue } from "../serialization/mod.ts";
+import {
+  CONFIGURATION_UPDATE_EVENT,
+  type ControlCommand,
+  type NetStats,
+  netStatsText,
+  peerStatusText,
+  REQUEST_EVENTS,
+  RESPONSE_EVENTS,
+  responseTopic,
+} from "./commands.ts";
+import { lookupId } from "./id_value.ts";
+
+/** The parts of a node the control service uses. */
+export type ControlledNode = Pick<
+  RunningNode,
+  "options" | "cluster" | "transport" | "log" | "close"
+>;
+
+/** Options of {@link installControl}. */
+export interface ControlServiceOptions {
+  /** Time source (network time in answers, uptime). */
+  readonly clock?: Clock;
+  /** Diagnostics. */
+  readonly logger?: Logger;
+  /** Delay between the `shutdown_response` and closing the node, ms (default 50). */
+  readonly shutdownDelayMs?: number;
+  /** Monotonic ms at which the node started; the install time by default. */
+  readonly startedAtMs?: number;
+}
+
+/** Default delay between the shutdown answer and the close, ms. */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 50;
+
+/** A running control service; disposing it removes its handlers and cancels a pending stop. */
+export interface ControlService extends Disposable {
+  /** Requests answered, by command. */
+  readonly answered: Readonly<Record<ControlCommand, number>>;
+  /** The node's counters as a `net_stats` answer reports them. */
+  netStats(): NetStats;
+}
+
+/**
+ * Answers Zeek's control requests on a node.
+ *
+ * @example
+ * ```ts ignore
+ * import { installControl } from "./control_service.ts";
+ * import { createNode } from "../node/cluster_node.ts";
+ * declare const options: import("../options/options.ts").ClusterOptions;
+ * await using node = await createNode(options, { setup: (n) => void installControl(n) });
+ * ```
+ *
+ * @param node The node (its options, event layer, transport, logging and `close`).
+ * @param options Clock, logger, shutdown delay.
+ * @returns The service; dispose it with the node.
+ */
+export function installControl(
+  node: ControlledNode,
+  options: ControlServiceOptions = {},
+): ControlService {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const startedAtMs = options.startedAtMs ?? clock.monotonicMs();
+  const delayMs = options.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
+  const { cluster } = node;
+  const name = node.options.node;
+  const answered: Record<ControlCommand, number> = {
+    id_value: 0,
+    peer_status: 0,
+    net_stats: 0,
+    configuration_update: 0,
+    shutdown: 0,
+  };
+  let shutdownTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const reply = (command: ControlCommand, ...args: BrokerValue[]) => {
+    answered[command]++;
+    if (!cluster.publish(responseTopic(command, name), RESPONSE_EVENTS[command], ...args)) {
+      logger.warn(`Cannot send ${RESPONSE_EVENTS[command]}: publish failed`);
+    }
+  };
+
+  const netStats = (): NetStats => {
+    const t = node.transport.stats;
+    let logWrites = 0;
+    for (const n of node.log.stats.writes.values()) logWrites += n;
+    return {
+      ts: clock.now(),
+      recvd: t.messagesIn - t.onloopDrops,
+      dropped: t.onloopDrops,
+      link: t.messagesIn,
+      eventsIn: cluster.stats.handled.total(),
+      eventsOut: cluster.stats.published.total(),
+      xpubDrops: t.xpubDrops,
+      logDrops: t.logDrops + node.log.stats.recordsDropped,
+      msgErrors: t.msgErrors + cluster.stats.serializationErrors + cluster.stats.formatMismatches,
+      logWrites,
+      uptimeS: (clock.monotonicMs() - startedAtMs) / 1000,
+    };
+  };
+
+  const peerStatus = (): string => {
+    const ts = clock.now();
+    return peerStatusText(
+      cluster.upNodes().sort().map((peer) => ({
+        ts,
+        peer: cluster.idOf(peer) ?? "",
+        host: node.options.layout[peer]?.ip ?? "",
+        status: "up",
+        node: peer,
+      })),
+    );
+  };
+
+  const offs = [
+    cluster.on(REQUEST_EVENTS.id_value, (id) => {
+      if (typeof id !== "string") {
+        logger.warn(`Ignored ${REQUEST_EVENTS.id_value}: expected a string id`);
+        return;
+      }
+      reply("id_value", id, lookupId(node.options, id));
+    }),
+    cluster.on(REQUEST_EVENTS.peer_status, () => reply("peer_status", peerStatus())),
+    cluster.on(REQUEST_EVENTS.net_stats, () => reply("net_stats", netStatsText(netStats()))),
+    cluster.on(REQUEST_EVENTS.configuration_update, () => {
+      cluster.raise(CONFIGURATION_UPDATE_EVENT);
+      reply("configuration_update");
+    }),
+    cluster.on(REQUEST_EVENTS.shutdown, () => {
+      reply("shutdown");
+      if (shutdownTimer !== undefined) return;
+      logger.info("shutdown requested by control");
+      shutdownTimer = setTimeout(() => void node.close(), delayMs);
+    }),
+  ];
+
+  return {
+    answered,
+    netStats,
+    [Symbol.dispose]() {
+      for (const off of offs.splice(0)) off();
+      clearTimeout(shutdownTimer);
+    },
+  };
+}

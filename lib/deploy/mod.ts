@@ -1,0 +1,14 @@
+/**
+ * Deployment helpers: systemd units for every node of a layout and a `zcluster.target`.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderSystemdUnits, writeSystemdUnits } from "./mod.ts";
+ * declare const layout: import("../layout/types.ts").ClusterLayout;
+ * const files = renderSystemdUnits({ layout, binary: "/usr/local/bin/zcluster", layoutPath: "/etc/zcluster/layout.json" });
+ * await writeSystemdUnits("/etc/systemd/system", files);
+ * ```
+ *
+ * @module
+ */
+export * from "./systemd.ts";
