@@ -179,6 +179,8 @@ export class TestCluster implements AsyncDisposable {
     for (const name of this.nodes.keys()) this.kill(name, "SIGKILL");
     await Promise.all([...this.nodes.values()].map((n) => n.status));
     await Deno.remove(this.logDir, { recursive: true }).catch(() => {});
+    const layoutDir = this.layoutPath.slice(0, this.layoutPath.lastIndexOf("/"));
+    await Deno.remove(layoutDir, { recursive: true }).catch(() => {});
   }
 }
 

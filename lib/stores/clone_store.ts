@@ -277,7 +277,9 @@ export class CloneStore extends StoreBase {
     if (out <= this.#t.staleIntervalMs) return undefined;
     return new StoreError(
       "stale_data",
-      `Cannot read store "${this.name}": no contact with its master for ${out} ms (stale interval ${this.#t.staleIntervalMs} ms)`,
+      `Cannot read store "${this.name}": no contact with its master for ${
+        Math.round(out)
+      } ms (stale interval ${this.#t.staleIntervalMs} ms)`,
     );
   }
 

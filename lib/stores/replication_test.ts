@@ -238,6 +238,21 @@ Deno.test("CloneStore reads go stale after the stale interval and recover on rea
   assert.equal(await c1.get("k"), "v");
 });
 
+Deno.test("CloneStore's stale_data message gives whole milliseconds", async () => {
+  // Regression: with a real clock (fractional performance.now()), the message read
+  // "no contact with its master for 10145.648352 ms".
+  await using s = setup(["w1"], { clone: { staleIntervalMs: 2000 } });
+  await pump(s.hub);
+  const c1 = s.clones[0]!;
+  s.hub.partition("manager", "w1");
+  await advance(s.clock, s.hub, s.stores, 12_000.375, 100.125);
+  await assert.rejects(c1.get("k"), (e: unknown) => {
+    assert.ok(e instanceof StoreError && e.code === "stale_data");
+    assert.match(e.message, /no contact with its master for \d+ ms \(stale interval 2000 ms\)$/);
+    return true;
+  });
+});
+
 Deno.test("CloneStore buffers writes while detached and the master applies them exactly once", async () => {
   await using s = setup(["w1"]);
   await pump(s.hub);
