@@ -43,7 +43,12 @@ export function report(results: readonly BenchResult[]): void {
   }
 }
 
-const BENCHES: Record<string, () => Promise<Bench>> = {};
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  events: async () => (await import("./events.ts")).eventsBench(),
+  stores: async () =>
+    (await import("./stores.ts")).storesBench({ progress: (l) => console.log(l) }),
+  logs: async () => (await import("./logs.ts")).logsBench({ progress: (l) => console.log(l) }),
+};
 
 if (import.meta.main) {
   const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { formatMode, LatencyHistogram, Pacer, parseMode, ReceiveCounter } from "./_child.ts";
+import {
+  benchPayloadBytes,
+  type EventsCaseResult,
+  type PhaseResult,
+  toBenchResult,
+} from "./events.ts";
+
+Deno.test("LatencyHistogram.quantile() returns the bucket edge holding the quantile", () => {
+  const h = new LatencyHistogram();
+  assert.equal(h.quantile(0.5), 0);
+  for (let i = 1; i <= 100; i++) h.record(i / 10); // 0.1 ... 10 ms
+  assert.equal(h.count, 100);
+  assert.ok(Math.abs(h.quantile(0.5) - 5.01) < 1e-9);
+  assert.ok(Math.abs(h.quantile(0.99) - 9.91) < 1e-9);
+  assert.equal(h.maxMs, 10);
+});
+
+Deno.test("LatencyHistogram.record() clamps negative and huge samples", () => {
+  const h = new LatencyHistogram();
+  h.record(-1);
+  h.record(1e9);
+  assert.ok(Math.abs(h.quantile(0) - 0.01) < 1e-9);
+  assert.ok(h.quantile(1) > 9_999);
+});
+
+Deno.test("parseMode() reads what formatMode() writes and rejects the rest", () => {
+  for (
+    const mode of [
+      { kind: "max", durationMs: 2500 },
+      { kind: "rate", eventsPerS: 5000, durationMs: 2000 },
+    ] as const
+  ) {
+    assert.deepEqual(parseMode(formatMode(mode)), mode);
+  }
+  assert.equal(parseMode("exit"), undefined);
+  assert.equal(parseMode(""), undefined);
+  assert.equal(parseMode("rate 0 100"), undefined);
+  assert.equal(parseMode("max x"), undefined);
+});
+
+Deno.test("Pacer.due() issues events in proportion to elapsed time", async () => {
+  const pacer = new Pacer(10_000);
+  assert.ok(pacer.due() <= 1);
+  await new Promise((r) => setTimeout(r, 20));
+  const n = pacer.due();
+  assert.ok(n >= 150, `expected about 200 events after 20 ms, got ${n}`);
+});
+
+Deno.test("ReceiveCounter.result() reports counts and percentiles", () => {
+  const c = new ReceiveCounter();
+  c.record(performance.timeOrigin + performance.now() - 1);
+  c.record(performance.timeOrigin + performance.now() - 3);
+  const r = c.result(2);
+  assert.equal(r.type, "result");
+  assert.equal(r.received, 2);
+  assert.equal(r.dropped, 2);
+  assert.ok(r.lastMs >= r.firstMs);
+  assert.ok(r.p50Ms >= 1 && r.p99Ms >= 3);
+});
+
+Deno.test("benchPayloadBytes() is the bin-v1 size of the benchmark event", () => {
+  assert.ok(benchPayloadBytes(100) > 100);
+  assert.equal(benchPayloadBytes(101), benchPayloadBytes(100) + 1);
+});
+
+Deno.test("toBenchResult() reports the best round of each side", () => {
+  const phase = (kind: "raw" | "zcluster", rate: number): PhaseResult => ({
+    kind,
+    workers: 2,
+    mode: { kind: "max", durationMs: 1 },
+    rate,
+    sent: 10,
+    received: 9,
+    dropped: 1,
+    lost: 0,
+    retries: 0,
+    p50Ms: 1,
+    p99Ms: 2,
+    maxMs: 3,
+  });
+  const c: EventsCaseResult = {
+    workers: 2,
+    latency: {},
+    saturation: {
+      raw: [phase("raw", 100), phase("raw", 80)],
+      zcluster: [phase("zcluster", 50), phase("zcluster", 70)],
+    },
+  };
+  const r = toBenchResult(c);
+  assert.equal(r.value, 70);
+  assert.equal(r.baseline, 100);
+  assert.equal(r.targetRatio, 0.6);
+  assert.equal(r.extra?.["received"], 18);
+  assert.equal(r.extra?.["rounds"], "50/70");
+  assert.equal(r.extra?.["p50_ms"], "-");
+});
+
+Deno.test("ReceiveCounter.parseStop() reads the expected count", () => {
+  assert.equal(ReceiveCounter.parseStop("stop 1200"), 1200);
+  assert.equal(ReceiveCounter.parseStop("stop"), 0);
+  assert.equal(ReceiveCounter.parseStop("exit"), undefined);
+  assert.equal(ReceiveCounter.parseStop(""), undefined);
+});
+
+Deno.test("ReceiveCounter.settle() returns at once when everything is accounted for", async () => {
+  const c = new ReceiveCounter();
+  c.record(performance.timeOrigin + performance.now());
+  await c.settle(2, () => 1);
+  assert.equal(c.received, 1);
+});

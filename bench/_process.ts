@@ -1,0 +1,159 @@
+/**
+ * Child processes of a benchmark: spawn a Deno script with one JSON argument, read its JSON lines
+ * from stdout, write words to its stdin, keep the tail of its stderr for error messages, and kill it.
+ *
+ * @module
+ */
+import type { ChildMessage } from "./_child.ts";
+
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Finds free TCP ports on 127.0.0.1 (bind port 0, release).
+ *
+ * @param count How many.
+ * @returns Distinct ports.
+ */
+export function freePorts(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of listeners) l.close();
+  return ports;
+}
+
+/** One benchmark child process speaking the `_child.ts` line protocol. */
+export class ChildProcess {
+  readonly #proc: Deno.ChildProcess;
+  readonly #messages: ChildMessage[] = [];
+  readonly #stderr: string[] = [];
+  readonly #status: Promise<Deno.CommandStatus>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #wake: (() => void) | undefined;
+  #exited = false;
+
+  /**
+   * @param script Path of the script.
+   * @param config The JSON argument.
+   * @param denoFlags Extra `deno run` flags.
+   */
+  constructor(script: string, config: string, denoFlags: readonly string[]) {
+    this.#proc = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...denoFlags, script, config],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#proc.stdin.getWriter();
+    const out = this.#lines(this.#proc.stdout, (line) => {
+      try {
+        this.#messages.push(JSON.parse(line) as ChildMessage);
+      } catch {
+        this.#pushStderr(`stdout: ${line}`);
+      }
+    });
+    const err = this.#lines(this.#proc.stderr, (line) => this.#pushStderr(line));
+    this.#status = this.#proc.status.then(async (status) => {
+      await Promise.all([out, err]);
+      this.#exited = true;
+      this.#notify();
+      return status;
+    });
+  }
+
+  /**
+   * Waits for the next message of a type.
+   *
+   * @param type `ready`, `done` or `result`.
+   * @param timeoutMs Give up after this long.
+   * @returns The message.
+   * @throws {Error} On timeout or when the child exits first (with its stderr tail).
+   */
+  async next(type: ChildMessage["type"], timeoutMs: number): Promise<ChildMessage> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const i = this.#messages.findIndex((m) => m.type === type);
+      if (i >= 0) return this.#messages.splice(i, 1)[0]!;
+      const left = deadline - performance.now();
+      if (this.#exited || left <= 0) {
+        const why = this.#exited ? "exited" : `timed out after ${timeoutMs} ms`;
+        throw new Error(
+          `Bench child ${why} before "${type}":\n${this.#stderr.join("\n")}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Writes one word (a line) to the child's stdin. */
+  async write(word: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(word + "\n"));
+  }
+
+  /**
+   * Waits for the child to exit by itself.
+   *
+   * @param timeoutMs Give up after this long.
+   * @returns Whether it exited.
+   */
+  async exited(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    );
+    try {
+      return await Promise.race([this.#status.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the child if it still runs and waits for it. */
+  async kill(): Promise<Deno.CommandStatus> {
+    await this.#writer.close().catch(() => {});
+    if (!this.#exited) {
+      try {
+        this.#proc.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    return await this.#status;
+  }
+
+  #pushStderr(line: string): void {
+    this.#stderr.push(line);
+    if (this.#stderr.length > STDERR_TAIL_LINES) this.#stderr.shift();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #lines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = "";
+    try {
+      for await (const chunk of stream) {
+        pending += decoder.decode(chunk, { stream: true });
+        const parts = pending.split("\n");
+        pending = parts.pop() ?? "";
+        for (const line of parts) if (line.trim() !== "") onLine(line);
+        this.#notify();
+      }
+    } catch {
+      // Stream torn down with the process.
+    }
+    if (pending.trim() !== "") onLine(pending);
+  }
+}

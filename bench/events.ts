@@ -1,0 +1,349 @@
+/**
+ * Events benchmark: events/s from N worker processes to the manager process through the
+ * XPUB/XSUB proxy, zcluster (`Cluster.publish` → broker-bin-v1 → transport → proxy → transport →
+ * decode → handler) against raw zeromq.js 4-frame send/receive of the same frame sizes, in the same
+ * run, with 1, 2 and 4 publishing workers.
+ *
+ * Method (the real deployment shape, one process per node, all on 127.0.0.1):
+ * - Per worker count, both sides' processes start together and stay up: a manager process that
+ *   runs the proxy (`startZeromqProxy`, in both cases) and subscribes to its node topic, and N
+ *   workers. zcluster workers publish `Bench::event(s: string, sent_ms: real)` with a 100-char
+ *   string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
+ *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
+ * - Latency phase: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks) for 2 s on
+ *   each side; p50/p99 of receive wall time − send wall time (same host, same clock), 10 µs buckets.
+ * - Saturation rounds (2 × 2.5 s per side, alternating raw and zcluster so both see the same
+ *   background load): workers publish as fast as the lossless path allows. Raw retries EAGAIN after
+ *   1 ms; zcluster keeps its send queue below the bound and, on XPUB EAGAIN, drops and counts (Zeek's
+ *   policy) and pauses 1 ms. Throughput = events received / (last − first receive); the report
+ *   takes each side's best round. Saturation latency is reported too, but it is queueing in the
+ *   HWMs and TCP buffers, not the path's latency.
+ * - Every child has a hard exit deadline; the harness tells them to exit, then SIGKILLs leftovers.
+ *
+ * Run: `deno task bench events` (about a minute), or
+ * `deno run -A bench/events.ts --workers 1,2,4 --duration-ms 2500 --rounds 2 --latency-ms 2000`;
+ * `--only zcluster --deno-flags=--cpu-prof,--cpu-prof-dir=/tmp/prof` profiles every child,
+ * `--xpub-retry` makes zcluster retry EAGAIN (experiment; node options do not expose it).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { makeNodeId } from "../lib/membership/node_id.ts";
+import { createEventSerializer } from "../lib/serialization/event.ts";
+import { nodeTopic } from "../lib/topics/topics.ts";
+import {
+  BENCH_EVENT,
+  type ChildConfig,
+  formatMode,
+  type ManagerResult,
+  type PublishMode,
+  type WorkerDone,
+} from "./_child.ts";
+// Types only: a value import would deadlock `mod.ts`'s top-level await on this dynamic import.
+import type { Bench, BenchResult } from "./mod.ts";
+import { ChildProcess, freePorts } from "./_process.ts";
+
+/** Which side of the comparison. */
+export type EventsCaseKind = "zcluster" | "raw";
+
+/** Options of {@link eventsBench}. */
+export interface EventsBenchOptions {
+  /** Publishing time of one saturation round, ms. Default 2500. */
+  readonly durationMs?: number;
+  /** Saturation rounds per side, alternating raw and zcluster. Default 2. */
+  readonly rounds?: number;
+  /** Fixed offered rate of the latency phase, events/s over all workers. Default 10000. */
+  readonly latencyEventsPerS?: number;
+  /** Length of the latency phase, ms; 0 skips it. Default 2000. */
+  readonly latencyMs?: number;
+  /** Worker counts to run. Default 1, 2, 4. */
+  readonly workerCounts?: readonly number[];
+  /** Length of the string argument. Default 100. */
+  readonly payloadChars?: number;
+  /** Experiment: zcluster workers retry on XPUB EAGAIN instead of dropping. Default false. */
+  readonly xpubRetryOnEagain?: boolean;
+  /** Only run one side (profiling). */
+  readonly only?: EventsCaseKind;
+  /** Extra `deno run` flags for every child (e.g. `--cpu-prof`). */
+  readonly denoFlags?: readonly string[];
+  /** Progress lines (default: none). */
+  readonly progress?: (line: string) => void;
+}
+
+/** The outcome of one phase on one side. */
+export interface PhaseResult {
+  readonly kind: EventsCaseKind;
+  readonly workers: number;
+  readonly mode: PublishMode;
+  /** Events/s received by the manager, first to last receive. */
+  readonly rate: number;
+  readonly sent: number;
+  readonly received: number;
+  /** Drops counted by the senders and the receiver. */
+  readonly dropped: number;
+  /** Sent but neither received nor counted as dropped. */
+  readonly lost: number;
+  /** EAGAIN retries (raw). */
+  readonly retries: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Both sides' phases for one worker count. */
+export interface EventsCaseResult {
+  readonly workers: number;
+  readonly latency: Partial<Record<EventsCaseKind, PhaseResult>>;
+  readonly saturation: Record<EventsCaseKind, PhaseResult[]>;
+}
+
+const DEFAULT_DURATION_MS = 2_500;
+const STARTUP_TIMEOUT_MS = 20_000;
+const SCRIPTS: Record<EventsCaseKind, string> = {
+  zcluster: new URL("./_events_node.ts", import.meta.url).pathname,
+  raw: new URL("./_raw_zmq.ts", import.meta.url).pathname,
+};
+
+/** Size of zcluster's bin-v1 payload for the benchmark event (the raw payload matches it). */
+export function benchPayloadBytes(payloadChars: number): number {
+  const serializer = createEventSerializer("broker-bin-v1");
+  return serializer.encode({ name: BENCH_EVENT, args: ["x".repeat(payloadChars), 1.5] })
+    .byteLength;
+}
+
+/** One side's processes: a manager (with the proxy) and its workers. */
+class BenchCluster implements AsyncDisposable {
+  readonly kind: EventsCaseKind;
+  readonly #manager: ChildProcess;
+  readonly #workers: ChildProcess[];
+
+  constructor(kind: EventsCaseKind, workers: number, options: EventsBenchOptions) {
+    this.kind = kind;
+    const payloadChars = options.payloadChars ?? 100;
+    const ports = freePorts(3 + workers);
+    const layout: Record<string, Record<string, unknown>> = {
+      manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: ports[2] },
+    };
+    const names = Array.from({ length: workers }, (_, i) => `worker-${i + 1}`);
+    names.forEach((name, i) => {
+      layout[name] = { nodeType: "WORKER", ip: "127.0.0.1", p: ports[3 + i], manager: "manager" };
+    });
+    const base = {
+      proxyXpub: `tcp://127.0.0.1:${ports[0]}`,
+      proxyXsub: `tcp://127.0.0.1:${ports[1]}`,
+      topic: nodeTopic("manager"),
+      payloadChars,
+      hardTimeoutMs: 300_000,
+      layout,
+      payloadBytes: benchPayloadBytes(payloadChars),
+      xpubRetryOnEagain: options.xpubRetryOnEagain ?? false,
+    };
+    const spawn = (config: ChildConfig) =>
+      new ChildProcess(SCRIPTS[kind], JSON.stringify(config), options.denoFlags ?? []);
+    this.#manager = spawn({ ...base, role: "manager", name: "manager" });
+    this.#workers = names.map((name) =>
+      spawn({
+        ...base,
+        role: "worker",
+        name,
+        sender: makeNodeId({ node: name, host: Deno.hostname(), pid: 100_000 + Deno.pid }),
+      })
+    );
+  }
+
+  /** Waits for every process to be connected (workers see the manager's subscription). */
+  async ready(): Promise<void> {
+    await this.#manager.next("ready", STARTUP_TIMEOUT_MS);
+    await Promise.all(this.#workers.map((w) => w.next("ready", STARTUP_TIMEOUT_MS)));
+  }
+
+  /** Runs one publishing phase on every worker, then collects the manager's count. */
+  async phase(mode: PublishMode): Promise<PhaseResult> {
+    await Promise.all(this.#workers.map((w) => w.write(formatMode(mode))));
+    const done = await Promise.all(
+      this.#workers.map((w) => w.next("done", mode.durationMs + 15_000) as Promise<WorkerDone>),
+    );
+    await this.#manager.write(`stop ${done.reduce((n, d) => n + d.sent, 0)}`);
+    const result = await this.#manager.next("result", 30_000) as ManagerResult;
+    return summarize(this.kind, this.#workers.length, mode, done, result);
+  }
+
+  /** Tells every process to exit, waits a little, kills what is left. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const all = [...this.#workers, this.#manager];
+    await Promise.all(all.map((c) => c.write("exit").catch(() => {})));
+    await Promise.all(all.map((c) => c.exited(3_000)));
+    await Promise.all(all.map((c) => c.kill()));
+  }
+}
+
+function summarize(
+  kind: EventsCaseKind,
+  workers: number,
+  mode: PublishMode,
+  done: readonly WorkerDone[],
+  result: ManagerResult,
+): PhaseResult {
+  const sent = done.reduce((n, d) => n + d.sent, 0);
+  const spanS = (result.lastMs - result.firstMs) / 1000;
+  return {
+    kind,
+    workers,
+    mode,
+    rate: spanS > 0 ? (result.received - 1) / spanS : 0,
+    sent,
+    received: result.received,
+    dropped: done.reduce((n, d) => n + d.dropped, 0) + result.dropped,
+    lost: Math.max(0, sent - result.received - result.dropped),
+    retries: done.reduce((n, d) => n + d.retries, 0),
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    maxMs: result.maxMs,
+  };
+}
+
+/**
+ * Runs one worker count: starts both sides' processes, a fixed-rate latency phase on each, then
+ * saturation rounds alternating raw and zcluster (so both see the same background load).
+ *
+ * @param workers Number of publishing workers.
+ * @param options Durations, rounds, child flags.
+ * @returns Every phase's result.
+ * @throws {Error} When a child fails to start or report in time (its stderr tail is included).
+ */
+export async function runEventsCase(
+  workers: number,
+  options: EventsBenchOptions = {},
+): Promise<EventsCaseResult> {
+  const kinds: EventsCaseKind[] = options.only ? [options.only] : ["raw", "zcluster"];
+  await using stack = new AsyncDisposableStack();
+  const clusters = kinds.map((kind) => stack.use(new BenchCluster(kind, workers, options)));
+  await Promise.all(clusters.map((c) => c.ready()));
+  const result: EventsCaseResult = { workers, latency: {}, saturation: { raw: [], zcluster: [] } };
+  const latencyMs = options.latencyMs ?? 2_000;
+  if (latencyMs > 0) {
+    const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
+    for (const c of clusters) {
+      const r = await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });
+      options.progress?.(describe(r));
+      result.latency[c.kind] = r;
+    }
+  }
+  const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
+  for (let round = 0; round < (options.rounds ?? 2); round++) {
+    const order = round % 2 === 0 ? clusters : [...clusters].reverse();
+    for (const c of order) {
+      const r = await c.phase({ kind: "max", durationMs });
+      options.progress?.(describe(r));
+      result.saturation[c.kind].push(r);
+    }
+  }
+  return result;
+}
+
+function best(phases: readonly PhaseResult[]): PhaseResult {
+  return phases.reduce((a, b) => (b.rate > a.rate ? b : a));
+}
+
+/**
+ * Turns one worker count's phases into a report line: best saturation round of each side (the
+ * one least disturbed by other load on the host), latency at the fixed rate and at saturation.
+ *
+ * @param c The case.
+ * @returns The result for {@link report}.
+ */
+export function toBenchResult(c: EventsCaseResult): BenchResult {
+  const f = (ms: number | undefined) => (ms === undefined ? "-" : ms.toFixed(2));
+  const z = best(c.saturation.zcluster);
+  const raw = best(c.saturation.raw);
+  const sum = (ps: readonly PhaseResult[], k: "sent" | "received" | "dropped" | "lost") =>
+    ps.reduce((n, p) => n + p[k], 0);
+  const rates = (ps: readonly PhaseResult[]) => ps.map((p) => p.rate.toFixed(0)).join("/");
+  return {
+    name: `events ${c.workers} worker${c.workers === 1 ? "" : "s"} bin-v1 100B`,
+    value: z.rate,
+    baseline: raw.rate,
+    unit: "ev/s",
+    targetRatio: 0.6,
+    extra: {
+      p50_ms: f(c.latency.zcluster?.p50Ms),
+      p99_ms: f(c.latency.zcluster?.p99Ms),
+      raw_p50_ms: f(c.latency.raw?.p50Ms),
+      raw_p99_ms: f(c.latency.raw?.p99Ms),
+      sat_p50_ms: f(z.p50Ms),
+      sat_p99_ms: f(z.p99Ms),
+      raw_sat_p50_ms: f(raw.p50Ms),
+      raw_sat_p99_ms: f(raw.p99Ms),
+      rounds: rates(c.saturation.zcluster),
+      raw_rounds: rates(c.saturation.raw),
+      sent: sum(c.saturation.zcluster, "sent"),
+      received: sum(c.saturation.zcluster, "received"),
+      dropped: sum(c.saturation.zcluster, "dropped"),
+      lost: sum(c.saturation.zcluster, "lost"),
+      raw_sent: sum(c.saturation.raw, "sent"),
+      raw_received: sum(c.saturation.raw, "received"),
+      raw_lost: sum(c.saturation.raw, "lost"),
+    },
+  };
+}
+
+/**
+ * The events benchmark, for each worker count (1, 2, 4 by default).
+ *
+ * @param options Durations, worker counts, child flags.
+ * @returns The benchmark.
+ */
+export function eventsBench(options: EventsBenchOptions = {}): Bench {
+  return {
+    name: "events",
+    async run() {
+      const results: BenchResult[] = [];
+      for (const workers of options.workerCounts ?? [1, 2, 4]) {
+        results.push(toBenchResult(await runEventsCase(workers, options)));
+      }
+      return results;
+    },
+  };
+}
+
+function describe(r: PhaseResult): string {
+  const mode = r.mode.kind === "max" ? "max" : `${r.mode.eventsPerS * r.workers}/s`;
+  return `  ${r.kind} ${r.workers}w ${mode}: ${r.rate.toFixed(0)} ev/s sent=${r.sent}` +
+    ` received=${r.received} dropped=${r.dropped} lost=${r.lost} retries=${r.retries}` +
+    ` p50=${r.p50Ms.toFixed(2)}ms p99=${r.p99Ms.toFixed(2)}ms max=${r.maxMs.toFixed(1)}ms`;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      "duration-ms": { type: "string" },
+      rounds: { type: "string" },
+      "latency-ms": { type: "string" },
+      "latency-rate": { type: "string" },
+      workers: { type: "string" },
+      only: { type: "string" },
+      "deno-flags": { type: "string" },
+      "xpub-retry": { type: "boolean" },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const only = values.only === "zcluster" || values.only === "raw" ? values.only : undefined;
+  const options: EventsBenchOptions = {
+    ...(num(values["duration-ms"]) ? { durationMs: num(values["duration-ms"])! } : {}),
+    ...(num(values.rounds) ? { rounds: num(values.rounds)! } : {}),
+    ...(values["latency-ms"] ? { latencyMs: num(values["latency-ms"])! } : {}),
+    ...(values["latency-rate"] ? { latencyEventsPerS: num(values["latency-rate"])! } : {}),
+    workerCounts: (values.workers ?? "1,2,4").split(",").map(Number),
+    denoFlags: values["deno-flags"]?.split(",") ?? [],
+    ...(only ? { only } : {}),
+    xpubRetryOnEagain: values["xpub-retry"] ?? false,
+    progress: (line) => console.log(line),
+  };
+  if (only) {
+    for (const n of options.workerCounts!) await runEventsCase(n, options);
+  } else {
+    const { report } = await import("./mod.ts");
+    report(await eventsBench(options).run());
+  }
+}
