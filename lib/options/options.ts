@@ -159,37 +159,27 @@ export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
     (local?.nodeType === "MANAGER" && managerIsLogger);
   const { zeromq: zeromqOverrides, ...rest } = overrides;
   const options: ClusterOptions = {
+    ...DEFAULT_CLUSTER_OPTIONS,
     node,
     layout,
     ...topics,
     retryIntervalMs: retryFromEnv(env) ?? DEFAULT_RETRY_INTERVAL_MS,
     managerIsLogger,
     broadcastTopics: broadcastTopics(topics),
-    defaultBackend: "MEMORY",
-    defaultPersistentBackend: "SQLITE",
-    defaultStoreDir: "",
-    defaultMasterNode: "",
-    stores: {},
-    enableRoundRobinLogging: true,
-    eventSerializer: "broker-bin-v1",
-    logSerializer: "zeek-bin-serializer",
-    addNetworkTimestamp: false,
-    logWriteBufferSize: 1000,
-    logFlushIntervalMs: 1000,
-    logDir: "./logs",
-    logFormat: "ascii",
     rotationIntervalMs: isLogSink ? DEFAULT_LOGGER_ROTATION_INTERVAL_MS : 0,
-    metricsAddress: "",
-    metricsAdvertiseAddress: "",
     ...rest,
     zeromq: deriveZeroMq(layout, node, local, managerIsLogger, zeromqOverrides),
   };
-  checkOptions(options, DEFAULTS_FOR_CHECK);
+  checkOptions(options, DEFAULT_CLUSTER_OPTIONS);
   return Object.freeze(options);
 }
 
-/** The shape of every option, for type checks of overrides (values are the defaults). */
-const DEFAULTS_FOR_CHECK: ClusterOptions = {
+/**
+ * Zeek's defaults for every option, before the layout and the node are applied (they set
+ * `managerIsLogger`, the rotation interval on loggers and the ZeroMQ endpoints). Also the shape
+ * that overrides are type-checked against.
+ */
+export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   node: "",
   layout: {},
   ...DEFAULT_TOPIC_OPTIONS,
