@@ -54,6 +54,19 @@ export class ByteWriter {
     return this.#buf.slice(0, this.#pos);
   }
 
+  /** Size of the current storage in bytes. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
+  /**
+   * The bytes written, as a view of this writer's buffer (no copy), valid until the next write
+   * or `reset()`.
+   */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
   /**
    * The bytes written, as a view of this writer's buffer (no copy): only for a writer that is
    * then dropped.

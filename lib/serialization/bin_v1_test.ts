@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { SerializationError } from "../errors.ts";
-import { fromHex, toHex } from "./_test_values.ts";
+import { fromHex, randomValue, Rng, toHex } from "./_test_values.ts";
 import {
   addr,
+  BinV1Encoder,
   type BrokerValue,
   ByteString,
   Count,
@@ -149,4 +150,44 @@ Deno.test("decodeBinV1() reads reals bit-exactly for every exponent", () => {
       assert.equal(toHex(encodeBinV1(got)), toHex(bytes));
     }
   }
+});
+
+Deno.test("BinV1Encoder.encode() gives encodeBinV1()'s bytes for random values", () => {
+  const rng = new Rng(7);
+  const encoder = new BinV1Encoder({ initialSize: 8 });
+  for (let i = 0; i < 2000; i++) {
+    const value = randomValue(rng, "bin");
+    const expected = toHex(encodeBinV1(value));
+    assert.equal(toHex(encoder.encode(value)), expected);
+    assert.equal(toHex(encoder.encodeCopy(value)), expected);
+  }
+});
+
+Deno.test("BinV1Encoder.encode() reuses its buffer; encodeCopy() does not", () => {
+  const encoder = new BinV1Encoder();
+  const a = encoder.encode("a");
+  const b = encoder.encode("b");
+  assert.equal(a.buffer, b.buffer);
+  assert.equal(toHex(b), "050162");
+  assert.equal(toHex(a), "050162"); // overwritten: a view of the same scratch bytes
+  const kept = encoder.encodeCopy("c");
+  encoder.encode("d");
+  assert.equal(toHex(kept), "050163");
+});
+
+Deno.test("BinV1Encoder releases a scratch buffer grown past 8 KiB", () => {
+  const encoder = new BinV1Encoder();
+  const big = encoder.encode("x".repeat(20_000));
+  assert.equal(big.length, 20_004); // tag, 3 length bytes, text
+  const small = encoder.encode("y");
+  assert.notEqual(small.buffer, big.buffer);
+  assert.equal(toHex(small), "050179");
+  assert.equal(big[4], 0x78); // the large result was not overwritten
+});
+
+Deno.test("BinV1Encoder.encode() throws like encodeBinV1() and recovers", () => {
+  const encoder = new BinV1Encoder({ maxDepth: 2 });
+  assert.throws(() => encoder.encode([[[1]]]), SerializationError);
+  assert.throws(() => encoder.encode({} as unknown as BrokerValue), TypeError);
+  assert.equal(toHex(encoder.encode(true)), "0101");
 });

@@ -16,6 +16,7 @@ import {
   valuesEqual,
 } from "../serialization/mod.ts";
 import { BACKENDS } from "./_test_helpers.ts";
+import { bytesId, StoreEncoders } from "./backend.ts";
 
 const VALUES: BrokerValue[] = [
   null,
@@ -122,3 +123,39 @@ for (const [name, make] of BACKENDS) {
     f[Symbol.dispose]();
   });
 }
+
+for (const [name, make] of BACKENDS) {
+  Deno.test(`${name}.putEncoded() stores rows as put() does, without keeping the scratch bytes`, () => {
+    using f = make();
+    const enc = new StoreEncoders();
+    for (const [i, key] of VALUES.entries()) {
+      const value = VALUES[VALUES.length - 1 - i]!;
+      f.backend.putEncoded({
+        key,
+        value,
+        expiryNs: i % 2 ? BigInt(i) : null,
+        keyBin: enc.key.encode(key),
+        valueBin: enc.value.encode(value),
+      });
+    }
+    enc.key.encode("overwritten");
+    enc.value.encode("overwritten");
+    f.backend.flush();
+    assert.equal(f.backend.size(), VALUES.length);
+    for (const [i, key] of VALUES.entries()) {
+      const row = f.backend.get(key);
+      assert.ok(row, String(key));
+      assert.ok(valuesEqual(row.value, VALUES[VALUES.length - 1 - i]!), String(key));
+      assert.equal(row.expiryNs, i % 2 ? BigInt(i) : null);
+    }
+  });
+}
+
+Deno.test("bytesId() maps each byte to one UTF-16 unit, across chunk boundaries", () => {
+  for (const n of [0, 1, 8191, 8192, 8193, 20_000]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7919) & 0xff);
+    const id = bytesId(bytes);
+    assert.equal(id.length, n);
+    for (let i = 0; i < n; i += 997) assert.equal(id.charCodeAt(i), bytes[i]);
+  }
+});

@@ -24,7 +24,7 @@
 
 import type { Clock } from "../clock.ts";
 import { StoreError } from "../errors.ts";
-import { type BrokerValue, encodeBinV1 } from "../serialization/mod.ts";
+import { BinV1Encoder, type BrokerValue } from "../serialization/mod.ts";
 import type { StoreBackend } from "./backend.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 import {
@@ -94,6 +94,7 @@ export class CloneStore extends StoreBase {
   readonly #offs: Array<() => void> = [];
   readonly #pending = new Map<number, PendingWrite>();
   readonly #ooo = new Map<number, StoreUpdate>();
+  readonly #keyEncoder = new BinV1Encoder();
   #waiting: WaitingRead[] = [];
   #nextReq = 1;
   #epoch: string | undefined;
@@ -285,7 +286,7 @@ export class CloneStore extends StoreBase {
 
   #refuseWrite(command: StoreCommand): StoreError | undefined {
     if ("key" in command) {
-      const size = encodeBinV1(command.key).length;
+      const size = this.#keyEncoder.encode(command.key).length;
       if (size > this.#t.limits.maxKeyBytes) {
         return new StoreError(
           "key_too_large",

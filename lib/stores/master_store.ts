@@ -8,7 +8,7 @@
 import type { Clock } from "../clock.ts";
 import { StoreError } from "../errors.ts";
 import type { BrokerValue } from "../serialization/mod.ts";
-import type { StoreBackend } from "./backend.ts";
+import { type StoreBackend, StoreEncoders } from "./backend.ts";
 import {
   applyCommand,
   type CommandOutcome,
@@ -114,6 +114,7 @@ export class MasterStore extends StoreBase {
   >;
   readonly #onError: (code: string, message: string) => void;
   readonly #tracker = new ExpiryTracker();
+  readonly #encoders = new StoreEncoders();
   readonly #log: UpdateLog;
   readonly #writers: WriterTable;
   readonly #clones = new Map<string, { lastApplied: number; lastSeenMs: number }>();
@@ -237,6 +238,7 @@ export class MasterStore extends StoreBase {
       outcome = applyCommand(this.#backend, command, {
         nowNs: nowNs(this.#clock),
         limits: this.#limits,
+        encoders: this.#encoders,
       });
     } catch (error) {
       this.stats.errors++;

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { BrokerValue } from "../serialization/mod.ts";
+import { BinV1Encoder, type BrokerValue } from "../serialization/mod.ts";
 import {
   type BackendKind,
   bytesId,
-  keyBytes,
+  type EncodedRow,
   type StoreBackend,
   type StoredValue,
   type StoreEntry,
@@ -29,21 +29,28 @@ export class MemoryBackend implements StoreBackend {
   /** Always `"MEMORY"`. */
   readonly kind: BackendKind = "MEMORY";
   readonly #rows = new Map<string, StoreEntry>();
+  readonly #keys = new BinV1Encoder();
 
   /** Inserts or replaces a row. */
   put(key: BrokerValue, value: BrokerValue, expiryNs: bigint | null): void {
-    this.#rows.set(bytesId(keyBytes(key)), { key, value, expiryNs });
+    this.#rows.set(this.#id(key), { key, value, expiryNs });
+  }
+
+  /** Inserts or replaces a row whose key is already encoded. */
+  putEncoded(row: EncodedRow): void {
+    const { key, value, expiryNs } = row;
+    this.#rows.set(bytesId(row.keyBin), { key, value, expiryNs });
   }
 
   /** @returns The row's value and expiry, or `undefined`. */
   get(key: BrokerValue): StoredValue | undefined {
-    const row = this.#rows.get(bytesId(keyBytes(key)));
+    const row = this.#rows.get(this.#id(key));
     return row && { value: row.value, expiryNs: row.expiryNs };
   }
 
   /** @returns Whether the row exists. */
   exists(key: BrokerValue): boolean {
-    return this.#rows.has(bytesId(keyBytes(key)));
+    return this.#rows.has(this.#id(key));
   }
 
   /** @returns Every key (without rows expired at `nowNs`, when given). */
@@ -57,7 +64,7 @@ export class MemoryBackend implements StoreBackend {
 
   /** @returns Whether a row was deleted. */
   erase(key: BrokerValue): boolean {
-    return this.#rows.delete(bytesId(keyBytes(key)));
+    return this.#rows.delete(this.#id(key));
   }
 
   /** Deletes every row. */
@@ -72,7 +79,7 @@ export class MemoryBackend implements StoreBackend {
 
   /** Deletes `key` if its expiry is `<= nowNs`. @returns Whether it was deleted. */
   expire(key: BrokerValue, nowNs: bigint): boolean {
-    const id = bytesId(keyBytes(key));
+    const id = this.#id(key);
     const row = this.#rows.get(id);
     if (!row || row.expiryNs === null || row.expiryNs > nowNs) return false;
     return this.#rows.delete(id);
@@ -98,5 +105,9 @@ export class MemoryBackend implements StoreBackend {
   /** Drops every row. Safe to call twice. */
   [Symbol.dispose](): void {
     this.#rows.clear();
+  }
+
+  #id(key: BrokerValue): string {
+    return bytesId(this.#keys.encode(key));
   }
 }

@@ -22,20 +22,20 @@
 
 import { StoreError } from "../errors.ts";
 import {
+  BinV1Encoder,
   BrokerSet,
   BrokerTable,
   type BrokerValue,
   ByteString,
   Count,
   dataTagOf,
-  encodeBinV1,
   Int,
   Timespan,
   Timestamp,
   valuesEqual,
   valueToString,
 } from "../serialization/mod.ts";
-import { bytesId, type StoreBackend, type StoredValue } from "./backend.ts";
+import { bytesId, type StoreBackend, type StoredValue, StoreEncoders } from "./backend.ts";
 
 /** The type a missing key starts as for an `add` (Broker's `init_type`). */
 export type InitType =
@@ -132,13 +132,27 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = Object.freeze({
   maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
 });
 
+/** Options of {@link applyCommand}. */
+export interface ApplyOptions {
+  /** The time, ns since the epoch. */
+  readonly nowNs: bigint;
+  /** Size bounds (default {@link DEFAULT_STORE_LIMITS}). */
+  readonly limits?: StoreLimits;
+  /**
+   * Scratch encoders to reuse (a store passes its own); by default a fresh pair per call. Each
+   * written key and value is encoded once, size-checked with those bytes and handed to
+   * {@link StoreBackend.putEncoded}.
+   */
+  readonly encoders?: StoreEncoders;
+}
+
 /**
  * Applies a command to the backend (Broker's master semantics) and returns what to replicate.
  * An add or subtract becomes a full-value put. Nothing is flushed.
  *
  * @param backend The master's backend.
  * @param command The mutation.
- * @param options `nowNs`: the time, ns since the epoch; `limits`: size bounds.
+ * @param options The time, size bounds and scratch encoders.
  * @returns The updates and the answer.
  * @throws {StoreError} `key_too_large`/`value_too_large` past the limits, `no_such_key` for a
  *   subtract on a missing key, `type_clash` for a wrong type, `invalid_data` for a malformed
@@ -155,24 +169,23 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = Object.freeze({
 export function applyCommand(
   backend: StoreBackend,
   command: StoreCommand,
-  options: { readonly nowNs: bigint; readonly limits?: StoreLimits },
+  options: ApplyOptions,
 ): CommandOutcome {
-  const limits = options.limits ?? DEFAULT_STORE_LIMITS;
   const { nowNs } = options;
   if (command.type === "clear") {
     backend.clear();
     return { updates: [{ type: "clear" }], result: null };
   }
-  checkKey(command.key, limits);
+  const limits = options.limits ?? DEFAULT_STORE_LIMITS;
+  const encoders = options.encoders ?? new StoreEncoders();
+  const keyBin = checkKey(encoders.key, command.key, limits);
+  const w: Writer = { backend, limits, encoders, keyBin, nowNs };
   switch (command.type) {
     case "put":
-      return {
-        updates: [write(backend, command.key, command.value, command.expiry, nowNs, limits)],
-        result: null,
-      };
+      return { updates: [write(w, command.key, command.value, command.expiry)], result: null };
     case "put_unique": {
       if (live(backend.get(command.key), nowNs)) return { updates: [], result: false };
-      const update = write(backend, command.key, command.value, command.expiry, nowNs, limits);
+      const update = write(w, command.key, command.value, command.expiry);
       return { updates: [update], result: true };
     }
     case "erase":
@@ -183,10 +196,7 @@ export function applyCommand(
       const current = live(backend.get(command.key), nowNs);
       const base = current ? current.value : initialValue(command.initType, command.key);
       const next = add(base, command.value);
-      return {
-        updates: [write(backend, command.key, next, command.expiry, nowNs, limits)],
-        result: null,
-      };
+      return { updates: [write(w, command.key, next, command.expiry)], result: null };
     }
     case "subtract": {
       const current = live(backend.get(command.key), nowNs);
@@ -197,10 +207,7 @@ export function applyCommand(
         );
       }
       const next = subtract(current.value, command.value);
-      return {
-        updates: [write(backend, command.key, next, command.expiry, nowNs, limits)],
-        result: null,
-      };
+      return { updates: [write(w, command.key, next, command.expiry)], result: null };
     }
   }
 }
@@ -358,6 +365,7 @@ export function incrementInitType(amount: BrokerValue): InitType {
 /** Tracks absolute expiries in memory (Broker's master `expirations` map). */
 export class ExpiryTracker {
   readonly #due = new Map<string, { key: BrokerValue; expiryNs: bigint }>();
+  readonly #keys = new BinV1Encoder();
 
   /** Loads the expiries of a backend (a master restarting from SQLite). */
   load(backend: StoreBackend): void {
@@ -368,7 +376,7 @@ export class ExpiryTracker {
   track(update: StoreUpdate): void {
     if (update.type === "clear") this.#due.clear();
     else if (update.type === "put") this.#set(update.key, update.expiryNs);
-    else if (this.#due.size > 0) this.#due.delete(bytesId(encodeBinV1(update.key)));
+    else if (this.#due.size > 0) this.#due.delete(bytesId(this.#keys.encode(update.key)));
   }
 
   /** Number of keys with an expiry. */
@@ -392,40 +400,52 @@ export class ExpiryTracker {
 
   #set(key: BrokerValue, expiryNs: bigint | null): void {
     if (expiryNs === null && this.#due.size === 0) return;
-    const id = bytesId(encodeBinV1(key));
+    const id = bytesId(this.#keys.encode(key));
     if (expiryNs === null) this.#due.delete(id);
     else this.#due.set(id, { key, expiryNs });
   }
 }
 
+/** What a write needs: the backend, bounds, scratch encoders, the checked key's bytes, time. */
+interface Writer {
+  readonly backend: StoreBackend;
+  readonly limits: StoreLimits;
+  readonly encoders: StoreEncoders;
+  /** The key's encoding (a view of `encoders.key`'s scratch buffer). */
+  readonly keyBin: Uint8Array;
+  readonly nowNs: bigint;
+}
+
 function write(
-  backend: StoreBackend,
+  w: Writer,
   key: BrokerValue,
   value: BrokerValue,
   expiry: Timespan | null,
-  nowNs: bigint,
-  limits: StoreLimits,
 ): StoreUpdate {
-  const size = encodeBinV1(value).length;
-  if (size > limits.maxValueBytes) {
+  const valueBin = w.encoders.value.encode(value);
+  if (valueBin.length > w.limits.maxValueBytes) {
     throw new StoreError(
       "value_too_large",
-      `Cannot write ${valueToString(key)}: value is ${size} bytes, limit ${limits.maxValueBytes}`,
+      `Cannot write ${
+        valueToString(key)
+      }: value is ${valueBin.length} bytes, limit ${w.limits.maxValueBytes}`,
     );
   }
-  const expiryNs = expiry === null ? null : nowNs + expiry.ns;
-  backend.put(key, value, expiryNs);
+  const expiryNs = expiry === null ? null : w.nowNs + expiry.ns;
+  w.backend.putEncoded({ key, value, expiryNs, keyBin: w.keyBin, valueBin });
   return { type: "put", key, value, expiryNs };
 }
 
-function checkKey(key: BrokerValue, limits: StoreLimits): void {
-  const size = encodeBinV1(key).length;
-  if (size > limits.maxKeyBytes) {
+/** @returns The key's encoding (scratch) once it is within bounds. */
+function checkKey(encoder: BinV1Encoder, key: BrokerValue, limits: StoreLimits): Uint8Array {
+  const keyBin = encoder.encode(key);
+  if (keyBin.length > limits.maxKeyBytes) {
     throw new StoreError(
       "key_too_large",
-      `Cannot write key: key is ${size} bytes, limit ${limits.maxKeyBytes}`,
+      `Cannot write key: key is ${keyBin.length} bytes, limit ${limits.maxKeyBytes}`,
     );
   }
+  return keyBin;
 }
 
 function live(row: StoredValue | undefined, nowNs: bigint | undefined): StoredValue | undefined {

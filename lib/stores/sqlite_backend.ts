@@ -11,8 +11,8 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
-import { type BrokerValue, decodeBinV1, encodeBinV1 } from "../serialization/mod.ts";
-import type { BackendKind, StoreBackend, StoredValue, StoreEntry } from "./backend.ts";
+import { BinV1Encoder, type BrokerValue, decodeBinV1 } from "../serialization/mod.ts";
+import type { BackendKind, EncodedRow, StoreBackend, StoredValue, StoreEntry } from "./backend.ts";
 
 /** `meta.broker_version` written at open, as Broker 2.8.0 does. */
 export const BROKER_VERSION = "2.8.0";
@@ -120,6 +120,9 @@ export class SqliteBackend implements StoreBackend {
   readonly recreated: boolean;
   readonly #db: DatabaseSync;
   readonly #st: Statements;
+  /** Scratch encoders: SQLite copies bound blobs, so their views need not outlive a call. */
+  readonly #keys = new BinV1Encoder();
+  readonly #values = new BinV1Encoder();
   #inTx = false;
   #closed = false;
 
@@ -163,12 +166,21 @@ export class SqliteBackend implements StoreBackend {
 
   /** Inserts or replaces a row (`replace into store`). */
   put(key: BrokerValue, value: BrokerValue, expiryNs: bigint | null): void {
-    this.#write("put", () => this.#st.put.run(encodeBinV1(key), encodeBinV1(value), expiryNs));
+    this.#write("put", () => {
+      this.#st.put.run(this.#keys.encode(key), this.#values.encode(value), expiryNs);
+    });
+  }
+
+  /** Inserts or replaces a row from its encodings (bound as they are, not re-encoded). */
+  putEncoded(row: EncodedRow): void {
+    this.#write("put", () => {
+      this.#st.put.run(row.keyBin, row.valueBin, row.expiryNs);
+    });
   }
 
   /** @returns The row's value and expiry, or `undefined`. */
   get(key: BrokerValue): StoredValue | undefined {
-    const row = this.#read("get", () => this.#st.get.get(encodeBinV1(key)));
+    const row = this.#read("get", () => this.#st.get.get(this.#keys.encode(key)));
     if (!row) return undefined;
     return {
       value: this.#decode(row["value"], "value"),
@@ -178,7 +190,7 @@ export class SqliteBackend implements StoreBackend {
 
   /** @returns Whether the row exists. */
   exists(key: BrokerValue): boolean {
-    return this.#read("exists", () => this.#st.exists.get(encodeBinV1(key))) !== undefined;
+    return this.#read("exists", () => this.#st.exists.get(this.#keys.encode(key))) !== undefined;
   }
 
   /** @returns Every key (without rows expired at `nowNs`, when given). */
@@ -192,7 +204,9 @@ export class SqliteBackend implements StoreBackend {
 
   /** @returns Whether a row was deleted. */
   erase(key: BrokerValue): boolean {
-    return Number(this.#write("erase", () => this.#st.erase.run(encodeBinV1(key))).changes) === 1;
+    return Number(
+      this.#write("erase", () => this.#st.erase.run(this.#keys.encode(key))).changes,
+    ) === 1;
   }
 
   /** Deletes every row. */
@@ -209,7 +223,7 @@ export class SqliteBackend implements StoreBackend {
   /** Deletes `key` if its expiry is `<= nowNs`. @returns Whether exactly one row was deleted. */
   expire(key: BrokerValue, nowNs: bigint): boolean {
     return Number(
-      this.#write("expire", () => this.#st.expire.run(encodeBinV1(key), nowNs)).changes,
+      this.#write("expire", () => this.#st.expire.run(this.#keys.encode(key), nowNs)).changes,
     ) === 1;
   }
 
