@@ -51,6 +51,8 @@ function childCommand(): { command: string; args: string[] } {
 export interface MainHooks {
   /** Site code run on every node once it is up. */
   readonly setup?: NodeDeps["setup"];
+  /** Zeek's `Cluster::connect_node_hook`: return false to prevent a connection. */
+  readonly connectNodeHook?: NodeDeps["connectNodeHook"];
 }
 
 /**
@@ -133,6 +135,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       logger,
       traceEvents: args.logLevel === "debug",
       ...(hooks.setup ? { setup: hooks.setup } : args.site === "demo" ? { setup: demoSite() } : {}),
+      ...(hooks.connectNodeHook ? { connectNodeHook: hooks.connectNodeHook } : {}),
     });
     if (args.websocket) {
       const { certFile, keyFile, ...listen } = args.websocket;

@@ -15,6 +15,7 @@ import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { createEventSerializer } from "../serialization/event.ts";
 import type { Transport, TransportHandlers } from "../transport/transport.ts";
+import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
 import { createNodeLogging } from "./_logging.ts";
@@ -34,6 +35,23 @@ export type TransportFactory = (
   options: ClusterOptions,
 ) => Promise<Transport>;
 
+/** A connection a node is about to make, as passed to a {@link ConnectNodeHook}. */
+export interface ConnectTarget {
+  /** The node at the other end (the manager for the proxy, a logger's name for logs). */
+  readonly node: string;
+  /** What the connection is for. */
+  readonly kind: "proxy" | "logger";
+  /** The endpoints that would be connected. */
+  readonly endpoints: readonly string[];
+}
+
+/**
+ * Zeek's `Cluster::connect_node_hook`: called before the node connects to the proxy or to a
+ * logger; returning `false` (Zeek's `break`) prevents that connection. A node whose proxy
+ * connection is prevented runs on its own, on an isolated in-memory transport.
+ */
+export type ConnectNodeHook = (target: ConnectTarget) => boolean;
+
 /** Dependencies of a node, injected. */
 export interface NodeDeps {
   readonly logger?: Logger;
@@ -42,6 +60,8 @@ export interface NodeDeps {
   readonly nodeId?: string;
   /** The transport; ZeroMQ by default. */
   readonly transport?: TransportFactory;
+  /** Zeek's `Cluster::connect_node_hook`. */
+  readonly connectNodeHook?: ConnectNodeHook;
   /** Answer Zeek's control events (default true); tests that install their own pass false. */
   readonly control?: boolean;
   /** Log every received event at debug level. */
@@ -81,6 +101,43 @@ export interface RunningNode extends AsyncDisposable {
   readonly closed: Promise<void | Error>;
   /** Stops the node (same as disposing it). */
   close(): Promise<void>;
+}
+
+/**
+ * Creates the node's transport after asking the connect hook about each connection: a vetoed
+ * logger is left out of the log endpoints, a vetoed proxy leaves the node on an isolated
+ * in-memory transport.
+ */
+async function connectTransport(
+  options: ClusterOptions,
+  cluster: Cluster,
+  deps: NodeDeps,
+  logger: Logger,
+): Promise<Transport> {
+  const hook = deps.connectNodeHook;
+  const factory = deps.transport ?? zeromqTransportFactory;
+  if (!hook) return await factory(cluster.handlers, options);
+  const z = options.zeromq;
+  const manager =
+    Object.keys(options.layout).find((n) => options.layout[n]!.nodeType === "MANAGER") ?? "";
+  const proxyEndpoints = [z.connectXsubEndpoint, z.connectXpubEndpoint];
+  if (!hook({ node: manager, kind: "proxy", endpoints: proxyEndpoints })) {
+    logger.warn("connect_node_hook prevented the connection to the proxy: running isolated");
+    return createMemoryHub().attach(cluster.handlers, {});
+  }
+  const logEndpoints = z.connectLogEndpoints.filter((endpoint) => {
+    const node = Object.keys(options.layout).find((n) => {
+      const spec = options.layout[n]!;
+      return endpoint.endsWith(`:${spec.p}`) && endpoint.includes(spec.ip);
+    }) ?? "";
+    const allowed = hook({ node, kind: "logger", endpoints: [endpoint] });
+    if (!allowed) logger.warn(`connect_node_hook prevented the connection to logger ${node}`);
+    return allowed;
+  });
+  return await factory(cluster.handlers, {
+    ...options,
+    zeromq: { ...z, connectLogEndpoints: logEndpoints },
+  });
 }
 
 /** The ZeroMQ transport configured from the node options. */
@@ -191,7 +248,7 @@ export async function createNode(
       clusterLog,
       onLogBatch: (batch) => logging.service.receiveBatch(batch),
     });
-    const transport = await (deps.transport ?? zeromqTransportFactory)(cluster.handlers, options);
+    const transport = await connectTransport(options, cluster, deps, logger);
     link.transport = transport;
     resources.push(() => transport[Symbol.asyncDispose]());
     resources.push(() => cluster.detach());

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { parseLayout } from "../layout/parse_layout.ts";
+import { resolveOptions } from "../options/options.ts";
+import { type ConnectTarget, createNode } from "./cluster_node.ts";
+
+function ports(n: number): number[] {
+  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+  const out = ls.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of ls) l.close();
+  return out;
+}
+
+async function until(predicate: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (predicate()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return predicate();
+}
+
+Deno.test("createNode() asks connectNodeHook before connecting; a veto keeps the connection closed", async () => {
+  const [p1, p2, p3, xpub, xsub] = ports(5);
+  const layout = parseLayout({
+    manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: p1 },
+    "logger-1": { nodeType: "LOGGER", ip: "127.0.0.1", p: p2, manager: "manager" },
+    "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: p3, manager: "manager" },
+  });
+  const logDir = await Deno.makeTempDir();
+  const overrides = {
+    logDir,
+    zeromq: {
+      listenXpubEndpoint: `tcp://127.0.0.1:${xpub}`,
+      connectXsubEndpoint: `tcp://127.0.0.1:${xpub}`,
+      listenXsubEndpoint: `tcp://127.0.0.1:${xsub}`,
+      connectXpubEndpoint: `tcp://127.0.0.1:${xsub}`,
+    },
+  };
+  const node = (name: string, hook?: (t: ConnectTarget) => boolean) =>
+    createNode(resolveOptions({ layout, node: name, overrides }), {
+      ...(hook ? { connectNodeHook: hook } : {}),
+    });
+  await using manager = await node("manager");
+  await using logger = await node("logger-1");
+  const asked: ConnectTarget[] = [];
+  // The worker may reach the proxy but not the logger.
+  await using worker = await node("worker-1", (t) => {
+    asked.push(t);
+    return t.kind === "proxy";
+  });
+  assert.deepEqual(asked.map((t) => [t.kind, t.node]), [["proxy", "manager"], [
+    "logger",
+    "logger-1",
+  ]]);
+  assert.ok(await until(() => worker.cluster.upNodes().length === 2, 10_000), "worker joined");
+  worker.log.write("Cluster::LOG", { ts: 1, node: "worker-1", message: "x" });
+  worker.log.flush();
+  assert.ok(await until(() => worker.transport.stats.logDrops > 0, 5_000), "no log endpoint");
+  // A worker whose proxy connection is vetoed stays alone.
+  await using isolated = await node("worker-1", (t) => t.kind !== "proxy");
+  assert.equal(await until(() => isolated.cluster.upNodes().length > 0, 1_000), false);
+  assert.equal(manager.cluster.upNodes().includes("logger-1"), true);
+  await logger.close();
+  await Deno.remove(logDir, { recursive: true });
+});
