@@ -15,6 +15,7 @@ import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
 import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
+import { keygen } from "./lib/security/keys.ts";
 import { demoSite } from "./site/demo.ts";
 
 /** The zcluster version. */
@@ -71,6 +72,14 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   }
   if (args.command === "version") {
     console.log(`zcluster ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  if (args.command === "keygen") {
+    const prefix = args.positionals[0] ?? args.out;
+    if (prefix === undefined) throw new OptionsError("Usage: zcluster keygen PREFIX");
+    const written = await keygen(prefix);
+    console.log(`wrote ${written.secretKeyFile} (secret, mode 0600) and ${written.publicKeyFile}`);
+    console.log(`public key: ${written.publicKey}`);
     return 0;
   }
   if (args.command === "check") {

@@ -20,6 +20,7 @@ export const COMMANDS = [
   "netstats",
   "stop",
   "systemd",
+  "keygen",
   "help",
   "version",
 ] as const;
@@ -76,6 +77,10 @@ const FLAGS = {
   "metrics-advertise": { type: "string" },
   "no-heartbeat": { type: "boolean" },
   set: { type: "string", multiple: true },
+  "curve-key": { type: "string" },
+  "curve-server-pub": { type: "string" },
+  "curve-server-key": { type: "string" },
+  "curve-allow": { type: "string" },
   timeout: { type: "string" },
   sample: { type: "string" },
   binary: { type: "string" },
@@ -173,6 +178,16 @@ export function parseCliArgs(
   if (xsub !== undefined) {
     zeromq.listenXsubEndpoint = xsub;
     zeromq.connectXpubEndpoint = xsub;
+  }
+  const curveFlags = [
+    ["curve-key", "curveKeyFile"],
+    ["curve-server-pub", "curveServerPublicKeyFile"],
+    ["curve-server-key", "curveServerKeyFile"],
+    ["curve-allow", "curveAllowListFile"],
+  ] as const;
+  for (const [flag, option] of curveFlags) {
+    const value = values[flag];
+    if (value !== undefined) zeromq[option] = value;
   }
   for (const assignment of values.set ?? []) applySet(overrides, zeromq, assignment);
   if (Object.keys(zeromq).length > 0) overrides.zeromq = zeromq;

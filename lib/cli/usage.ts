@@ -11,6 +11,7 @@ Usage:
   zcluster netstats [NODE...]      each node's message counters
   zcluster stop [NODE...]          graceful shutdown (workers, proxies, loggers, then the manager)
   zcluster systemd --binary PATH --out DIR [NODE...]   write systemd units and zcluster.target
+  zcluster keygen PREFIX           write a CURVE key pair: PREFIX.key (secret, 0600) and PREFIX.pub
   zcluster --help | --version
 
 Options:
@@ -29,6 +30,10 @@ Options:
   --websocket-key FILE     TLS private key (PEM)
   --site demo              run the built-in demo site (what deno task start shows)
   --set NAME=VALUE         set any option (JSON value), e.g. --set enableRoundRobinLogging=false
+  --curve-key FILE         this node's CURVE secret key: turns CURVE on (see README, Security)
+  --curve-server-pub FILE  the proxy's CURVE public key (nodes that connect)
+  --curve-server-key FILE  the CURVE server secret key (manager/proxy and loggers)
+  --curve-allow FILE       allowed node public keys, one per line (manager/proxy and loggers)
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
   --timeout DURATION       control commands: how long to wait for answers (default 10s)
   --sample DURATION        status: the window rates are measured over (default 1s)

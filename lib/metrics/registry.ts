@@ -264,6 +264,10 @@ function buildZeroMq(ctx: _HandleContext): ZeroMqMetrics {
     messagesSent: c("zcluster_zeromq_messages_sent_total", "Number of messages sent"),
     bytesReceived: c("zcluster_zeromq_bytes_received_total", "Number of bytes received"),
     bytesSent: c("zcluster_zeromq_bytes_sent_total", "Number of bytes sent"),
+    curveRejected: c(
+      "zcluster_zeromq_curve_rejected_total",
+      "Number of connections refused by CURVE: unlisted keys, failed handshakes, plain ZMTP",
+    ),
   };
 }
 
@@ -428,6 +432,7 @@ function scalarTargets(
     ["zeromqMessagesSent", zeromq.messagesSent],
     ["zeromqBytesReceived", zeromq.bytesReceived],
     ["zeromqBytesSent", zeromq.bytesSent],
+    ["zeromqCurveRejected", zeromq.curveRejected],
     ["proxyFrontendMessagesReceived", proxy?.frontendMessagesReceived],
     ["proxyFrontendBytesReceived", proxy?.frontendBytesReceived],
     ["proxyFrontendMessagesSent", proxy?.frontendMessagesSent],

@@ -42,6 +42,8 @@ export interface ZeroMqMetrics {
   readonly onloopDrops: CounterMetric;
   /** `zeek_cluster_zeromq_msg_errors_total{node}`: messages with the wrong number of parts. */
   readonly msgErrors: CounterMetric;
+  /** Connections refused by CURVE (zcluster). */
+  readonly curveRejected: CounterMetric;
   /** `zcluster_zeromq_messages_received_total{node}` */
   readonly messagesReceived: CounterMetric;
   /** `zcluster_zeromq_messages_sent_total{node}` */
@@ -143,6 +145,7 @@ export interface ScalarReadings {
   readonly zeromqXpubDrops?: number;
   readonly zeromqOnloopDrops?: number;
   readonly zeromqMsgErrors?: number;
+  readonly zeromqCurveRejected?: number;
   readonly zeromqMessagesReceived?: number;
   readonly zeromqMessagesSent?: number;
   readonly zeromqBytesReceived?: number;

@@ -27,12 +27,26 @@ import {
   type ListenWebSocketOptions,
   type WebSocketServer,
 } from "../websocket/ws_server.ts";
-import { createZeromqTransport, startZeromqProxy } from "../transport/zeromq/mod.ts";
+import {
+  createZeromqTransport,
+  type CurveClientOptions,
+  type CurveServerOptions,
+  startZeromqProxy,
+} from "../transport/zeromq/mod.ts";
+import { loadCurveSettings } from "../security/curve_config.ts";
+import { OptionsError } from "../errors.ts";
+
+/** CURVE settings for the transport, loaded by the node from its key files. */
+export interface TransportSecurity {
+  readonly curveClient?: CurveClientOptions;
+  readonly curveServer?: CurveServerOptions;
+}
 
 /** Creates the node's transport from the event layer's handlers. */
 export type TransportFactory = (
   handlers: TransportHandlers,
   options: ClusterOptions,
+  security?: TransportSecurity,
 ) => Promise<Transport>;
 
 /** A connection a node is about to make, as passed to a {@link ConnectNodeHook}. */
@@ -113,10 +127,11 @@ async function connectTransport(
   cluster: Cluster,
   deps: NodeDeps,
   logger: Logger,
+  security: TransportSecurity,
 ): Promise<Transport> {
   const hook = deps.connectNodeHook;
   const factory = deps.transport ?? zeromqTransportFactory;
-  if (!hook) return await factory(cluster.handlers, options);
+  if (!hook) return await factory(cluster.handlers, options, security);
   const z = options.zeromq;
   const manager =
     Object.keys(options.layout).find((n) => options.layout[n]!.nodeType === "MANAGER") ?? "";
@@ -137,11 +152,55 @@ async function connectTransport(
   return await factory(cluster.handlers, {
     ...options,
     zeromq: { ...z, connectLogEndpoints: logEndpoints },
+  }, security);
+}
+
+/**
+ * Loads the CURVE keys named in the options. A node that binds (the proxy on the manager, a
+ * logger's PULL) needs the server key and the allow-list: without them it would listen in plain
+ * text where its clients expect CURVE.
+ *
+ * @throws {OptionsError} For missing, malformed or world-readable key files.
+ */
+async function loadSecurity(
+  options: ClusterOptions,
+  clock: Clock,
+  logger: Logger,
+): Promise<TransportSecurity> {
+  const z = options.zeromq;
+  if (z.curveKeyFile === "") return {};
+  const binds = z.runProxyThread || z.listenLogEndpoint !== "";
+  if (binds && (z.curveServerKeyFile === "" || z.curveAllowListFile === "")) {
+    throw new OptionsError(
+      `Node ${options.node} binds ${
+        z.runProxyThread ? "the proxy" : "a log PULL"
+      } with CURVE on: give --curve-server-key and --curve-allow`,
+    );
+  }
+  const settings = await loadCurveSettings({
+    keyFile: z.curveKeyFile,
+    ...(z.curveServerPublicKeyFile ? { serverPublicKeyFile: z.curveServerPublicKeyFile } : {}),
+    ...(binds ? { serverKeyFile: z.curveServerKeyFile, allowListFile: z.curveAllowListFile } : {}),
   });
+  return {
+    curveClient: settings.client,
+    ...(settings.server
+      ? {
+        curveServer: {
+          ...settings.server,
+          clock,
+          onRejected: (r) =>
+            logger.warn(`refused ${r.type} on ${r.socket} from ${r.address}: ${r.detail}`, {
+              suppressed: r.suppressed,
+            }),
+        },
+      }
+      : {}),
+  };
 }
 
 /** The ZeroMQ transport configured from the node options. */
-export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
+export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) => {
   const z = options.zeromq;
   const heartbeat = z.heartbeatIntervalMs > 0
     ? {
@@ -174,6 +233,8 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options) => {
     reconnectIntervalMaxMs: z.reconnectIntervalMaxMs,
     ipv6: z.ipv6,
     ...heartbeat,
+    ...(security.curveClient ? { curveClient: security.curveClient } : {}),
+    ...(security.curveServer && z.listenLogEndpoint ? { curveServer: security.curveServer } : {}),
   });
 };
 
@@ -197,6 +258,7 @@ export async function createNode(
   const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
   let failure: Error | undefined;
+  const curveRejectedSources: (() => number)[] = [];
   const close = () => {
     closing ??= (async () => {
       for (const dispose of resources.reverse()) {
@@ -215,6 +277,12 @@ export async function createNode(
       makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
     const z = options.zeromq;
     const listeners: string[] = [];
+    const security = await loadSecurity(options, clock, logger);
+    const mode = security.curveServer
+      ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
+      : security.curveClient
+      ? "curve"
+      : "plain";
     if (z.runProxyThread) {
       const proxy = await startZeromqProxy({
         listenXpubEndpoint: z.listenXpubEndpoint,
@@ -224,10 +292,12 @@ export async function createNode(
         ipv6: z.ipv6,
         heartbeatIntervalMs: z.heartbeatIntervalMs,
         heartbeatTimeoutMs: z.heartbeatTimeoutMs,
+        ...(security.curveServer ? { curveServer: security.curveServer } : {}),
       });
       resources.push(() => proxy[Symbol.asyncDispose]());
-      listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (plain)`);
-      listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (plain)`);
+      curveRejectedSources.push(() => proxy.stats.curveRejected);
+      listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (${mode})`);
+      listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (${mode})`);
     }
     const link: { transport?: Transport } = {};
     const logging = await createNodeLogging(options, {
@@ -248,12 +318,15 @@ export async function createNode(
       clusterLog,
       onLogBatch: (batch) => logging.service.receiveBatch(batch),
     });
-    const transport = await connectTransport(options, cluster, deps, logger);
+    const transport = await connectTransport(options, cluster, deps, logger, security);
     link.transport = transport;
     resources.push(() => transport[Symbol.asyncDispose]());
     resources.push(() => cluster.detach());
     resources.push(() => logging.service[Symbol.asyncDispose]());
-    if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (plain)`);
+    if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
+    curveRejectedSources.push(() =>
+      (transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0
+    );
     cluster.attach(transport);
     transport.closed.then((result) => {
       if (result instanceof Error) {
@@ -267,6 +340,9 @@ export async function createNode(
       transport,
       log: logging.service,
     }, logger);
+    metrics.zeromq.curveRejected.addSource(() =>
+      curveRejectedSources.reduce((sum, read) => sum + read(), 0)
+    );
     const server = serveNodeMetrics(options, metrics);
     if (server) {
       resources.push(() => server[Symbol.asyncDispose]());
@@ -305,6 +381,7 @@ export async function createNode(
       id: nodeId,
       format: options.eventSerializer,
       listeners: listeners.length > 0 ? listeners.join("; ") : "none",
+      curve: security.curveServer ? "client+server" : security.curveClient ? "client" : "off",
       ...(server ? {} : { metrics: "off (no metricsPort in the layout)" }),
     });
     if (deps.control !== false) {

@@ -71,6 +71,17 @@ export interface ZeroMqOptions {
   readonly heartbeatIntervalMs: number;
   /** ZMQ_HEARTBEAT_TIMEOUT (and TTL) in ms. */
   readonly heartbeatTimeoutMs: number;
+  /**
+   * CURVE (beyond Zeek 8.2: per-node keys and an allow-list). This node's secret key file (Z85,
+   * mode 0600; its `.pub` beside it, or derived). "" turns CURVE off.
+   */
+  readonly curveKeyFile: string;
+  /** The proxy's (server's) public key file, for nodes that connect to it. */
+  readonly curveServerPublicKeyFile: string;
+  /** The server secret key file, for nodes that bind (the proxy on the manager, loggers). */
+  readonly curveServerKeyFile: string;
+  /** Allowed node public keys, one per line (`KEY [name]`, `#` comments), for binding nodes. */
+  readonly curveAllowListFile: string;
   /** ZMQ_RECONNECT_IVL in ms (libzmq's default, which Zeek keeps). */
   readonly reconnectIntervalMs: number;
   /** ZMQ_RECONNECT_IVL_MAX in ms; 0 keeps the interval fixed. Set from `Cluster::retry_interval`. */
@@ -112,6 +123,10 @@ export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({
   internalTopicPrefix: "zeek.zeromq.internal.",
   heartbeatIntervalMs: 500,
   heartbeatTimeoutMs: 2000,
+  curveKeyFile: "",
+  curveServerPublicKeyFile: "",
+  curveServerKeyFile: "",
+  curveAllowListFile: "",
   reconnectIntervalMs: 100,
   reconnectIntervalMaxMs: 0,
 });

@@ -13,7 +13,9 @@
  * @module
  */
 
+export * from "./curve.ts";
 export * from "./options.ts";
 export * from "./proxy.ts";
 export * from "./socket_pump.ts";
+export * from "./zap_handler.ts";
 export * from "./zeromq_transport.ts";

@@ -13,6 +13,12 @@ import {
   DEFAULT_SEND_QUEUE_MAX,
 } from "./socket_pump.ts";
 import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT } from "./proxy.ts";
+import {
+  checkCurveClientOptions,
+  checkCurveServerOptions,
+  type CurveClientOptions,
+  type CurveServerOptions,
+} from "./curve.ts";
 
 /** Options of `createZeromqTransport()`. Every field is optional; defaults are Zeek's. */
 export interface ZeromqTransportOptions {
@@ -83,18 +89,34 @@ export interface ZeromqTransportOptions {
   heartbeatTtlMs?: number;
   /** ZMQ_IPV6 on every socket (Zeek `ipv6`, F since 8.1.2). */
   ipv6?: boolean;
-  /** Context to create the sockets in; by default the transport creates its own. */
+  /**
+   * Context to create the sockets in; by default the transport creates its own. With
+   * `curveServer` the transport binds the context's ZAP handler, so only one such transport (and
+   * no other ZAP handler) may use the context.
+   */
   context?: Context;
+  /**
+   * CURVE client mode on XPUB, XSUB and PUSH (Zeek 8.2 `curve_server_publickey`,
+   * `curve_client_{public,secret}key`). Default: off (plain ZMTP).
+   */
+  curveClient?: CurveClientOptions;
+  /**
+   * CURVE server mode on the log PULL, with a ZAP handler admitting only the allow-list (Zeek
+   * 8.2 applies its server keys to the logger PULL). Default: off. Ignored without a PULL.
+   */
+  curveServer?: CurveServerOptions;
 }
 
-/** Resolved options (every field but `context` present). */
+type OptionalKeys = "context" | "curveClient" | "curveServer";
+
+/** Resolved options (every field but `context`, `curveClient` and `curveServer` present). */
 export type ResolvedZeromqTransportOptions =
-  & Readonly<Required<Omit<ZeromqTransportOptions, "context">>>
-  & { readonly context?: Context };
+  & Readonly<Required<Omit<ZeromqTransportOptions, OptionalKeys>>>
+  & Readonly<Pick<ZeromqTransportOptions, OptionalKeys>>;
 
 /** Zeek's node defaults (`connect_*` point at the proxy defaults 5555/5556). */
 export const DEFAULT_ZEROMQ_TRANSPORT_OPTIONS: Readonly<
-  Required<Omit<ZeromqTransportOptions, "context">>
+  Required<Omit<ZeromqTransportOptions, OptionalKeys>>
 > = Object.freeze({
   connectXsubEndpoint: DEFAULT_LISTEN_XPUB_ENDPOINT,
   connectXpubEndpoint: DEFAULT_LISTEN_XSUB_ENDPOINT,
@@ -190,5 +212,7 @@ export function resolveZeromqTransportOptions(
   if (!Array.isArray(logs) || logs.some((e) => typeof e !== "string" || e === "")) {
     throw new TypeError(`Invalid transport option connectLogEndpoints: expected non-empty strings`);
   }
+  if (o.curveClient !== undefined) checkCurveClientOptions(o.curveClient as CurveClientOptions);
+  if (o.curveServer !== undefined) checkCurveServerOptions(o.curveServer as CurveServerOptions);
   return o as unknown as ResolvedZeromqTransportOptions;
 }

@@ -9,6 +9,8 @@
 import * as zmq from "zeromq";
 import { describeError } from "../_util.ts";
 import { bindOrThrow, definedOnly } from "./_util.ts";
+import type { CurveServerOptions } from "./curve.ts";
+import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
 
 /** Zeek `listen_xpub_endpoint`: node XSUBs connect here. */
 export const DEFAULT_LISTEN_XPUB_ENDPOINT = "tcp://127.0.0.1:5555";
@@ -42,10 +44,17 @@ export interface ZeromqProxyOptions {
   heartbeatIntervalMs?: number;
   /** ZMQ_HEARTBEAT_TIMEOUT on both proxy sockets, ms; 0 = the interval (libzmq's default). */
   heartbeatTimeoutMs?: number;
+  /**
+   * CURVE server mode on both proxy sockets (Zeek 8.2 `curve_server_secretkey`), with a ZAP
+   * handler admitting only `allowedClients`. Default: off (plain ZMTP, NULL mechanism).
+   */
+  curveServer?: CurveServerOptions;
 }
 
 /** Zeek's proxy defaults. */
-export const DEFAULT_ZEROMQ_PROXY_OPTIONS: Readonly<Required<ZeromqProxyOptions>> = Object.freeze({
+export const DEFAULT_ZEROMQ_PROXY_OPTIONS: Readonly<
+  Required<Omit<ZeromqProxyOptions, "curveServer">>
+> = Object.freeze({
   listenXpubEndpoint: DEFAULT_LISTEN_XPUB_ENDPOINT,
   listenXsubEndpoint: DEFAULT_LISTEN_XSUB_ENDPOINT,
   listenXpubNodrop: true,
@@ -64,6 +73,18 @@ export interface ZeromqProxy extends AsyncDisposable {
   readonly xsubEndpoint: string;
   /** Resolves when the proxy stopped: `undefined` after dispose, the cause if it failed. */
   readonly closed: Promise<void | Error>;
+  /** Whether the sockets are CURVE servers. */
+  readonly curve: boolean;
+  /** A snapshot of the counters. */
+  readonly stats: ZeromqProxyStats;
+}
+
+/** Counters of a {@linkcode ZeromqProxy}. */
+export interface ZeromqProxyStats {
+  /** CURVE connections refused: unlisted keys, plain ZMTP, failed handshakes. 0 without CURVE. */
+  curveRejected: number;
+  /** CURVE connections admitted by the ZAP handler. 0 without CURVE. */
+  curveAccepted: number;
 }
 
 /**
@@ -92,6 +113,10 @@ export async function startZeromqProxy(options: ZeromqProxyOptions = {}): Promis
     throw new RangeError(`Cannot start proxy: lingerMs ${o.lingerMs} is not >= -1`);
   }
   const context = new zmq.Context({ ioThreads: o.proxyIoThreads, ipv6: o.ipv6 });
+  // The ZAP handler lives in the proxy's context and is bound before the server sockets.
+  const guard = options.curveServer === undefined
+    ? undefined
+    : await startCurveGuard(context, options.curveServer);
   const heartbeat = o.heartbeatIntervalMs > 0
     ? {
       heartbeatInterval: o.heartbeatIntervalMs,
@@ -103,36 +128,53 @@ export async function startZeromqProxy(options: ZeromqProxyOptions = {}): Promis
     linger: o.lingerMs,
     noDrop: o.listenXpubNodrop,
     ...heartbeat,
+    ...guard?.serverSocketOptions("proxy XPUB"),
   });
   xpub.verbosity = "allSubsUnsubs"; // ZMQ_XPUB_VERBOSER
-  const xsub = new zmq.XSubscriber({ context, linger: o.lingerMs, ...heartbeat });
+  const xsub = new zmq.XSubscriber({
+    context,
+    linger: o.lingerMs,
+    ...heartbeat,
+    ...guard?.serverSocketOptions("proxy XSUB"),
+  });
+  guard?.watch(xpub, "proxy XPUB");
+  guard?.watch(xsub, "proxy XSUB");
   try {
     await bindOrThrow(xpub, "proxy XPUB", o.listenXpubEndpoint);
     await bindOrThrow(xsub, "proxy XSUB", o.listenXsubEndpoint);
   } catch (error) {
     xpub.close();
     xsub.close();
+    await guard?.[Symbol.asyncDispose]();
     throw error;
   }
-  return new RunningProxy(xsub, xpub);
+  return new RunningProxy(xsub, xpub, guard);
 }
 
 class RunningProxy implements ZeromqProxy {
   readonly xpubEndpoint: string;
   readonly xsubEndpoint: string;
   readonly closed: Promise<void | Error>;
+  readonly curve: boolean;
   #proxy: zmq.Proxy<zmq.XSubscriber, zmq.XPublisher>;
+  #guard: CurveGuard | undefined;
   #disposing = false;
 
-  constructor(xsub: zmq.XSubscriber, xpub: zmq.XPublisher) {
+  constructor(xsub: zmq.XSubscriber, xpub: zmq.XPublisher, guard: CurveGuard | undefined) {
     this.xpubEndpoint = xpub.lastEndpoint ?? "";
     this.xsubEndpoint = xsub.lastEndpoint ?? "";
+    this.curve = guard !== undefined;
+    this.#guard = guard;
     // Frontend XSUB (publishers connect), backend XPUB (subscribers connect), as in Zeek.
     this.#proxy = new zmq.Proxy(xsub, xpub);
     this.closed = this.#proxy.run().then(
       () => undefined,
       (error: unknown) => new Error(`Proxy stopped: ${describeError(error)}`, { cause: error }),
     );
+  }
+
+  get stats(): ZeromqProxyStats {
+    return this.#guard?.stats ?? { curveRejected: 0, curveAccepted: 0 };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -145,5 +187,7 @@ class RunningProxy implements ZeromqProxy {
       }
     }
     await this.closed;
+    // The proxy closed its sockets on termination; the ZAP handler goes last.
+    await this.#guard?.[Symbol.asyncDispose]();
   }
 }

@@ -23,11 +23,23 @@ import {
 import { FrameDecoder } from "./_frame_decoder.ts";
 import { bindOrThrow, connectOrThrow } from "./_util.ts";
 import { SocketPump, type SocketPumpHandlers, type SocketPumpOptions } from "./socket_pump.ts";
+import { curveClientSocketOptions } from "./curve.ts";
+import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
+
+/** {@linkcode TransportStats} plus the ZeroMQ-only counters. */
+export interface ZeromqTransportStats extends TransportStats {
+  /** CURVE connections the log PULL refused (unlisted key, plain ZMTP). 0 without CURVE. */
+  curveRejected: number;
+}
 
 /** A {@linkcode Transport} over zeromq.js, with the bound PULL endpoint exposed. */
 export interface ZeromqTransport extends Transport {
   /** The PULL's bound endpoint (real port when bound to `*`), or `undefined` without PULL. */
   readonly logEndpoint: string | undefined;
+  /** Whether XPUB/XSUB/PUSH are CURVE clients (`client`) and the PULL a CURVE server. */
+  readonly curve: { readonly client: boolean; readonly server: boolean };
+  /** A snapshot of the counters. */
+  readonly stats: ZeromqTransportStats;
 }
 
 /**
@@ -57,10 +69,13 @@ export async function createZeromqTransport(
   const context = o.context ?? new zmq.Context({ ipv6: o.ipv6 });
   const common = { context, ipv6: o.ipv6, reconnectInterval: o.reconnectIntervalMs };
   const heartbeat = heartbeatOptions(o);
+  const client = curveClientSocketOptions(o.curveClient);
   const sockets: zmq.Socket[] = [];
+  let guard: CurveGuard | undefined;
   try {
     const xsub = new zmq.XSubscriber({
       ...common,
+      ...client,
       ...heartbeat,
       ...buf("receiveBufferSize", o.xsubRcvbuf),
       receiveHighWaterMark: o.xsubRcvhwm,
@@ -71,6 +86,7 @@ export async function createZeromqTransport(
     connectOrThrow(xsub, "XSUB", o.connectXsubEndpoint);
     const xpub = new zmq.XPublisher({
       ...common,
+      ...client,
       ...heartbeat,
       ...buf("sendBufferSize", o.xpubSndbuf),
       linger: o.lingerMs,
@@ -84,18 +100,22 @@ export async function createZeromqTransport(
     connectOrThrow(xpub, "XPUB", o.connectXpubEndpoint);
     let pull: zmq.Pull | undefined;
     if (o.listenLogEndpoint !== "") {
+      if (o.curveServer !== undefined) guard = await startCurveGuard(context, o.curveServer);
       pull = new zmq.Pull({
         ...common,
         ...buf("receiveBufferSize", o.logRcvbuf),
         receiveHighWaterMark: o.logRcvhwm,
         linger: 0,
+        ...guard?.serverSocketOptions("log PULL"),
       });
       sockets.push(pull);
+      guard?.watch(pull, "log PULL");
       await bindOrThrow(pull, "log PULL", o.listenLogEndpoint);
     }
     const newPush = () => {
       const push = new zmq.Push({
         ...common,
+        ...client,
         ...buf("sendBufferSize", o.logSndbuf),
         sendHighWaterMark: o.logSndhwm,
         linger: o.lingerMs,
@@ -119,9 +139,10 @@ export async function createZeromqTransport(
         pushes.push(push);
       }
     }
-    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, pushes });
+    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, pushes, guard });
   } catch (error) {
     for (const s of sockets) s.close();
+    await guard?.[Symbol.asyncDispose]();
     throw error;
   }
 }
@@ -131,11 +152,13 @@ interface Sockets {
   xpub: zmq.XPublisher;
   pull: zmq.Pull | undefined;
   pushes: zmq.Push[];
+  guard: CurveGuard | undefined;
 }
 
 class ZeromqTransportImpl implements ZeromqTransport {
   readonly logEndpoint: string | undefined;
   readonly closed: Promise<void | Error>;
+  readonly curve: { readonly client: boolean; readonly server: boolean };
   #o: ResolvedZeromqTransportOptions;
   #sockets: Sockets;
   #onloop: OnloopQueue;
@@ -157,6 +180,10 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#o = o;
     this.#sockets = sockets;
     this.logEndpoint = sockets.pull?.lastEndpoint ?? undefined;
+    this.curve = Object.freeze({
+      client: o.curveClient !== undefined,
+      server: sockets.guard !== undefined,
+    });
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     this.#onloop = new OnloopQueue(handlers, { hwm: o.onloopQueueHwm });
     const onError = (code: "receive_error" | "send_error", message: string) => {
@@ -201,7 +228,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#pushes = sockets.pushes.map((p) => pump(p, "log PUSH", { onError }));
   }
 
-  get stats(): TransportStats {
+  get stats(): ZeromqTransportStats {
     const xpub = this.#xpub.stats;
     const push = { sent: 0, bytesOut: 0, drops: 0, sendErrors: 0 };
     for (const p of this.#pushes) {
@@ -223,6 +250,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
       msgErrors: this.#msgErrors,
       sendErrors: xpub.sendErrors + push.sendErrors + this.#xsub.stats.sendErrors,
       handlerErrors: this.#onloop.handlerErrors,
+      curveRejected: this.#sockets.guard?.stats.curveRejected ?? 0,
     };
   }
 
@@ -275,10 +303,15 @@ class ZeromqTransportImpl implements ZeromqTransport {
     // Graceful: let queued sends reach libzmq, bounded by the linger time.
     const lingerMs = this.#o.lingerMs < 0 ? 30_000 : this.#o.lingerMs;
     await withTimeout(Promise.all(pumps.map((p) => p.flushed())), lingerMs);
-    await Promise.all(pumps.map((p) => p.stop()));
-    this.#onloop[Symbol.dispose]();
-    const { xsub, xpub, pull, pushes } = this.#sockets;
+    const stopping = Promise.all(pumps.map((p) => p.stop()));
+    // A send() that zeromq.js parked on its poller (a PUSH whose pipe a CURVE server tore down
+    // between `writable` and the send) only ends when its socket closes: bound the wait.
+    await withTimeout(stopping, STOP_GRACE_MS);
+    const { xsub, xpub, pull, pushes, guard } = this.#sockets;
     for (const s of [xsub, xpub, pull, ...pushes]) s?.close();
+    await stopping;
+    this.#onloop[Symbol.dispose]();
+    await guard?.[Symbol.asyncDispose]();
     this.#resolveClosed(undefined);
   }
 
@@ -359,6 +392,9 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#onloop.pushLog({ sender, format, batch });
   }
 }
+
+/** How long dispose waits for the pumps to stop before closing the sockets under them, ms. */
+const STOP_GRACE_MS = 200;
 
 function buf<K extends string>(key: K, value: number): { [P in K]?: number } {
   return (value === -1 ? {} : { [key]: value }) as { [P in K]?: number };
