@@ -46,6 +46,8 @@ export interface LogsRound {
   readonly ms: number;
   readonly rate: number;
   readonly dropped: number;
+  /** zcluster: the slowest worker's time from `go` to its last `node.log.write` and flush. */
+  readonly workerMs?: number;
 }
 
 const NODE_SCRIPT = new URL("./_logs_node.ts", import.meta.url).pathname;
@@ -165,6 +167,7 @@ async function zclusterRound(records: number, options: LogsBenchOptions): Promis
       ms: end - start,
       rate: total / ((end - start) / 1000),
       dropped,
+      workerMs: Math.max(...done.map((d) => d.elapsedMs)),
     };
   } finally {
     await killAll(children);
@@ -227,7 +230,10 @@ export function logsBench(options: LogsBenchOptions = {}): Bench {
             : await zclusterRound(records, options);
           options.progress?.(
             `${kind} round ${r + 1}: ${round.records} records in ${round.ms.toFixed(0)} ms = ` +
-              `${round.rate.toFixed(0)} records/s (dropped ${round.dropped})`,
+              `${round.rate.toFixed(0)} records/s (dropped ${round.dropped}` +
+              (round.workerMs === undefined
+                ? ")"
+                : `, workers done in ${round.workerMs.toFixed(0)} ms)`),
           );
           all.push(round);
         }

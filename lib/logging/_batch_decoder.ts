@@ -240,26 +240,25 @@ function readField(r: Reader, index: number): LogField {
   };
 }
 
-/**
- * Decodes a `zeek-bin-serializer` log batch. Defensive: every length and count is checked against
- * the bytes left before anything is allocated, and the whole input must be consumed.
- *
- * @param bytes the frame-3 payload
- * @returns the batch; counts and ints as `bigint`, addresses and subnets as canonical text
- * @throws {SerializationError} for truncated, oversized, inconsistent or trailing data
- * @example
- * ```ts
- * import { decodeLogBatch, encodeLogBatch } from "./batch_codec.ts";
- * const fields = [{ name: "ts", type: "time", optional: false }] as const;
- * const batch = decodeLogBatch(encodeLogBatch({
- *   streamName: "Log::UNKNOWN", writerName: "Log::WRITER_NONE", filterName: "default", path: "p",
- *   fields, records: [[1.0]],
- * }));
- * batch.records; // [[1]]
- * ```
- */
-export function decodeLogBatch(bytes: Uint8Array): LogBatchData {
-  const r = new Reader(bytes);
+/** The part of a batch before its records, and where the records start. */
+export interface LogBatchHeader {
+  /** The `Log::ID` enum name. */
+  readonly streamName: string;
+  /** The `Log::Writer` enum name. */
+  readonly writerName: string;
+  /** The filter name. */
+  readonly filterName: string;
+  /** The path. */
+  readonly path: string;
+  /** The flattened columns. */
+  readonly fields: readonly LogField[];
+  /** Records that follow. */
+  readonly numRecords: number;
+  /** Offset of the first record's first value. */
+  readonly recordsOffset: number;
+}
+
+function readHeaderPart(r: Reader): LogBatchHeader {
   const streamName = r.text("stream name");
   const writerName = r.text("writer name");
   const filterName = r.text("filter name");
@@ -281,6 +280,43 @@ export function decodeLogBatch(bytes: Uint8Array): LogBatchData {
       `Cannot decode log batch: ${numRecords} records of ${numFields} fields, ${r.remaining} bytes left`,
     );
   }
+  return { streamName, writerName, filterName, path, fields, numRecords, recordsOffset: r.pos };
+}
+
+/**
+ * Decodes the names and fields of a batch and checks its record count against its size, as
+ * {@linkcode decodeLogBatch} does before it reads the records.
+ *
+ * @param bytes the frame-3 payload
+ * @returns the header, with the offset where the records start
+ * @throws {SerializationError} for a truncated or inconsistent header
+ */
+export function decodeLogBatchHeader(bytes: Uint8Array): LogBatchHeader {
+  return readHeaderPart(new Reader(bytes));
+}
+
+/**
+ * Decodes a `zeek-bin-serializer` log batch. Defensive: every length and count is checked against
+ * the bytes left before anything is allocated, and the whole input must be consumed.
+ *
+ * @param bytes the frame-3 payload
+ * @returns the batch; counts and ints as `bigint`, addresses and subnets as canonical text
+ * @throws {SerializationError} for truncated, oversized, inconsistent or trailing data
+ * @example
+ * ```ts
+ * import { decodeLogBatch, encodeLogBatch } from "./batch_codec.ts";
+ * const fields = [{ name: "ts", type: "time", optional: false }] as const;
+ * const batch = decodeLogBatch(encodeLogBatch({
+ *   streamName: "Log::UNKNOWN", writerName: "Log::WRITER_NONE", filterName: "default", path: "p",
+ *   fields, records: [[1.0]],
+ * }));
+ * batch.records; // [[1]]
+ * ```
+ */
+export function decodeLogBatch(bytes: Uint8Array): LogBatchData {
+  const r = new Reader(bytes);
+  const { streamName, writerName, filterName, path, fields, numRecords } = readHeaderPart(r);
+  const numFields = fields.length;
   const records: LogRow[] = [];
   const plans = fields.map(planOf);
   for (let n = 0; n < numRecords; n++) {

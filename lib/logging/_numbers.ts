@@ -16,7 +16,7 @@
  */
 
 /** Largest `int`, the point where Zeek's modp formatting leaves its fast path. */
-const INT_MAX = 2147483647;
+export const INT_MAX = 2147483647;
 
 /** The exact value of a finite non-negative double as num / den. */
 function exactRational(v: number): { num: bigint; den: bigint } {
@@ -68,8 +68,11 @@ function cExp(value: number): string {
   return `${sign}${d[0]}.${d.slice(1)}e${exp}`;
 }
 
-/** Zeek's fast path: whole part plus a 6-digit fraction rounded with modp's half rule. */
-function modpParts(value: number): { whole: number; frac: number } {
+/**
+ * Zeek's fast path for magnitudes up to 2^31-1: whole part plus a 6-digit fraction rounded with
+ * modp's half rule, of a non-negative value.
+ */
+export function modpParts(value: number): { whole: number; frac: number } {
   let whole = Math.trunc(value);
   const tmp = (value - whole) * 1e6;
   let frac = Math.trunc(tmp);

@@ -151,6 +151,17 @@ export class AsciiFormatter implements LogFormatter {
     return line + "\n";
   }
 
+  /**
+   * One scalar as it appears in a record line.
+   *
+   * @param type the scalar type
+   * @param v the value
+   * @param element whether it is a set or vector element (the set separator is escaped too)
+   */
+  formatScalar(type: ScalarTypeName, v: LogScalar, element = false): string {
+    return this.#scalar(type, v, element ? this.#elemRe : this.#fieldRe);
+  }
+
   #scalar(type: ScalarTypeName, v: LogScalar, re: RegExp): string {
     switch (type) {
       case "time":

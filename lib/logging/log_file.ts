@@ -8,6 +8,9 @@
  */
 
 import { systemClock } from "../clock.ts";
+import { SerializationError } from "../errors.ts";
+import { AsciiBatchFormatter } from "./_ascii_batch.ts";
+import { ByteSink } from "./_byte_sink.ts";
 import { type AsciiFormatOptions, AsciiFormatter } from "./ascii_writer.ts";
 import type { LogFormat, LogFormatter } from "./formatter.ts";
 import { type JsonFormatOptions, JsonFormatter } from "./json_writer.ts";
@@ -28,6 +31,27 @@ import type { LogField, LogRow } from "./schema.ts";
 export const DEFAULT_BUFFER_BYTES = 256 * 1024;
 /** Default bound of buffered, not yet written bytes; records past it are dropped and counted. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** Spare output buffers kept for reuse once their write-out is done. */
+const SPARE_BUFFERS = 8;
+/** Output buffers larger than this are not kept for reuse. */
+const SPARE_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Buffered lines taken for one write-out. */
+interface Chunk {
+  readonly bytes: Uint8Array;
+  readonly records: number;
+  readonly periodStart: number;
+}
+
+/** Where a rotation cut the buffered lines: those before it belong to the period it closed. */
+interface Seal {
+  /** Bytes of the buffer before the cut. */
+  pos: number;
+  /** Records before the cut. */
+  records: number;
+  /** Start of the period the lines before the cut belong to. */
+  readonly periodStart: number;
+}
 
 /** Options of {@linkcode LogFileWriter}. */
 export interface LogFileWriterOptions {
@@ -100,12 +124,18 @@ export class LogFileWriter implements AsyncDisposable {
   readonly #post: PostProcessor | undefined;
   readonly #onError: (error: Error) => void;
   readonly #enc = new TextEncoder();
-  /** Filled blocks waiting for a write-out, then the block being filled. */
-  #blocks: Uint8Array[] = [];
-  #block: Uint8Array;
-  #blockPos = 0;
+  /** The fused formatter of encoded batches, when the format allows it. */
+  readonly #batchFmt: AsciiBatchFormatter | undefined;
+  /** Formatted lines not yet taken for a write-out; its position is the pending byte count. */
+  readonly #sink: ByteSink;
+  readonly #bufferCapacity: number;
+  /** Buffers whose write-out is done, for the next take. */
+  readonly #spare: Uint8Array[] = [];
   #chunkRecords = 0;
-  #pendingBytes = 0;
+  /** Cuts of rotations whose write-out has not run yet, oldest first. */
+  #seals: Seal[] = [];
+  /** A flush queued but not started: later flushes join it. */
+  #flushPending: Promise<void> | undefined;
   #file: Deno.FsFile | undefined;
   #periodStart: number;
   #nextRotation: number | undefined;
@@ -132,7 +162,11 @@ export class LogFileWriter implements AsyncDisposable {
     this.#bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     this.#maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.#fsync = options.fsync ?? false;
-    this.#block = new Uint8Array(Math.max(4096, Math.min(this.#bufferBytes, 1 << 20)));
+    this.#bufferCapacity = Math.max(4096, Math.min(this.#bufferBytes, 1 << 20));
+    this.#sink = new ByteSink(this.#bufferCapacity);
+    this.#batchFmt = options.format !== "json" && AsciiBatchFormatter.supports(options.ascii)
+      ? new AsciiBatchFormatter(options.fields, options.ascii)
+      : undefined;
     this.#post = options.postProcessor;
     this.#onError = options.onError ?? (() => {});
     const now = this.#clock.now();
@@ -155,6 +189,11 @@ export class LogFileWriter implements AsyncDisposable {
     return this.#nextRotation;
   }
 
+  /** Whether {@linkcode LogFileWriter.writeEncoded} is available (ASCII, one-byte separators). */
+  get writesEncoded(): boolean {
+    return this.#batchFmt !== undefined;
+  }
+
   /** A snapshot of the counters. */
   stats(): LogFileStats {
     return { ...this.#stats };
@@ -172,37 +211,96 @@ export class LogFileWriter implements AsyncDisposable {
     this.#stats.records++;
     if (this.#nextRotation !== undefined) {
       const now = this.#clock.now();
-      if (now >= this.#nextRotation) this.#startRotation(now, false).catch((e) => this.#report(e));
+      if (now >= this.#nextRotation) this.#rotateInBackground(now);
     }
-    const line = this.#fmt.formatRow(row);
-    if (this.#pendingBytes + line.length > this.#maxPending) {
+    const sink = this.#sink;
+    const at = sink.pos;
+    sink.utf8(this.#fmt.formatRow(row));
+    if (sink.pos > this.#maxPending) {
+      sink.pos = at;
       this.#stats.dropped++;
       return;
     }
-    this.#append(line);
     this.#chunkRecords++;
-    if (this.#pendingBytes >= this.#bufferBytes) {
+    if (this.#sink.pos >= this.#bufferBytes) {
       this.flush().catch((e) => this.#report(e));
     }
   }
 
-  /** Encodes a line into the current block (a new block when it may not fit). */
-  #append(line: string): void {
-    const worst = line.length * 3;
-    if (this.#block.length - this.#blockPos < worst) {
-      if (this.#blockPos > 0) this.#blocks.push(this.#block.subarray(0, this.#blockPos));
-      this.#block = new Uint8Array(Math.max(this.#block.length, worst));
-      this.#blockPos = 0;
+  /**
+   * Formats the records of an encoded batch straight from its bytes (the fused path: no row
+   * objects), exactly as decoding them and calling {@linkcode LogFileWriter.write} for each would.
+   * All or nothing: a malformed record or trailing bytes leave the buffer as it was. Records past
+   * the pending bound are dropped and counted, as `write()` does. The rotation time is checked
+   * once per batch.
+   *
+   * @param bytes the batch (frame 3 of a `log-write` message)
+   * @param offset where its records start (`decodeLogBatchHeader(bytes).recordsOffset`)
+   * @param count its record count
+   * @returns the records buffered
+   * @throws {SerializationError} for a malformed batch (nothing buffered; decode it for details)
+   * @throws {TypeError} after close, or when {@linkcode LogFileWriter.writesEncoded} is false
+   */
+  writeEncoded(bytes: Uint8Array, offset: number, count: number): number {
+    if (this.#closed) throw new TypeError(`Cannot write to log "${this.#path}": writer is closed`);
+    const fmt = this.#batchFmt;
+    if (!fmt) throw new TypeError(`Cannot write batches to log "${this.#path}": not supported`);
+    const sink = this.#sink;
+    const start = sink.pos;
+    const max = this.#maxPending;
+    let dropped = 0;
+    fmt.begin(bytes, offset);
+    try {
+      for (let n = 0; n < count; n++) {
+        const at = sink.pos;
+        fmt.record(sink);
+        if (sink.pos > max) {
+          sink.pos = at;
+          dropped++;
+        }
+      }
+      if (fmt.offset !== bytes.length) {
+        throw new SerializationError("Cannot decode log batch: trailing bytes");
+      }
+    } catch (e) {
+      sink.pos = start;
+      throw e;
+    } finally {
+      fmt.end();
     }
-    const { written } = this.#enc.encodeInto(line, this.#block.subarray(this.#blockPos));
-    this.#blockPos += written;
-    this.#pendingBytes += written;
+    if (this.#nextRotation !== undefined) {
+      const now = this.#clock.now();
+      // The batch opens the new period: the cut goes before its lines.
+      if (now >= this.#nextRotation) this.#rotateInBackground(now, start);
+    }
+    this.#stats.records += count;
+    this.#stats.dropped += dropped;
+    this.#chunkRecords += count - dropped;
+    if (this.#sink.pos >= this.#bufferBytes) {
+      this.flush().catch((e) => this.#report(e));
+    }
+    return count - dropped;
   }
 
-  /** Writes buffered records to `path.log`, creating it (with its header) if needed. */
+  /** A rotation started from a write (its errors reported, not thrown). */
+  #rotateInBackground(now: number, cut = this.#sink.pos): void {
+    this.#startRotation(now, false, cut).catch((e) => this.#report(e));
+  }
+
+  /**
+   * Writes buffered records to `path.log`, creating it (with its header) if needed. The lines are
+   * taken when the write-out starts, so a flush asked for while an earlier one is still queued
+   * joins it: a busy writer makes one write per write-out, not one per call.
+   */
   flush(): Promise<void> {
-    const batch = this.#take();
-    return this.#enqueue(() => this.#writeBatch(batch));
+    if (this.#flushPending) return this.#flushPending;
+    const self = { run: undefined as Promise<void> | undefined };
+    self.run = this.#enqueue(() => {
+      if (this.#flushPending === self.run) this.#flushPending = undefined;
+      return this.#writeBatch(this.#take());
+    });
+    this.#flushPending = self.run;
+    return self.run;
   }
 
   /** Rotates if the rotation time has passed, then flushes. */
@@ -228,9 +326,8 @@ export class LogFileWriter implements AsyncDisposable {
       if (this.#rotateOnClose) {
         await this.#startRotation(now, true).catch((e) => this.#report(e));
       } else {
-        const batch = this.#take();
         await this.#enqueue(async () => {
-          await this.#writeBatch(batch);
+          await this.#writeBatch(this.#take());
           if (!this.#file) return;
           await this.#writeAll(this.#fmt.footer(now));
           this.#file.close();
@@ -264,19 +361,56 @@ export class LogFileWriter implements AsyncDisposable {
     this.#onError(e instanceof Error ? e : new Error(String(e)));
   }
 
-  /** Takes the buffered lines, with the period they belong to. */
-  #take(): { blocks: Uint8Array[]; records: number; periodStart: number } {
-    const blocks = this.#blocks;
-    if (this.#blockPos > 0) {
-      blocks.push(this.#block.subarray(0, this.#blockPos));
-      this.#block = new Uint8Array(this.#block.length);
-      this.#blockPos = 0;
+  /**
+   * Takes the buffered lines up to the oldest rotation cut (all of them when there is none), with
+   * the period they belong to.
+   */
+  #take(): Chunk {
+    const sink = this.#sink;
+    const seal = this.#seals[0];
+    if (seal === undefined) {
+      const bytes = sink.pos === 0 ? sink.buf.subarray(0, 0) : sink.swap(this.#nextBuffer());
+      const chunk = { bytes, records: this.#chunkRecords, periodStart: this.#periodStart };
+      this.#chunkRecords = 0;
+      return chunk;
     }
-    const batch = { blocks, records: this.#chunkRecords, periodStart: this.#periodStart };
-    this.#blocks = [];
-    this.#chunkRecords = 0;
-    this.#pendingBytes = 0;
-    return batch;
+    const bytes = sink.buf.subarray(0, seal.pos);
+    const chunk = { bytes, records: seal.records, periodStart: seal.periodStart };
+    if (seal.pos > 0) {
+      // Rare (a rotation): the lines after the cut move to a fresh buffer.
+      const tail = sink.buf.subarray(seal.pos, sink.pos);
+      let next = this.#spare.pop();
+      if (next === undefined || next.length < tail.length) {
+        next = new Uint8Array(Math.max(this.#bufferCapacity, tail.length));
+      }
+      next.set(tail);
+      sink.swap(next);
+      sink.pos = tail.length;
+    }
+    this.#chunkRecords -= chunk.records;
+    for (const s of this.#seals) {
+      s.pos -= chunk.bytes.length;
+      s.records -= chunk.records;
+    }
+    return chunk;
+  }
+
+  /** A buffer to fill next: as large as the current one (which had to grow to that size). */
+  #nextBuffer(): Uint8Array {
+    const size = this.#sink.buf.length;
+    const spare = this.#spare.pop();
+    return spare !== undefined && spare.length >= size ? spare : new Uint8Array(size);
+  }
+
+  /** Keeps the buffer of a written chunk for reuse. */
+  #recycle(chunk: Chunk): void {
+    const buffer = chunk.bytes.buffer;
+    if (
+      buffer.byteLength > 0 && buffer.byteLength <= SPARE_BUFFER_MAX_BYTES &&
+      buffer !== this.#sink.buf.buffer && this.#spare.length < SPARE_BUFFERS
+    ) {
+      this.#spare.push(new Uint8Array(buffer));
+    }
   }
 
   async #open(periodStart: number): Promise<void> {
@@ -291,19 +425,18 @@ export class LogFileWriter implements AsyncDisposable {
     await this.#writeAll(this.#fmt.header(this.#path, now));
   }
 
-  async #writeBatch(
-    batch: { blocks: Uint8Array[]; records: number; periodStart: number },
-  ): Promise<void> {
+  async #writeBatch(batch: Chunk): Promise<void> {
     if (batch.records === 0) return;
     try {
       if (!this.#file) await this.#open(batch.periodStart);
-      for (const block of batch.blocks) await this.#writeBytes(block);
+      await this.#writeBytes(batch.bytes);
       if (this.#fsync) await this.#file!.syncData();
       this.#stats.written += batch.records;
     } catch (e) {
       this.#stats.dropped += batch.records;
       throw e;
     }
+    this.#recycle(batch);
   }
 
   async #writeAll(text: string): Promise<void> {
@@ -314,9 +447,15 @@ export class LogFileWriter implements AsyncDisposable {
     for (let off = 0; off < bytes.length;) off += await this.#file!.write(bytes.subarray(off));
   }
 
-  /** Seals the buffered records into the current period, starts the next, and rotates the file. */
-  #startRotation(now: number, terminating: boolean): Promise<void> {
-    const batch = this.#take();
+  /**
+   * Cuts the buffered lines at `cut` (those before it belong to the current period), starts the
+   * next period, and queues the rotation: write the lines before the cut, `#close`, rename.
+   */
+  #startRotation(now: number, terminating: boolean, cut = this.#sink.pos): Promise<void> {
+    this.#seals.push({ pos: cut, records: this.#chunkRecords, periodStart: this.#periodStart });
+    // A queued flush may still take the lines before the cut, but not the later ones: a flush
+    // asked for from now on queues behind the rotation.
+    this.#flushPending = undefined;
     const openTime = this.#periodStart;
     if (this.#interval > 0) {
       const next = nextRotationTime(now, this.#interval);
@@ -326,6 +465,8 @@ export class LogFileWriter implements AsyncDisposable {
       this.#periodStart = now;
     }
     return this.#enqueue(async () => {
+      const batch = this.#take();
+      this.#seals.shift();
       await this.#writeBatch(batch);
       if (!this.#file) return;
       await this.#writeAll(this.#fmt.footer(now));

@@ -10,7 +10,9 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { SerializationError } from "../errors.ts";
-import { decodeLogWrite, encodeLogBatch, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
+import { ByteSink } from "./_byte_sink.ts";
+import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
+import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
 import {
   createStream,
   type LogColumns,
@@ -92,14 +94,25 @@ interface FilterState {
   readonly keep: readonly number[] | undefined;
   readonly path: string;
   readonly writer: string;
-  /** Remote buffer. */
-  buffer: LogRow[];
+  /** The `stats.writes` key. */
+  readonly statsKey: string;
+  /** Remote nodes: the batch being collected. */
+  readonly batch: BatchBuilder | undefined;
 }
 
 interface StreamState {
   readonly stream: LogStream;
   readonly policies: LogPolicy[];
   readonly filters: Map<string, FilterState>;
+  /** The filters' values, for iteration without an iterator. */
+  active: FilterState[];
+  /** Remote nodes: validates and encodes records at write time. */
+  readonly encoder: RecordEncoder;
+  /** The encoded record being written, and where its fields start. */
+  readonly scratch: ByteSink;
+  readonly offsets: Int32Array;
+  /** A write of this stream is under way (a policy hook may write again). */
+  busy: boolean;
   enabled: boolean;
 }
 
@@ -151,6 +164,11 @@ export class LogService implements AsyncDisposable {
       stream,
       policies: options.policy ? [options.policy] : [],
       filters: new Map(),
+      active: [],
+      encoder: new RecordEncoder(stream.fields),
+      scratch: new ByteSink(256),
+      offsets: new Int32Array(stream.fields.length + 1),
+      busy: false,
       enabled: true,
     };
     this.#streams.set(id, state);
@@ -199,14 +217,25 @@ export class LogService implements AsyncDisposable {
       : undefined;
     const old = state.filters.get(filter.name);
     if (old) this.#flushFilter(state, old);
+    const fields = keep ? keep.map((i) => all[i]!) : all;
+    const path = filter.path ?? state.stream.path;
+    const writer = filter.writer ?? WRITER_ASCII;
     state.filters.set(filter.name, {
       filter,
-      fields: keep ? keep.map((i) => all[i]!) : all,
+      fields,
       keep,
-      path: filter.path ?? state.stream.path,
-      writer: filter.writer ?? WRITER_ASCII,
-      buffer: [],
+      path,
+      writer,
+      statsKey: `${id}/${writer}`,
+      batch: this.#deps.local ? undefined : new BatchBuilder({
+        streamName: id,
+        writerName: writer,
+        filterName: filter.name,
+        path,
+        fields,
+      }),
     });
+    state.active = [...state.filters.values()];
   }
 
   /** Zeek's `Log::remove_filter`. @param id Stream id. @param name Filter name. */
@@ -215,7 +244,9 @@ export class LogService implements AsyncDisposable {
     const filter = state.filters.get(name);
     if (!filter) return false;
     this.#flushFilter(state, filter);
-    return state.filters.delete(name);
+    state.filters.delete(name);
+    state.active = [...state.filters.values()];
+    return true;
   }
 
   /** Zeek's `Log::disable_stream` / `enable_stream`. @param id Stream. @param on Enabled. */
@@ -235,37 +266,97 @@ export class LogService implements AsyncDisposable {
   write(id: string, record: LogRecord): boolean {
     const state = this.#state(id, "write to");
     if (!state.enabled || this.#closed) return false;
-    let row: LogRow;
+    if (this.#deps.local) return this.#writeLocal(state, id, record);
+    const only = state.active.length === 1 ? state.active[0]! : undefined;
+    if (only && !only.keep && !only.filter.policy && state.policies.length === 0) {
+      return this.#writeDirect(state, only, id, record);
+    }
+    // Validate and encode in one pass; a nested write (from a policy hook) gets its own buffer.
+    const nested = state.busy;
+    const scratch = nested ? new ByteSink(256) : state.scratch;
+    const offsets = nested ? new Int32Array(state.offsets.length) : state.offsets;
+    scratch.pos = 0;
+    if (!isRecord(record) || !state.encoder.encode(record, scratch, offsets)) {
+      state.encoder.encodeRow(this.#validate(state, id, record), scratch, offsets);
+    }
+    state.busy = true;
     try {
-      row = validateRecord(state.stream.fields, record, { stream: id });
+      if (!this.#policiesAllow(state, id, record)) return false;
+      let taken = false;
+      for (const f of state.active) {
+        if (f.filter.policy && !f.filter.policy(record, id, f.filter.name)) {
+          this.stats.vetoed++;
+          continue;
+        }
+        this.#count(f);
+        taken = true;
+        const batch = f.batch!;
+        if (f.keep) batch.appendFields(scratch.buf, offsets, f.keep);
+        else batch.append(scratch.buf, 0, scratch.pos);
+        if (batch.count >= this.#deps.bufferSize) this.#flushFilter(state, f);
+      }
+      return taken;
+    } finally {
+      state.busy = nested;
+    }
+  }
+
+  /**
+   * `write()` of a stream with one filter that takes every field and no policy hook to run: the
+   * record is encoded straight into the filter's batch (no user code runs before it is counted).
+   */
+  #writeDirect(state: StreamState, f: FilterState, id: string, record: LogRecord): boolean {
+    const batch = f.batch!;
+    const sink = batch.sink;
+    if (!isRecord(record) || !state.encoder.encode(record, sink, state.offsets)) {
+      state.encoder.encodeRow(this.#validate(state, id, record), sink, state.offsets);
+    }
+    batch.commit();
+    this.#count(f);
+    if (batch.count >= this.#deps.bufferSize) this.#flushFilter(state, f);
+    return true;
+  }
+
+  /** `write()` on a node that writes its own files. */
+  #writeLocal(state: StreamState, id: string, record: LogRecord): boolean {
+    const local = this.#deps.local!;
+    const row = this.#validate(state, id, record);
+    if (!this.#policiesAllow(state, id, record)) return false;
+    let taken = false;
+    for (const f of state.active) {
+      if (f.filter.policy && !f.filter.policy(record, id, f.filter.name)) {
+        this.stats.vetoed++;
+        continue;
+      }
+      this.#count(f);
+      taken = true;
+      local.writeRows(f.path, f.fields, [f.keep ? f.keep.map((i) => row[i]!) : row], f.writer);
+    }
+    return taken;
+  }
+
+  #validate(state: StreamState, id: string, record: LogRecord): LogRow {
+    try {
+      return validateRecord(state.stream.fields, record, { stream: id });
     } catch (error) {
       this.stats.rejected++;
       throw error;
     }
+  }
+
+  #policiesAllow(state: StreamState, id: string, record: LogRecord): boolean {
     for (const policy of state.policies) {
       if (!policy(record, id, "default")) {
         this.stats.vetoed++;
         return false;
       }
     }
-    let taken = false;
-    for (const [name, f] of state.filters) {
-      if (f.filter.policy && !f.filter.policy(record, id, name)) {
-        this.stats.vetoed++;
-        continue;
-      }
-      const out = f.keep ? f.keep.map((i) => row[i]!) : row;
-      const key = `${id}/${f.writer}`;
-      this.stats.writes.set(key, (this.stats.writes.get(key) ?? 0) + 1);
-      taken = true;
-      if (this.#deps.local) {
-        this.#deps.local.writeRows(f.path, f.fields, [out], f.writer);
-      } else {
-        f.buffer.push(out);
-        if (f.buffer.length >= this.#deps.bufferSize) this.#flushFilter(state, f);
-      }
-    }
-    return taken;
+    return true;
+  }
+
+  #count(f: FilterState): void {
+    const writes = this.stats.writes;
+    writes.set(f.statsKey, (writes.get(f.statsKey) ?? 0) + 1);
   }
 
   /**
@@ -279,8 +370,10 @@ export class LogService implements AsyncDisposable {
     const local = this.#deps.local;
     try {
       if (!local) throw new SerializationError("this node writes no logs");
-      const batch = decodeLogWrite(log);
-      const n = local.writeBatch(batch);
+      // Another serializer: decodeLogWrite() throws the error that says so.
+      const n = log.format === LOG_SERIALIZER_NAME
+        ? local.writeEncodedBatch(log.batch)
+        : local.writeBatch(decodeLogWrite(log));
       this.stats.recordsReceived += n;
       return n;
     } catch (error) {
@@ -312,21 +405,18 @@ export class LogService implements AsyncDisposable {
     return state;
   }
 
-  #flushFilter(state: StreamState, f: FilterState): void {
-    if (f.buffer.length === 0 || !this.#deps.sendBatch) return;
-    const records = f.buffer;
-    f.buffer = [];
-    const bytes = encodeLogBatch({
-      streamName: state.stream.id,
-      writerName: f.writer,
-      filterName: f.filter.name,
-      path: f.path,
-      fields: f.fields,
-      records,
-    });
-    if (this.#deps.sendBatch(bytes)) this.stats.batchesSent++;
-    else this.stats.recordsDropped += records.length;
+  #flushFilter(_state: StreamState, f: FilterState): void {
+    const batch = f.batch;
+    if (!batch || batch.count === 0 || !this.#deps.sendBatch) return;
+    const records = batch.count;
+    if (this.#deps.sendBatch(batch.take())) this.stats.batchesSent++;
+    else this.stats.recordsDropped += records;
   }
+}
+
+/** Whether a value is an object `validateRecord` could take (else it says why not). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** The serializer name log batches carry in frame 2. */

@@ -8,6 +8,8 @@
 
 import { systemClock } from "../clock.ts";
 import type { AsciiFormatOptions } from "./ascii_writer.ts";
+import { SerializationError } from "../errors.ts";
+import { decodeLogBatch, decodeLogBatchHeader } from "./_batch_decoder.ts";
 import type { LogBatchData } from "./batch_codec.ts";
 import type { LogFormat } from "./formatter.ts";
 import type { JsonFormatOptions } from "./json_writer.ts";
@@ -153,6 +155,36 @@ export class LogWriterManager implements AsyncDisposable {
         .catch((e) => this.#report(e));
     }
     return n;
+  }
+
+  /**
+   * Writes an encoded batch (frame 3 of a `log-write` message) as {@linkcode writeBatch} writes
+   * its decoded form, with the same output, counters and errors. For a path whose file is open
+   * with the same fields (every batch after a path's first), the records are formatted straight
+   * from the bytes (no row objects); anything else takes the decoding path.
+   *
+   * @param bytes the encoded batch
+   * @returns the number of records accepted
+   * @throws {SerializationError} for a malformed batch (nothing of it is written)
+   */
+  writeEncodedBatch(bytes: Uint8Array): number {
+    const head = decodeLogBatchHeader(bytes);
+    const entry = this.#closed || head.writerName !== WRITER_ASCII
+      ? undefined
+      : this.#writers.get(`${head.writerName}\u0000${head.path}`);
+    const file = entry?.file;
+    if (!file || !file.writesEncoded || !sameFields(file.fields, head.fields)) {
+      return this.writeBatch(decodeLogBatch(bytes));
+    }
+    try {
+      file.writeEncoded(bytes, head.recordsOffset, head.numRecords);
+    } catch (e) {
+      if (!(e instanceof SerializationError)) throw e;
+      // The decoder says exactly what is wrong; should it not object, its rows are written.
+      return this.writeBatch(decodeLogBatch(bytes));
+    }
+    if (head.numRecords > 0) file.flush().catch((e) => this.#report(e));
+    return head.numRecords;
   }
 
   /**
