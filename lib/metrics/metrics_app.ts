@@ -14,6 +14,8 @@ import { buildServicesJson, type ServicesOptions } from "./services.ts";
 export interface MetricsAppOptions {
   /** The node's registry, e.g. `createNodeMetrics(...).registry`. */
   readonly registry: Registry;
+  /** The node name, for the `node` label of the request-error counter. */
+  readonly node?: string;
   /** Layout nodes for `/services.json`; give it on the manager only (others answer 404). */
   readonly services?: ServicesOptions;
 }
@@ -58,6 +60,9 @@ export function createMetricsApp(options: MetricsAppOptions): Hono {
     "exposer_transferred_bytes_total",
     "Bytes of metrics sent to scrapers",
   );
+  const errorCounter = exposerErrorCounter(registry);
+  const node = options.node ?? "";
+  const errors = { inc: (labels: { code: string }) => errorCounter.inc({ ...labels, node }) };
   const servicesBody = options.services === undefined
     ? undefined
     : JSON.stringify(buildServicesJson(options.services));
@@ -72,13 +77,20 @@ export function createMetricsApp(options: MetricsAppOptions): Hono {
     return new Response(body, { headers: { "Content-Type": registry.contentType } });
   });
   app.get("/services.json", () => {
-    if (servicesBody === undefined) return notFound();
+    if (servicesBody === undefined) {
+      errors.inc({ code: "404" });
+      return notFound();
+    }
     return new Response(servicesBody, {
       headers: { ...NO_CACHE_HEADERS, "Content-Type": "application/json" },
     });
   });
-  app.notFound(() => notFound());
+  app.notFound(() => {
+    errors.inc({ code: "404" });
+    return notFound();
+  });
   app.onError((error) => {
+    errors.inc({ code: "500" });
     const detail = error instanceof Error ? error.message : String(error);
     return new Response(`Cannot collect metrics: ${detail}`, {
       status: 500,
@@ -92,6 +104,22 @@ function notFound(): Response {
   return new Response(NOT_FOUND_BODY, {
     status: 404,
     headers: { ...NO_CACHE_HEADERS, "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+/**
+ * Requests the metrics endpoint refused (unknown paths and methods, failed collections), by status
+ * code; requests Deno's HTTP server rejects before they reach the app (malformed HTTP) are not seen.
+ */
+function exposerErrorCounter(registry: Registry): Counter<"code" | "node"> {
+  const name = "zcluster_http_errors_total";
+  const existing = registry.getSingleMetric(name);
+  if (existing instanceof Counter) return existing as Counter<"code" | "node">;
+  return new Counter({
+    name,
+    help: "Requests the metrics endpoint refused, by HTTP status code",
+    labelNames: ["code", "node"],
+    registers: [registry],
   });
 }
 

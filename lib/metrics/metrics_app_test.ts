@@ -95,3 +95,13 @@ Deno.test("createMetricsApp() answers 500 when a metric source fails", async () 
   assert.equal(res.status, 500);
   assert.equal(await res.text(), "Cannot collect metrics: transport gone");
 });
+
+Deno.test("createMetricsApp() counts refused requests by status code", async () => {
+  const registry = new Registry();
+  const app = createMetricsApp({ registry, node: "worker-1" });
+  await app.request("/nope");
+  await app.request("/services.json");
+  await app.request("/metrics", { method: "POST" });
+  const text = await (await app.request("/metrics")).text();
+  assert.match(text, /zcluster_http_errors_total\{code="404",node="worker-1"\} 3/);
+});

@@ -77,6 +77,7 @@ export function serveNodeMetrics(
   const advertise = options.metricsAdvertiseAddress;
   const app = createMetricsApp({
     registry: metrics.registry,
+    node: options.node,
     ...(node.nodeType === "MANAGER"
       ? {
         services: { layout: options.layout, ...(advertise ? { advertiseAddress: advertise } : {}) },
