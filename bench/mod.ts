@@ -48,6 +48,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   stores: async () =>
     (await import("./stores.ts")).storesBench({ progress: (l) => console.log(l) }),
   logs: async () => (await import("./logs.ts")).logsBench({ progress: (l) => console.log(l) }),
+  curve: async () => (await import("./curve.ts")).curveBench(),
 };
 
 if (import.meta.main) {
