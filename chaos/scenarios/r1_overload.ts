@@ -95,6 +95,9 @@ export async function overload(
     last = key;
     if (still >= 5) break;
   }
+  // The report above was read before the stats: events the manager received in between would be
+  // counted as received but not delivered. Read it again now that the stats are final.
+  report = await seqReport(cluster, "manager");
   let xpubDrops = 0, senderQueued = 0, totalSent = 0;
   for (const w of WORKERS) {
     const d = delta(after[w]!, before[w]!, "xpubDrops");
