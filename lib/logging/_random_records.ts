@@ -6,49 +6,11 @@
  * @module
  */
 
-import type { LogColumns, LogPort, ScalarTypeName } from "./schema.ts";
+import { type LogColumns, type LogPort, SCALAR_TYPE_NAMES, type ScalarTypeName } from "./schema.ts";
+import { Rng } from "../serialization/_test_values.ts";
 
-/** A seeded pseudo-random source (mulberry32). */
-export class Rng {
-  #state: number;
-
-  /** @param seed any 32-bit integer */
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** One of `items`. */
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-}
-
-const SCALARS: readonly ScalarTypeName[] = [
-  "time",
-  "interval",
-  "string",
-  "count",
-  "int",
-  "double",
-  "bool",
-  "addr",
-  "subnet",
-  "port",
-  "enum",
-];
+/** The seeded PRNG of the serialization tests (mulberry32), shared. */
+export { Rng };
 
 const PIECES = [
   "a",
@@ -172,7 +134,7 @@ export function randomColumns(rng: Rng): LogColumns {
   const out: Record<string, LogColumns[string]> = {};
   const n = rng.int(12) + 1;
   for (let i = 0; i < n; i++) {
-    const scalar = rng.pick(SCALARS);
+    const scalar = rng.pick(SCALAR_TYPE_NAMES);
     const c = rng.int(8);
     const type = c === 0 ? `set[${scalar}]` : c === 1 ? `vector[${scalar}]` : scalar;
     const optional = rng.int(4) === 0;

@@ -147,7 +147,8 @@ export interface ValidateOptions {
   readonly stream?: string;
 }
 
-const SCALARS: ReadonlySet<string> = new Set<ScalarTypeName>([
+/** Every scalar log column type, in Zeek's order of the type tags. */
+export const SCALAR_TYPE_NAMES: readonly ScalarTypeName[] = [
   "time",
   "interval",
   "string",
@@ -159,7 +160,9 @@ const SCALARS: ReadonlySet<string> = new Set<ScalarTypeName>([
   "subnet",
   "port",
   "enum",
-]);
+];
+
+const SCALARS: ReadonlySet<string> = new Set<string>(SCALAR_TYPE_NAMES);
 
 const SCALAR_TAGS: Readonly<Record<ScalarTypeName, TypeTag>> = {
   time: TYPE_TAG.TIME,
