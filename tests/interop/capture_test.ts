@@ -59,6 +59,9 @@ class Capture implements AsyncDisposable {
       await capture.stop();
       throw new Error(`tcpdump did not start: ${text.trim()}`);
     }
+    // "listening on" comes before the capture reliably sees new connections' first packets (the
+    // ZMTP greetings were missed now and then): give it a moment.
+    await new Promise((r) => setTimeout(r, 500));
     return capture;
   }
 
