@@ -8,21 +8,7 @@ import type { ChildMessage } from "./_child.ts";
 
 const STDERR_TAIL_LINES = 20;
 
-/**
- * Finds free TCP ports on 127.0.0.1 (bind port 0, release).
- *
- * @param count How many.
- * @returns Distinct ports.
- */
-export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
-  return ports;
-}
+export { freePorts } from "../tests/_ports.ts";
 
 /** One benchmark child process speaking the `_child.ts` line protocol. */
 export class ChildProcess {

@@ -42,6 +42,7 @@ import { decodeUpdate, STORE_EVENTS } from "../lib/stores/replication.ts";
 import { SqliteBackend } from "../lib/stores/sqlite_backend.ts";
 import { nodeTopic } from "../lib/topics/topics.ts";
 // Types only: a value import would deadlock `mod.ts`'s top-level await on this dynamic import.
+import { freePorts } from "../tests/_ports.ts";
 import type { Bench, BenchResult } from "./mod.ts";
 
 const STORE = "bench";
@@ -204,13 +205,6 @@ async function until(
     if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-function freePorts(n: number): number[] {
-  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of ls) l.close();
-  return ports;
 }
 
 /** Clone throughput and lag with real manager and worker processes. */

@@ -23,21 +23,7 @@ export async function runCli(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/**
- * Finds `count` free TCP ports on 127.0.0.1 by binding port 0 and releasing it.
- *
- * @param count How many ports.
- * @returns Distinct port numbers.
- */
-export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
-  return ports;
-}
+export { freePorts } from "./_ports.ts";
 
 /**
  * Writes a JSON layout to a temp file.

@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { parseLayout } from "../layout/parse_layout.ts";
 import { resolveOptions } from "../options/options.ts";
 import { type ConnectTarget, createNode } from "./cluster_node.ts";
-
-function ports(n: number): number[] {
-  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const out = ls.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of ls) l.close();
-  return out;
-}
+import { freePorts as ports } from "../../tests/_ports.ts";
 
 async function until(predicate: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

@@ -258,10 +258,4 @@ export function socketFdsOnPort(port: number): number {
   return n;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+export { freePort } from "../../tests/_ports.ts";
