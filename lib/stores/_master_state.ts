@@ -45,21 +45,76 @@ export class UpdateLog {
   }
 }
 
+/**
+ * The last `max` acks of one writer in request-id order: a ring, so recording one costs no
+ * hashing and no Map deletion; lookups (duplicates only) binary-search it.
+ */
+export class AckRing {
+  readonly #max: number;
+  readonly #ring: WriteAck[] = [];
+  /** Index of the oldest ack once the ring is full. */
+  #head = 0;
+
+  /** @param max Acks kept. */
+  constructor(max: number) {
+    this.#max = Math.max(1, max);
+  }
+
+  /** Acks kept. */
+  get size(): number {
+    return this.#ring.length;
+  }
+
+  /** Appends an ack (request ids must increase), forgetting the oldest past `max`. */
+  push(ack: WriteAck): void {
+    if (this.#ring.length < this.#max) {
+      this.#ring.push(ack);
+      return;
+    }
+    this.#ring[this.#head] = ack;
+    this.#head = (this.#head + 1) % this.#max;
+  }
+
+  /** @returns The kept ack of `reqId`, if any. */
+  get(reqId: number): WriteAck | undefined {
+    const n = this.#ring.length;
+    let lo = 0, hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const ack = this.#ring[(this.#head + mid) % n]!;
+      if (ack.reqId === reqId) return ack;
+      if (ack.reqId < reqId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** @returns Whether the ack of `reqId` is kept. */
+  has(reqId: number): boolean {
+    return this.get(reqId) !== undefined;
+  }
+
+  /** @returns The kept request ids, oldest first. */
+  *keys(): IterableIterator<number> {
+    const n = this.#ring.length;
+    for (let i = 0; i < n; i++) yield this.#ring[(this.#head + i) % n]!.reqId;
+  }
+}
+
 /** One writer's dedup state: the next expected request id, buffered and recent results. */
 export class WriterState {
   /** The next request id to apply. */
   next: number;
-  /** Recent acks by request id (bounded). */
-  readonly results = new Map<number, WriteAck>();
+  /** Recent acks, by request id (the last `window`). */
+  readonly results: AckRing;
   readonly #pending = new Map<number, StoreCommand>();
   readonly #window: number;
-  /** No result below this request id is kept. */
-  #oldest: number | undefined;
 
   /** @param next First request id. @param window Bound on buffered writes and results. */
   constructor(next: number, window: number) {
     this.next = next;
     this.#window = window;
+    this.results = new AckRing(window);
   }
 
   /** Skips ahead when the writer gave up on earlier requests. */
@@ -85,15 +140,9 @@ export class WriterState {
     return [this.next, command];
   }
 
-  /**
-   * Records the ack of `next` and moves on. The oldest result is found by counting up from the
-   * last one evicted: `results.keys().next()` would walk every deleted slot V8 leaves at the front
-   * of a Map used as a FIFO, a cost that grows with the window on every write.
-   */
+  /** Records the ack of `next` and moves on. */
   done(ack: WriteAck): void {
-    this.results.set(ack.reqId, ack);
-    this.#oldest ??= ack.reqId;
-    while (this.results.size > this.#window) this.results.delete(this.#oldest++);
+    this.results.push(ack);
     this.next = ack.reqId + 1;
   }
 }

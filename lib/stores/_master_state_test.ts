@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WriterState } from "./_master_state.ts";
+import { AckRing, WriterState } from "./_master_state.ts";
 import type { WriteAck } from "./replication.ts";
 
 const ack = (reqId: number): WriteAck => ({
@@ -34,4 +34,13 @@ Deno.test("WriterState.done() evicts in order over a long run with a large windo
   assert.equal(w.results.has(190_000), false);
   assert.equal(w.results.has(190_001), true);
   assert.equal(w.results.get(200_000)?.reqId, 200_000);
+});
+
+Deno.test("AckRing.get() finds kept acks after the ring wrapped, across gaps", () => {
+  const ring = new AckRing(4);
+  for (const id of [1, 2, 5, 6, 7, 9, 12]) ring.push(ack(id));
+  assert.deepEqual([...ring.keys()], [6, 7, 9, 12]);
+  assert.equal(ring.size, 4);
+  for (const id of [6, 7, 9, 12]) assert.equal(ring.get(id)?.reqId, id);
+  for (const id of [1, 5, 8, 10, 13]) assert.equal(ring.has(id), false);
 });

@@ -94,6 +94,8 @@ export class CloneStore extends StoreBase {
   readonly #offs: Array<() => void> = [];
   readonly #pending = new Map<number, PendingWrite>();
   readonly #ooo = new Map<number, StoreUpdate>();
+  /** Request ids acknowledged with success, in ack order, whose update may not be applied yet. */
+  #acked: number[] = [];
   readonly #keyEncoder = new BinV1Encoder();
   #waiting: WaitingRead[] = [];
   #nextReq = 1;
@@ -233,6 +235,7 @@ export class CloneStore extends StoreBase {
       else p.reject(closedError(this.name));
     }
     this.#pending.clear();
+    this.#acked = [];
     for (const w of this.#waiting) w.reject(closedError(this.name));
     this.#waiting = [];
     this.#backend[Symbol.dispose]();
@@ -519,20 +522,31 @@ export class CloneStore extends StoreBase {
         p.reject(new StoreError(ack.code, ack.message));
       } else {
         p.acked = { seq: ack.seq, epoch, result: ack.result };
+        this.#acked.push(ack.reqId);
       }
     }
     this.#settle();
   }
 
-  /** Resolves acknowledged writes once their update is applied here. */
+  /**
+   * Resolves acknowledged writes once their update is applied here. Only the acknowledged ones
+   * are visited, not every pending write: with thousands in flight, a scan of all of them on
+   * each update and ack message was a large share of a clone's time.
+   */
   #settle(): void {
-    if (!this.#attached) return;
-    for (const [id, p] of this.#pending) {
-      if (!p.acked) continue;
-      if (p.acked.epoch === this.#epoch && p.acked.seq > this.#lastApplied) continue;
+    if (!this.#attached || this.#acked.length === 0) return;
+    const waiting: number[] = [];
+    for (const id of this.#acked) {
+      const p = this.#pending.get(id);
+      if (!p?.acked) continue;
+      if (p.acked.epoch === this.#epoch && p.acked.seq > this.#lastApplied) {
+        waiting.push(id);
+        continue;
+      }
       this.#pending.delete(id);
       p.resolve(p.acked.result);
     }
+    this.#acked = waiting;
   }
 
   #updateLag(): void {

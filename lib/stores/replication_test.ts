@@ -431,3 +431,45 @@ Deno.test("MasterStore and CloneStore with their own timers dispose cleanly", as
   await w;
   assert.equal(await master.get("k"), 1);
 });
+
+Deno.test("CloneStore settles many in-flight writes in order, each once its update is applied", async () => {
+  await using s = setup(["w1"]);
+  await pump(s.hub);
+  const c1 = s.clones[0]!;
+  // Acks overtake updates; the first half of the updates is then released, then the rest.
+  s.hub.hold = (m) => m.name === STORE_EVENTS.update;
+  const order: number[] = [];
+  const writes = Array.from({ length: 200 }, (_, i) =>
+    c1.put(`k${i}`, i).then(async () => {
+      order.push(i);
+      assert.equal(await c1.get(`k${i}`), i, `k${i} is local when its write resolves`);
+    }));
+  await pump(s.hub);
+  assert.deepEqual(order, []);
+  s.hub.hold = undefined;
+  s.hub.release();
+  await pump(s.hub);
+  await Promise.all(writes);
+  assert.deepEqual(order, Array.from({ length: 200 }, (_, i) => i));
+  assert.equal(c1.size, 200);
+});
+
+Deno.test("MasterStore re-acknowledges a retransmitted write from its bounded result window", async () => {
+  await using s = setup(["w1"], { master: { writerWindow: 8 } });
+  await pump(s.hub);
+  const c1 = s.clones[0]!;
+  // The first ack message is lost: the clone retransmits, the master answers from its window.
+  let lost = false;
+  s.hub.drop = (m) => {
+    if (m.name !== STORE_EVENTS.ack || lost) return false;
+    lost = true;
+    return true;
+  };
+  const writes = Array.from({ length: 20 }, (_, i) => c1.increment(`n${i % 3}`));
+  await pump(s.hub);
+  await advance(s.clock, s.hub, s.stores, 1500);
+  await Promise.all(writes);
+  assert.equal(s.master.stats.duplicateWrites > 0, true);
+  assert.ok(valuesEqual(await s.master.get("n0"), count(7)));
+  assert.ok(valuesEqual(await c1.get("n2"), count(6)));
+});
