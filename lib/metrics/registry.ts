@@ -316,6 +316,13 @@ function buildLogs(ctx: _HandleContext): LogMetrics {
       "zcluster_log_queue_drops_total",
       "Number of log writes dropped because the queue to the logger nodes was full.",
     ),
+    deliveryBatches: _labelledCounter(
+      ctx,
+      "zcluster_log_delivery_batches_total",
+      "Log batches of reliable log delivery, by event (sent, acked, resent, evicted, " +
+        "unconfirmed on senders; written, duplicate on loggers).",
+      ["event"],
+    ),
   };
 }
 

@@ -82,6 +82,12 @@ export interface LogMetrics {
   readonly writerDiscardedWrites: LabelledCounterMetric<LogWriterLabel>;
   /** `zcluster_log_queue_drops_total{node}`: writes dropped because the queue to loggers was full. */
   readonly queueDrops: CounterMetric;
+  /**
+   * `zcluster_log_delivery_batches_total{node,event}`: reliable log delivery. Senders count
+   * `sent`, `acked`, `resent`, `evicted` (resend buffer full) and `unconfirmed` (a logger that
+   * never acknowledges); loggers count `written` and `duplicate` (a copy not written again).
+   */
+  readonly deliveryBatches: LabelledCounterMetric<"event">;
 }
 
 /** Data stores. `broker_store_*` mirror Broker's families, which carry no `node` label. */

@@ -1,10 +1,17 @@
 import type { Clock } from "../clock.ts";
+import { type Cluster, NODE_DOWN, NODE_UP } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
+import { BATCH_LEDGER_FILE, BatchLedger } from "../logging/batch_ledger.ts";
+import { LogAcknowledger } from "../logging/log_acks.ts";
+import { LOG_ACK_EVENT, LogDelivery } from "../logging/log_delivery.ts";
 import { CLUSTER_INFO_COLUMNS, CLUSTER_LOG, LogService } from "../logging/log_service.ts";
 import { LOG_SERIALIZER_NAME } from "../logging/batch_codec.ts";
 import { LogWriterManager } from "../logging/writer_manager.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
+import { Count, count } from "../serialization/mod.ts";
+import { nodeidTopic } from "../topics/topics.ts";
+import type { LogBatch, Transport } from "../transport/transport.ts";
 
 /** Whether this node writes log files itself (Zeek's `Log::enable_local_logging`). */
 export function writesLocally(options: ClusterOptions): boolean {
@@ -16,6 +23,10 @@ export function writesLocally(options: ClusterOptions): boolean {
 export interface NodeLogging {
   readonly service: LogService;
   readonly files: LogWriterManager | undefined;
+  /** Outgoing batches: through reliable delivery once started, else straight to the transport. */
+  readonly send: { via?: (batch: Uint8Array) => boolean; delivery?: LogDelivery };
+  /** Incoming batches: through the acknowledger once started, else straight to the service. */
+  readonly receive: { via?: (batch: LogBatch) => void; acks?: LogAcknowledger };
 }
 
 /**
@@ -44,9 +55,11 @@ export async function createNodeLogging(
   for (const r of files?.recovered ?? []) {
     deps.logger.info(`rotated leftover log file from a previous run`, { file: JSON.stringify(r) });
   }
+  const send: NodeLogging["send"] = {};
   const service = new LogService({
     ...(files ? { local: files } : {
-      sendBatch: (batch: Uint8Array) => deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
+      sendBatch: (batch: Uint8Array) =>
+        send.via ? send.via(batch) : deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
     }),
     clock: deps.clock,
     logger: deps.logger,
@@ -54,5 +67,90 @@ export async function createNodeLogging(
     flushIntervalMs: options.logFlushIntervalMs,
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
-  return { service, files };
+  return { service, files, send, receive: {} };
+}
+
+/** What {@linkcode startReliableLogging} needs from the running node. */
+export interface ReliableLoggingParts {
+  readonly logging: NodeLogging;
+  readonly cluster: Cluster;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** The log endpoints the transport connected to, in its order. */
+  readonly endpoints: readonly string[];
+}
+
+/**
+ * Starts reliable log delivery (option `logAcks`): on a node that sends logs, numbered batches
+ * with resends; on a logger, acknowledgements and the ledger of written batches.
+ *
+ * @returns what to dispose at shutdown
+ */
+export function startReliableLogging(
+  options: ClusterOptions,
+  parts: ReliableLoggingParts,
+): Disposable {
+  const { logging, cluster, transport } = parts;
+  const stops: (() => void)[] = [];
+  if (options.logAcks && logging.files) {
+    const ledger = BatchLedger.open(`${options.logDir}/${BATCH_LEDGER_FILE}`);
+    const files = logging.files;
+    const acks = new LogAcknowledger({
+      ledger,
+      write: (batch) => logging.service.receiveBatch(batch),
+      flushed: () => files.flush(),
+      sendAcks: (sender, seqs) =>
+        cluster.publish(
+          nodeidTopic(sender, options),
+          LOG_ACK_EVENT,
+          options.node,
+          seqs.map((s) => count(s)),
+        ),
+    });
+    logging.receive.via = (batch) => acks.receive(batch);
+    logging.receive.acks = acks;
+    stops.push(() => {
+      delete logging.receive.via;
+      acks[Symbol.dispose]();
+      ledger[Symbol.dispose]();
+    });
+  }
+  if (
+    options.logAcks && options.enableRoundRobinLogging && !logging.files &&
+    transport.logEndpointCount > 0
+  ) {
+    const delivery = new LogDelivery({
+      loggers: parts.endpoints.map((e) => loggerOfEndpoint(options, e)),
+      send: (target, batch) =>
+        transport.sendLog(cluster.nodeId, LOG_SERIALIZER_NAME, batch, target),
+      now: () => parts.clock.monotonicMs(),
+      ackTimeoutMs: options.logAckTimeoutMs,
+      bufferBytes: options.logResendBufferBytes,
+    });
+    logging.send.via = (batch) => delivery.send(batch);
+    logging.send.delivery = delivery;
+    const offs = [
+      cluster.on(LOG_ACK_EVENT, (logger, seqs) => {
+        if (typeof logger !== "string" || !Array.isArray(seqs)) return;
+        delivery.onAck(logger, seqs.flatMap((s) => (s instanceof Count ? [Number(s.value)] : [])));
+      }),
+      cluster.on(NODE_DOWN, (name) => delivery.loggerDown(name)),
+      cluster.on(NODE_UP, (name) => delivery.loggerUp(name)),
+    ];
+    const timer = setInterval(() => delivery.tick(), Math.min(1000, options.logAckTimeoutMs));
+    stops.push(() => {
+      clearInterval(timer);
+      for (const off of offs) off();
+      delete logging.send.via;
+    });
+  }
+  return { [Symbol.dispose]: () => stops.forEach((stop) => stop()) };
+}
+
+/** The layout node whose log endpoint `endpoint` is ("" when none is). */
+export function loggerOfEndpoint(options: ClusterOptions, endpoint: string): string {
+  return Object.keys(options.layout).find((name) => {
+    const spec = options.layout[name]!;
+    return endpoint.endsWith(`:${spec.p}`) && endpoint.includes(spec.ip);
+  }) ?? "";
 }

@@ -1,6 +1,7 @@
 import type { Cluster } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { LogService } from "../logging/log_service.ts";
+import type { NodeLogging } from "./_logging.ts";
 import { createMetricsApp } from "../metrics/metrics_app.ts";
 import { type MetricsServer, serveMetrics } from "../metrics/metrics_server.ts";
 import { createNodeMetrics } from "../metrics/registry.ts";
@@ -13,7 +14,7 @@ import { VERSION } from "../version.ts";
 /** Registers the node's counters as metric sources. */
 export function createMetricsFor(
   options: ClusterOptions,
-  parts: { cluster: Cluster; transport: Transport; log: LogService },
+  parts: { cluster: Cluster; transport: Transport; log: LogService; logging: NodeLogging },
   logger: Logger,
 ): NodeMetrics {
   const metrics = createNodeMetrics({
@@ -57,6 +58,22 @@ export function createMetricsFor(
       return { labels: { module: stream.split("::")[0] ?? stream, stream }, value };
     })
   );
+  metrics.logs.deliveryBatches.addSource(() => {
+    const out: Record<string, number> = {};
+    const d = parts.logging.send.delivery?.stats;
+    if (d) {
+      Object.assign(out, {
+        sent: d.sent,
+        acked: d.acked,
+        resent: d.resent,
+        evicted: d.evicted,
+        unconfirmed: d.unconfirmed,
+      });
+    }
+    const a = parts.logging.receive.acks?.stats;
+    if (a) Object.assign(out, { written: a.written, duplicate: a.duplicates });
+    return Object.entries(out).map(([event, value]) => ({ labels: { event }, value }));
+  });
   return metrics;
 }
 

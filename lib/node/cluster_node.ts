@@ -18,7 +18,7 @@ import type { Transport, TransportHandlers } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
-import { createNodeLogging } from "./_logging.ts";
+import { createNodeLogging, loggerOfEndpoint, startReliableLogging } from "./_logging.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
 import { installControl } from "../control/control_service.ts";
@@ -128,31 +128,32 @@ async function connectTransport(
   deps: NodeDeps,
   logger: Logger,
   security: TransportSecurity,
-): Promise<Transport> {
+): Promise<{ transport: Transport; logEndpoints: readonly string[] }> {
   const hook = deps.connectNodeHook;
   const factory = deps.transport ?? zeromqTransportFactory;
-  if (!hook) return await factory(cluster.handlers, options, security);
+  if (!hook) {
+    const transport = await factory(cluster.handlers, options, security);
+    return { transport, logEndpoints: options.zeromq.connectLogEndpoints };
+  }
   const z = options.zeromq;
   const manager =
     Object.keys(options.layout).find((n) => options.layout[n]!.nodeType === "MANAGER") ?? "";
   const proxyEndpoints = [z.connectXsubEndpoint, z.connectXpubEndpoint];
   if (!hook({ node: manager, kind: "proxy", endpoints: proxyEndpoints })) {
     logger.warn("connect_node_hook prevented the connection to the proxy: running isolated");
-    return createMemoryHub().attach(cluster.handlers, {});
+    return { transport: createMemoryHub().attach(cluster.handlers, {}), logEndpoints: [] };
   }
   const logEndpoints = z.connectLogEndpoints.filter((endpoint) => {
-    const node = Object.keys(options.layout).find((n) => {
-      const spec = options.layout[n]!;
-      return endpoint.endsWith(`:${spec.p}`) && endpoint.includes(spec.ip);
-    }) ?? "";
+    const node = loggerOfEndpoint(options, endpoint);
     const allowed = hook({ node, kind: "logger", endpoints: [endpoint] });
     if (!allowed) logger.warn(`connect_node_hook prevented the connection to logger ${node}`);
     return allowed;
   });
-  return await factory(cluster.handlers, {
+  const transport = await factory(cluster.handlers, {
     ...options,
     zeromq: { ...z, connectLogEndpoints: logEndpoints },
   }, security);
+  return { transport, logEndpoints };
 }
 
 /**
@@ -316,11 +317,26 @@ export async function createNode(
       nodeId,
       traceEvents: deps.traceEvents ?? false,
       clusterLog,
-      onLogBatch: (batch) => logging.service.receiveBatch(batch),
+      onLogBatch: (batch) =>
+        logging.receive.via ? logging.receive.via(batch) : logging.service.receiveBatch(batch),
     });
-    const transport = await connectTransport(options, cluster, deps, logger, security);
+    const { transport, logEndpoints } = await connectTransport(
+      options,
+      cluster,
+      deps,
+      logger,
+      security,
+    );
     link.transport = transport;
     resources.push(() => transport[Symbol.asyncDispose]());
+    const reliable = startReliableLogging(options, {
+      logging,
+      cluster,
+      transport,
+      clock,
+      endpoints: logEndpoints,
+    });
+    resources.push(() => reliable[Symbol.dispose]());
     resources.push(() => cluster.detach());
     resources.push(() => logging.service[Symbol.asyncDispose]());
     if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
@@ -339,6 +355,7 @@ export async function createNode(
       cluster,
       transport,
       log: logging.service,
+      logging,
     }, logger);
     metrics.zeromq.curveRejected.addSource(() =>
       curveRejectedSources.reduce((sum, read) => sum + read(), 0)

@@ -57,6 +57,17 @@ export interface ClusterOptions extends TopicOptions {
   readonly logWriteBufferSize: number;
   /** `Log::flush_interval`, ms. */
   readonly logFlushIntervalMs: number;
+  /**
+   * Reliable log delivery (zcluster, not Zeek): batches carry a sequence number in frame 0, zcluster
+   * loggers acknowledge them once written, senders resend what was lost (a logger killed with data
+   * in flight) and loggers drop copies. Loggers that never acknowledge (Zeek's) get Zeek's
+   * behaviour. Round-robin logging only.
+   */
+  readonly logAcks: boolean;
+  /** Reliable log delivery: wait for an acknowledgement before sending again, ms. */
+  readonly logAckTimeoutMs: number;
+  /** Reliable log delivery: bound of the batches kept until acknowledged, bytes. */
+  readonly logResendBufferBytes: number;
   /** Where loggers write log files. */
   readonly logDir: string;
   /** Log file format. */
@@ -197,6 +208,9 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   addNetworkTimestamp: false,
   logWriteBufferSize: 1000,
   logFlushIntervalMs: 1000,
+  logAcks: true,
+  logAckTimeoutMs: 5000,
+  logResendBufferBytes: 64 * 1024 * 1024,
   logDir: "./logs",
   logFormat: "ascii",
   rotationIntervalMs: 0,
@@ -250,6 +264,8 @@ function checkOptions(options: ClusterOptions, defaults: ClusterOptions): void {
     "retryIntervalMs",
     "logWriteBufferSize",
     "logFlushIntervalMs",
+    "logAckTimeoutMs",
+    "logResendBufferBytes",
   ];
   for (const key of positive) {
     const value = options[key];

@@ -21,6 +21,8 @@ import {
   DEFAULT_ONLOOP_QUEUE_HWM,
   emptyTransportStats,
   LOG_WRITE_TOPIC,
+  type LogBatch,
+  type LogTarget,
   type Transport,
   type TransportHandlers,
   type TransportMessage,
@@ -112,12 +114,12 @@ class Hub implements MemoryHub {
     }
   }
 
-  sendLog(endpoints: readonly string[], sender: string, format: string, batch: Uint8Array) {
+  sendLog(endpoints: readonly string[], log: LogBatch) {
     const targets = [...this.members].filter((m) =>
       m.listenLog !== "" && endpoints.includes(m.listenLog)
     );
     if (targets.length === 0) return false;
-    targets[this.#roundRobin++ % targets.length]!.deliverLog({ sender, format, batch });
+    targets[this.#roundRobin++ % targets.length]!.deliverLog(log);
     return true;
   }
 
@@ -186,9 +188,24 @@ class MemoryTransport implements Transport {
     this.#hub.unsubscribe(this, prefix);
   }
 
-  sendLog(sender: string, format: string, batch: Uint8Array): boolean {
+  get logEndpointCount(): number {
+    return this.#connectLogs.length;
+  }
+
+  sendLog(sender: string, format: string, batch: Uint8Array, target?: LogTarget): boolean {
     this.#assertOpen("Cannot send log batch");
-    if (!this.#hub.sendLog(this.#connectLogs, sender, format, batch)) {
+    let endpoints = this.#connectLogs;
+    if (target !== undefined) {
+      const endpoint = endpoints[target.logger];
+      if (endpoint === undefined) {
+        throw new RangeError(`Cannot send log batch to logger ${target.logger}: no such endpoint`);
+      }
+      endpoints = [endpoint];
+    }
+    const log = target === undefined
+      ? { sender, format, batch }
+      : { sender, format, batch, seq: target.seq };
+    if (!this.#hub.sendLog(endpoints, log)) {
       this.#stats.logDrops++;
       return false;
     }
@@ -216,7 +233,7 @@ class MemoryTransport implements Transport {
   }
 
   /** Called by the hub. */
-  deliverLog(log: { sender: string; format: string; batch: Uint8Array }): void {
+  deliverLog(log: LogBatch): void {
     if (this.#closing) return;
     this.#stats.logsIn++;
     this.#stats.logBytesIn += LOG_WRITE_TOPIC.length + log.sender.length + log.format.length +

@@ -8,6 +8,32 @@
 /** Frame 0 of every log write sent over PUSH/PULL (Zeek's constant). */
 export const LOG_WRITE_TOPIC = "log-write";
 
+/**
+ * Frame 0 of a log write that asks for an acknowledgement (zcluster's reliable log delivery):
+ * this prefix and the sender's batch sequence number in decimal. Zeek loggers do not read frame 0.
+ */
+export const LOG_WRITE_SEQ_PREFIX = "log-write;zcluster-seq=";
+
+/** Where {@linkcode Transport.sendLog} sends a batch that asks for an acknowledgement. */
+export interface LogTarget {
+  /** Index of the logger in the node's log endpoints (`connectLogEndpoints`). */
+  readonly logger: number;
+  /** The sender's sequence number of the batch (a safe non-negative integer). */
+  readonly seq: number;
+}
+
+/**
+ * Reads the sequence number from frame 0 of a log write.
+ *
+ * @returns the number, or `undefined` for Zeek's plain `log-write` (or anything else)
+ */
+export function parseLogWriteSeq(frame0: string): number | undefined {
+  if (!frame0.startsWith(LOG_WRITE_SEQ_PREFIX)) return undefined;
+  const digits = frame0.slice(LOG_WRITE_SEQ_PREFIX.length);
+  if (!/^[0-9]{1,15}$/.test(digits)) return undefined;
+  return Number(digits);
+}
+
 /** Default bound of the queue between the sockets and the handlers (Zeek `onloop_queue_hwm`). */
 export const DEFAULT_ONLOOP_QUEUE_HWM = 10_000;
 
@@ -42,6 +68,8 @@ export interface LogBatch {
   readonly format: string;
   /** Frame 3: one serialized batch. */
   readonly batch: Uint8Array;
+  /** From frame 0: the sender's sequence number when it asks for an acknowledgement. */
+  readonly seq?: number;
 }
 
 /** Codes passed to {@linkcode TransportHandlers.onError}. */
@@ -60,7 +88,7 @@ export interface TransportHandlers {
   onMessage(msg: TransportMessage): void;
   /** A single-frame XPUB notification. Other first bytes are ignored; other frame counts are errors. */
   onSubscription(ev: SubscriptionEvent): void;
-  /** A 4-frame PULL message. Frame 0 is not checked (as in Zeek). */
+  /** A 4-frame PULL message. Frame 0 is only read for a sequence number (Zeek ignores it). */
   onLog(log: LogBatch): void;
   /** An error that arrived asynchronously; the transport keeps running unless `code` is `fatal`. */
   onError(code: TransportErrorCode, message: string): void;
@@ -115,12 +143,16 @@ export interface Transport extends AsyncDisposable {
   /** Removes a subscription (`0x00` + prefix on XSUB). @throws {TransportClosedError} */
   unsubscribe(prefix: string): void;
   /**
-   * Sends one log batch `["log-write", sender, format, batch]` to the loggers (round-robin).
+   * Sends one log batch `["log-write", sender, format, batch]` to the loggers (round-robin), or,
+   * with a `target`, to that logger only with frame 0 carrying the sequence number.
    *
    * @returns `false` when dropped right away (counted in `logDrops`).
    * @throws {TransportClosedError} once the transport is closing.
+   * @throws {RangeError} for a target logger index out of range.
    */
-  sendLog(sender: string, format: string, batch: Uint8Array): boolean;
+  sendLog(sender: string, format: string, batch: Uint8Array, target?: LogTarget): boolean;
+  /** How many log endpoints the node sends to (the index range of {@linkcode LogTarget.logger}). */
+  readonly logEndpointCount: number;
   /** A snapshot of the counters. */
   readonly stats: TransportStats;
   /** Resolves once closed: `undefined` after dispose, the cause after a fatal error. */

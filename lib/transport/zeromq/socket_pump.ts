@@ -165,6 +165,11 @@ export class SocketPump implements AsyncDisposable {
     return { ...this.#stats, queued: this.#queue.length };
   }
 
+  /** Whether {@linkcode SocketPump.send} would drop a message now (queue full or stopped). */
+  get full(): boolean {
+    return this.#stopped || this.#queue.length >= this.#queueMax;
+  }
+
   /** Whether the send queue is empty and no send is outstanding. */
   get idle(): boolean {
     return this.#flushing === undefined;

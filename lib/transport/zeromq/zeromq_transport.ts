@@ -9,7 +9,10 @@ import * as zmq from "zeromq";
 import { TransportClosedError } from "../../errors.ts";
 import { OnloopQueue } from "../onloop_queue.ts";
 import {
+  LOG_WRITE_SEQ_PREFIX,
   LOG_WRITE_TOPIC,
+  type LogTarget,
+  parseLogWriteSeq,
   type Transport,
   type TransportHandlers,
   type TransportMessage,
@@ -125,19 +128,14 @@ export async function createZeromqTransport(
       sockets.push(push);
       return push;
     };
-    // Round-robin: one PUSH connected to every logger (libzmq balances per message, as Zeek).
-    // Every logger gets every batch: one PUSH per logger.
+    // One PUSH per logger: round-robin is done here, per message and skipping a logger whose
+    // queue is full, as libzmq balances one PUSH over its pipes in Zeek; a batch that asks for an
+    // acknowledgement must go to one known logger.
     const pushes: zmq.Push[] = [];
-    if (o.connectLogEndpoints.length > 0 && o.logDistribution === "round-robin") {
+    for (const endpoint of o.connectLogEndpoints) {
       const push = newPush();
-      for (const endpoint of o.connectLogEndpoints) connectOrThrow(push, "log PUSH", endpoint);
+      connectOrThrow(push, "log PUSH", endpoint);
       pushes.push(push);
-    } else {
-      for (const endpoint of o.connectLogEndpoints) {
-        const push = newPush();
-        connectOrThrow(push, "log PUSH", endpoint);
-        pushes.push(push);
-      }
     }
     return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, pushes, guard });
   } catch (error) {
@@ -172,6 +170,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
   #counts = { messagesIn: 0, bytesIn: 0, subscriptionsIn: 0, logsIn: 0, logBytesIn: 0 };
   #msgErrors = 0;
   #noLogEndpointDrops = 0;
+  #nextPush = 0;
   #closing = false;
   #disposing: Promise<void> | undefined;
   #resolveClosed!: (v: void | Error) => void;
@@ -276,18 +275,40 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#xsubControl(0, prefix, "unsubscribe from");
   }
 
-  sendLog(sender: string, format: string, batch: Uint8Array): boolean {
+  get logEndpointCount(): number {
+    return this.#pushes.length;
+  }
+
+  sendLog(sender: string, format: string, batch: Uint8Array, target?: LogTarget): boolean {
     if (this.#closing) {
       throw new TransportClosedError(`Cannot send log batch: transport is closed`);
     }
-    if (this.#pushes.length === 0) {
+    const pushes = this.#pushes;
+    if (pushes.length === 0) {
       this.#noLogEndpointDrops++;
       return false;
     }
+    if (target !== undefined) {
+      const push = pushes[target.logger];
+      if (push === undefined) {
+        throw new RangeError(`Cannot send log batch to logger ${target.logger}: no such endpoint`);
+      }
+      const topic = `${LOG_WRITE_SEQ_PREFIX}${target.seq}`;
+      return push.send([topic, this.#bytes(sender), this.#bytes(format), batch]);
+    }
     const frames = [LOG_WRITE_TOPIC, this.#bytes(sender), this.#bytes(format), batch];
-    let ok = true;
-    for (const push of this.#pushes) ok = push.send(frames) && ok;
-    return ok;
+    if (this.#o.logDistribution !== "round-robin") {
+      let ok = true;
+      for (const push of pushes) ok = push.send(frames) && ok;
+      return ok;
+    }
+    for (let i = 0; i < pushes.length; i++) {
+      const at = (this.#nextPush + i) % pushes.length;
+      if (pushes[at]!.full) continue;
+      this.#nextPush = at + 1;
+      return pushes[at]!.send(frames);
+    }
+    return pushes[this.#nextPush++ % pushes.length]!.send(frames); // all full: dropped, counted
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -389,7 +410,13 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#counts.logsIn++;
     this.#counts.logBytesIn += frames[0]!.byteLength + frames[1]!.byteLength +
       frames[2]!.byteLength + batch.byteLength;
-    this.#onloop.pushLog({ sender, format, batch });
+    // Zeek's plain `log-write` is 9 bytes; only a longer frame 0 can carry a sequence number.
+    const seq = frames[0]!.byteLength > LOG_WRITE_TOPIC.length
+      ? parseLogWriteSeq(this.#decoder.decode(frames[0]!) ?? "")
+      : undefined;
+    this.#onloop.pushLog(
+      seq === undefined ? { sender, format, batch } : { sender, format, batch, seq },
+    );
   }
 }
 
