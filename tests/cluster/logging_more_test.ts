@@ -17,6 +17,15 @@ const ROTATED = /^load\.(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)(?:-\d+)?\.log
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Manager, one logger, two workers and a deferred tester. */
+const ONE_LOGGER_TWO_WORKERS = {
+  manager: "MANAGER",
+  "logger-1": "LOGGER",
+  "worker-1": "WORKER",
+  "worker-2": "WORKER",
+  tester: "CONTROL",
+};
+
 /** Text of every file in `dir` whose name matches `name`, by file name. */
 async function filesIn(dir: string, name: RegExp): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -104,13 +113,7 @@ function stampSeconds(stamp: string): number {
 
 Deno.test("--log-format json: every line parses and matches the record written", async () => {
   await using cluster = await startCluster({
-    nodes: {
-      manager: "MANAGER",
-      "logger-1": "LOGGER",
-      "worker-1": "WORKER",
-      "worker-2": "WORKER",
-      tester: "CONTROL",
-    },
+    nodes: ONE_LOGGER_TWO_WORKERS,
     entry: SITE,
     deferred: ["tester"],
     nodeArgs: { "logger-1": ["--log-format", "json", "--rotate", "0"] },
@@ -165,13 +168,7 @@ Deno.test("--log-format json: every line parses and matches the record written",
 
 Deno.test("--rotate 2s: Zeek-named rotated files with #close, no record lost or doubled, SIGTERM rotates the last", async () => {
   await using cluster = await startCluster({
-    nodes: {
-      manager: "MANAGER",
-      "logger-1": "LOGGER",
-      "worker-1": "WORKER",
-      "worker-2": "WORKER",
-      tester: "CONTROL",
-    },
+    nodes: ONE_LOGGER_TWO_WORKERS,
     entry: SITE,
     deferred: ["tester"],
     nodeArgs: { "logger-1": ["--rotate", "2s"] },
@@ -341,13 +338,7 @@ Deno.test("the only logger stopped then killed -9 ×2 under 10k records/s: lost 
   const RATE_PER_WORKER = 5000;
   const DURATION_MS = 8000;
   await using cluster = await startCluster({
-    nodes: {
-      manager: "MANAGER",
-      "logger-1": "LOGGER",
-      "worker-1": "WORKER",
-      "worker-2": "WORKER",
-      tester: "CONTROL",
-    },
+    nodes: ONE_LOGGER_TWO_WORKERS,
     entry: SITE,
     deferred: ["tester"],
     metrics: true,
