@@ -11,6 +11,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { main } from "../main.ts";
 import type { LogColumns } from "../lib/logging/mod.ts";
 import type { RunningNode } from "../lib/node/cluster_node.ts";
@@ -74,11 +75,29 @@ async function runWorker(
   });
 }
 
+/**
+ * Diagnostics: with `ZCLUSTER_BENCH_CPU_DIR` set, a node writes `<dir>/<name>.json` on `stop`:
+ * the CPU time (user, system, in ms) it used since it was ready.
+ */
+function cpuReporter(name: string): () => void {
+  const dir = Deno.env.get("ZCLUSTER_BENCH_CPU_DIR");
+  if (!dir) return () => {};
+  const ready = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(ready);
+    const report = { name, userMs: used.user / 1000, systemMs: used.system / 1000 };
+    Deno.writeTextFileSync(`${dir}/${name}.json`, JSON.stringify(report));
+  };
+}
+
 /** Exits (cleanly, so that `--cpu-prof` writes its profile) on `stop` or when stdin closes. */
-async function exitOnStop(words: StdinWords): Promise<void> {
+async function exitOnStop(words: StdinWords, report: () => void): Promise<void> {
   for (;;) {
     const word = await words.next();
-    if (word === "stop" || word === "") Deno.exit(0);
+    if (word === "stop" || word === "") {
+      report();
+      Deno.exit(0);
+    }
   }
 }
 
@@ -90,10 +109,13 @@ if (import.meta.main) {
   const code = await main(config.argv, {
     setup(node) {
       node.log.createStream(BENCH_LOG, { path: "bench", columns: BENCH_COLUMNS });
+      const report = cpuReporter(config.name);
       const started = config.name.startsWith("worker")
         ? runWorker(node, config, words)
         : Promise.resolve(emit({ type: "ready", name: config.name }));
-      started.then(() => exitOnStop(words)).catch((e) => console.error(`${config.name}: ${e}`));
+      started.then(() => exitOnStop(words, report)).catch((e) =>
+        console.error(`${config.name}: ${e}`)
+      );
     },
   });
   Deno.exit(code);

@@ -130,8 +130,8 @@ export class RecordEncoder {
   readonly #plans: readonly FieldPlan[];
   readonly #fields: readonly LogField[];
   /**
-   * Per field, the last string written and, once it came again, its UTF-8 bytes: values that
-   * repeat (node names, states, protocols) are copied instead of encoded again.
+   * Per field, the last string written and, once it came again, its length-prefixed UTF-8 bytes:
+   * values that repeat (node names, states, protocols) are copied instead of encoded again.
    */
   readonly #lastText: (string | undefined)[];
   readonly #lastBytes: (Uint8Array | undefined)[];
@@ -295,12 +295,10 @@ export class RecordEncoder {
   /** A length-prefixed UTF-8 string. */
   #text(sink: ByteSink, s: string, field: number): void {
     if (s === this.#lastText[field]) {
+      // The length prefix and the bytes, encoded once.
       let bytes = this.#lastBytes[field];
-      if (bytes === undefined) this.#lastBytes[field] = bytes = this.#enc.encode(s);
-      sink.u32(bytes.length);
-      sink.ensure(bytes.length);
-      sink.buf.set(bytes, sink.pos);
-      sink.pos += bytes.length;
+      if (bytes === undefined) this.#lastBytes[field] = bytes = lengthPrefixed(this.#enc, s);
+      sink.bytes(bytes, 0, bytes.length);
       return;
     }
     this.#lastText[field] = s;
@@ -341,6 +339,15 @@ export class RecordEncoder {
     sink.u32(code);
     return true;
   }
+}
+
+/** A string's UTF-8 bytes behind their big-endian 32-bit length. */
+function lengthPrefixed(enc: TextEncoder, s: string): Uint8Array {
+  const utf8 = enc.encode(s);
+  const out = new Uint8Array(4 + utf8.length);
+  new DataView(out.buffer).setUint32(0, utf8.length);
+  out.set(utf8, 4);
+  return out;
 }
 
 function writeAddrBytes(sink: ByteSink, bytes: Uint8Array): void {
@@ -408,13 +415,17 @@ export class BatchBuilder {
     this.#count++;
   }
 
-  /** The batch of the records collected so far, and starts a new one. */
+  /**
+   * The batch of the records collected so far (a copy of exactly its bytes: the caller may keep
+   * it, e.g. until it is acked), and starts a new one in the same buffer. Copying the filled part
+   * is cheaper than a fresh zeroed buffer per batch, whose pages the next batch would fault in.
+   */
   take(): Uint8Array {
     const sink = this.#sink;
     const header = this.#header;
     sink.view.setUint32(header.length - 4, this.#count);
-    const out = sink.swap(new Uint8Array(sink.buf.length));
-    sink.bytes(header, 0, header.length);
+    const out = sink.buf.slice(0, sink.pos);
+    sink.pos = header.length;
     this.#count = 0;
     return out;
   }

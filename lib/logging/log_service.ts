@@ -135,6 +135,9 @@ export class LogService implements AsyncDisposable {
   readonly #streams = new Map<string, StreamState>();
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** The stream of the last lookup (streams are never removed). */
+  #lastId: string | undefined;
+  #lastState: StreamState | undefined;
 
   /** @param deps Local writer or batch sender, clock, logger, batching. */
   constructor(deps: LogServiceDeps) {
@@ -400,8 +403,12 @@ export class LogService implements AsyncDisposable {
   }
 
   #state(id: string, what: string): StreamState {
+    // Writes come in runs of one stream: skip the map lookup for the same id as last time.
+    if (id === this.#lastId && this.#lastState !== undefined) return this.#lastState;
     const state = this.#streams.get(id);
     if (!state) throw new TypeError(`Cannot ${what} stream "${id}": no such stream`);
+    this.#lastId = id;
+    this.#lastState = state;
     return state;
   }
 
