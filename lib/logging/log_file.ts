@@ -294,6 +294,8 @@ export class LogFileWriter implements AsyncDisposable {
    */
   flush(): Promise<void> {
     if (this.#flushPending) return this.#flushPending;
+    // Nothing buffered: done once the write-outs already queued are (no empty write-out queued).
+    if (this.#sink.pos === 0 && this.#seals.length === 0) return this.#queue;
     const self = { run: undefined as Promise<void> | undefined };
     self.run = this.#enqueue(() => {
       if (this.#flushPending === self.run) this.#flushPending = undefined;

@@ -227,3 +227,21 @@ setInterval(() => {}, 1000);
     assert.deepEqual(rows, Array.from({ length: 1000 }, (_, i) => String(i)));
     assert.deepEqual(await listLogs(`${dir}/logs`), [recovered[0]!.rotated]);
   }));
+
+Deno.test("LogFileWriter.flush() with nothing buffered resolves only after the write-out under way", () =>
+  withDir(async (dir) => {
+    const w = new LogFileWriter({ dir, path: "acks", fields: FIELDS, clock: new ManualClock(T0) });
+    w.write([T0, "worker-1", "first"]);
+    const first = w.flush();
+    // Let the write-out start and take the buffered line: the buffer is then empty.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    // What the file holds at the moment the second flush resolves.
+    const atSecond = await w.flush().then(() => Deno.readTextFile(`${dir}/acks.log`));
+    assert.match(
+      atSecond,
+      /worker-1\tfirst\n/,
+      "the line is in the file when the empty flush resolves",
+    );
+    await first;
+    await w.close();
+  }));
