@@ -273,7 +273,9 @@ async function clonePhases(
       ask("Bench::puts", `r${round}.`, count(o.puts), count(o.cloneWindow));
       const puts = await worker.next("puts", PHASE_TIMEOUT_MS);
       if (puts.failed !== 0) throw new Error(`clone puts failed: ${JSON.stringify(puts)}`);
-      cloneRate = Math.max(cloneRate, Number(puts.n) / (Number(puts.ms) / 1000));
+      const roundRate = Number(puts.n) / (Number(puts.ms) / 1000);
+      progress(`clone round ${round}: ${Math.round(roundRate)} puts/s`);
+      cloneRate = Math.max(cloneRate, roundRate);
     }
 
     progress(`lag: ${o.rate} puts/s for ${o.lagMs} ms from worker-1, measured on a second clone`);
