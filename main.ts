@@ -38,6 +38,23 @@ function onStopSignal(controller: AbortController): () => void {
   };
 }
 
+/**
+ * Aborts once standard input reaches its end: a parent that pipes our stdin (`zcluster start`, the
+ * test harness) is gone, whatever killed it. Data on stdin is read and ignored.
+ */
+function stopWhenStdinCloses(controller: AbortController): void {
+  (async () => {
+    try {
+      for await (const _ of Deno.stdin.readable) {
+        if (controller.signal.aborted) return;
+      }
+    } catch {
+      // A closed or unreadable stdin counts as closed.
+    }
+    controller.abort(new Error("standard input closed: the parent is gone"));
+  })();
+}
+
 /** How a child node process is started: the same program, run by the same executable. */
 function childCommand(): { command: string; args: string[] } {
   const exec = Deno.execPath();
@@ -120,7 +137,10 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       const child = childCommand();
       const results = await superviseCluster({
         layout,
-        child: { command: child.command, args: [...child.args, ...passOn] },
+        child: {
+          command: child.command,
+          args: [...child.args, ...passOn, "--exit-with-parent"],
+        },
         localAddresses: hostAddresses(),
         writeLine: (line) => console.log(line),
         logger,
@@ -153,6 +173,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
         ...(certFile && keyFile ? { tlsOptions: { certFile, keyFile } } : {}),
       });
     }
+    if (args.exitWithParent) stopWhenStdinCloses(controller);
     const stopped = new Promise<void>((resolve) =>
       controller.signal.addEventListener("abort", () => resolve(), { once: true })
     );

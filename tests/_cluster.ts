@@ -86,6 +86,7 @@ export class TestCluster implements AsyncDisposable {
       this.logDir,
       "--log-level",
       "debug",
+      "--exit-with-parent",
       ...(this.#options.args ?? []),
       ...(this.#options.nodeArgs?.[name] ?? []),
       ...(this.#extraArgs.get(name) ?? []),
@@ -97,7 +98,9 @@ export class TestCluster implements AsyncDisposable {
     const proc = new Deno.Command(Deno.execPath(), {
       args: this.argsFor(name),
       env: { ...this.#options.env },
-      stdin: "null",
+      // Never written: if this test process dies, the node sees stdin close and stops
+      // (--exit-with-parent) instead of running on as an orphan.
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -115,6 +118,7 @@ export class TestCluster implements AsyncDisposable {
     };
     const output = Promise.all([pump(proc.stdout), pump(proc.stderr)]).catch(() => {});
     const status = proc.status.then(async (s) => {
+      await proc.stdin.close().catch(() => {});
       await output;
       return s;
     });

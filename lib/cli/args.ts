@@ -61,6 +61,8 @@ export interface ParsedArgs {
   readonly workingDir?: string;
   /** `--site NAME`: built-in site code to run (`demo`), or none. */
   readonly site?: "demo";
+  /** `--exit-with-parent`: stop gracefully once standard input closes (its parent is gone). */
+  readonly exitWithParent: boolean;
   /** Remaining positional arguments after the command. */
   readonly positionals: readonly string[];
 }
@@ -88,6 +90,7 @@ const FLAGS = {
   user: { type: "string" },
   "working-dir": { type: "string" },
   site: { type: "string" },
+  "exit-with-parent": { type: "boolean" },
   websocket: { type: "string" },
   "websocket-cert": { type: "string" },
   "websocket-key": { type: "string" },
@@ -227,6 +230,7 @@ export function parseCliArgs(
     ...(values.user !== undefined ? { user: values.user } : {}),
     ...(values["working-dir"] !== undefined ? { workingDir: values["working-dir"] } : {}),
     ...(site ? { site } : {}),
+    exitWithParent: values["exit-with-parent"] ?? false,
     ...(websocket ? { websocket } : {}),
     command,
     ...(node !== undefined ? { node } : {}),

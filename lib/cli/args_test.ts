@@ -8,6 +8,8 @@ Deno.test("parseCliArgs() defaults to run and reads CLUSTER_NODE", () => {
   assert.equal(a.command, "run");
   assert.equal(a.node, "worker-1");
   assert.equal(parseCliArgs(["run", "--node", "w2"], { CLUSTER_NODE: "w1" }).node, "w2");
+  assert.equal(a.exitWithParent, false);
+  assert.equal(parseCliArgs(["run", "--exit-with-parent"]).exitWithParent, true);
 });
 
 Deno.test("parseCliArgs() maps flags to option overrides", () => {

@@ -29,6 +29,8 @@ Options:
   --websocket-cert FILE    TLS certificate (PEM) for the WebSocket API, with --websocket-key
   --websocket-key FILE     TLS private key (PEM)
   --site demo              run the built-in demo site (what deno task start shows)
+  --exit-with-parent       stop gracefully when standard input closes (start passes it to its
+                           nodes, so they end with it even after a kill -9)
   --set NAME=VALUE         set any option (JSON value), e.g. --set enableRoundRobinLogging=false
   --curve-key FILE         this node's CURVE secret key: turns CURVE on (see README, Security)
   --curve-server-pub FILE  the proxy's CURVE public key (nodes that connect)

@@ -121,7 +121,9 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
     const proc = new Deno.Command(options.child.command, {
       args: [...options.child.args, "--node", name],
       env: { ...options.env, CLUSTER_NODE: name },
-      stdin: "null",
+      // Held open and never written: it closes when this process ends, however it ends, and
+      // children started with --exit-with-parent then stop.
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -131,6 +133,7 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
       pipeLines(proc.stderr, prefix, options.writeLine),
     ]).catch(() => {});
     const done = proc.status.then(async (status): Promise<ChildResult> => {
+      await proc.stdin.close().catch(() => {});
       await output;
       const unexpected = !stopping && status.code !== 0;
       if (unexpected) {

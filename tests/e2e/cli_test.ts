@@ -115,3 +115,44 @@ Deno.test("zcluster start runs every local node and SIGINT stops them all with e
   assert.ok(lines.some((l) => l.includes("all nodes stopped failed=0")), lines.join("\n"));
   await waitFor(async () => (await pidsMatching(path)).length === 0, 5000, "no stray process");
 });
+
+Deno.test("zcluster start killed with kill -9: its nodes see stdin close and stop by themselves", async () => {
+  const ports = freePorts(4);
+  const path = await writeLayout({
+    manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: ports[0] },
+    "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: ports[1], manager: "manager" },
+  });
+  const logDir = await Deno.makeTempDir();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "start",
+      "--layout",
+      path,
+      "--log-dir",
+      logDir,
+      "--proxy-xpub",
+      `tcp://127.0.0.1:${ports[2]}`,
+      "--proxy-xsub",
+      `tcp://127.0.0.1:${ports[3]}`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    // The supervisor and its two nodes all name the layout file on their command lines.
+    await waitFor(async () => (await pidsMatching(path)).length >= 3, 20_000, "2 nodes up");
+  } finally {
+    proc.kill("SIGKILL");
+  }
+  await proc.status;
+  try {
+    await waitFor(async () => (await pidsMatching(path)).length === 0, 15_000, "no orphan node");
+  } finally {
+    for (const pid of await pidsMatching(path)) Deno.kill(pid, "SIGKILL");
+    await Deno.remove(logDir, { recursive: true }).catch(() => {});
+  }
+});
