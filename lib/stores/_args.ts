@@ -6,12 +6,15 @@
 
 import { type BrokerValue, Count } from "../serialization/mod.ts";
 
+/** The largest count {@link num} converts (a constant: not a BigInt per call). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * A count argument as a JS number.
  * @throws {SyntaxError} When it is not a count within 2^53.
  */
 export function num(v: BrokerValue | undefined): number {
-  if (!(v instanceof Count) || v.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (!(v instanceof Count) || v.value > MAX_SAFE) {
     throw new SyntaxError("Cannot decode store message: expected a count");
   }
   return Number(v.value);

@@ -59,6 +59,43 @@ for (const [name, make] of BACKENDS) {
     assert.equal(f.backend.get(set([count(1), count(2)]))?.value, "x");
   });
 
+  Deno.test(`${name} treats keys with the same encoding as one row`, () => {
+    using f = make();
+    const utf8 = (s: string) => new ByteString(new TextEncoder().encode(s));
+    // A lone surrogate encodes as U+FFFD; a byte string of valid UTF-8 as that text; a BOM stays.
+    const same: Array<readonly [BrokerValue, BrokerValue]> = [
+      ["\uD800x", "\uFFFDx"],
+      ["k", utf8("k")],
+      ["\uFEFFb", utf8("\uFEFFb")],
+    ];
+    for (const [i, [a, b]] of same.entries()) {
+      f.backend.put(a, i, null);
+      assert.equal(f.backend.get(b)?.value, i, `pair ${i}`);
+      f.backend.put(b, i + 10, 7n);
+      assert.deepEqual(f.backend.get(a), { value: i + 10, expiryNs: 7n }, `pair ${i}`);
+      assert.equal(f.backend.expire(a, 7n), true, `pair ${i}`);
+      assert.equal(f.backend.exists(b), false, `pair ${i}`);
+    }
+    // Invalid UTF-8 is a different key from any text; strings and byte strings sit with others.
+    f.backend.put(new ByteString(new Uint8Array([0xff])), "bin", null);
+    f.backend.put("\uFFFD", "text", null);
+    f.backend.put(count(1), "count", null);
+    f.backend.putEncoded({
+      key: "enc",
+      value: "e",
+      expiryNs: 9n,
+      keyBin: new StoreEncoders().key.encode("enc"),
+      valueBin: new StoreEncoders().value.encode("e"),
+    });
+    assert.equal(f.backend.size(), 4);
+    assert.equal(f.backend.get(new ByteString(new Uint8Array([0xff])))?.value, "bin");
+    assert.equal(f.backend.get("enc")?.value, "e");
+    assert.deepEqual(f.backend.expiries(), [["enc", 9n]]);
+    assert.equal(f.backend.snapshot().length, 4);
+    assert.equal(f.backend.erase(utf8("enc")), true);
+    assert.equal(f.backend.size(), 3);
+  });
+
   Deno.test(`${name} put() replaces the value and the expiry`, () => {
     using f = make();
     f.backend.put("k", "a", 100n);

@@ -41,9 +41,9 @@ import {
 } from "./clone_options.ts";
 import { cnt, num, vector } from "./_args.ts";
 import {
-  decodeAcks,
   decodeUpdate,
   encodeCommand,
+  forEachAck,
   STORE_EVENTS,
   type StoreChannel,
   storeClonesTopic,
@@ -57,7 +57,12 @@ interface PendingWrite {
   readonly resolve: (v: BrokerValue) => void;
   readonly reject: (e: StoreError) => void;
   sentMs: number | undefined;
-  acked: { seq: number; epoch: string; result: BrokerValue } | undefined;
+  /** Acknowledged with success (then `seq`, `epoch` and `result` are the master's answer). */
+  acked: boolean;
+  /** The master's seq after the write: shown here once this clone applied it. */
+  seq: number;
+  epoch: string;
+  result: BrokerValue;
 }
 
 interface WaitingRead {
@@ -96,6 +101,11 @@ export class CloneStore extends StoreBase {
   readonly #ooo = new Map<number, StoreUpdate>();
   /** Request ids acknowledged with success, in ack order, whose update may not be applied yet. */
   #acked: number[] = [];
+  /**
+   * Request ids not sent yet, in order (may hold settled ones): a send visits these instead of
+   * every pending write (thousands in flight, most of them sent).
+   */
+  #unsent: number[] = [];
   readonly #keyEncoder = new BinV1Encoder();
   #waiting: WaitingRead[] = [];
   #nextReq = 1;
@@ -184,12 +194,16 @@ export class CloneStore extends StoreBase {
     }
     this.stats.ops[command.type]++;
     return new Promise((resolve, reject) => {
+      this.#unsent.push(this.#nextReq);
       this.#pending.set(this.#nextReq++, {
         command,
         resolve,
         reject,
         sentMs: undefined,
-        acked: undefined,
+        acked: false,
+        seq: 0,
+        epoch: "",
+        result: null,
       });
       if (this.#attached) this.#scheduleSend();
     });
@@ -231,11 +245,12 @@ export class CloneStore extends StoreBase {
     this.#channel.unsubscribe(storeClonesTopic(this.name));
     this.#channel.unsubscribe(storeCloneTopic(this.name, this.cloneId));
     for (const p of this.#pending.values()) {
-      if (p.acked) p.resolve(p.acked.result);
+      if (p.acked) p.resolve(p.result);
       else p.reject(closedError(this.name));
     }
     this.#pending.clear();
     this.#acked = [];
+    this.#unsent = [];
     for (const w of this.#waiting) w.reject(closedError(this.name));
     this.#waiting = [];
     this.#backend[Symbol.dispose]();
@@ -288,7 +303,7 @@ export class CloneStore extends StoreBase {
   }
 
   #refuseWrite(command: StoreCommand): StoreError | undefined {
-    if ("key" in command) {
+    if ("key" in command && !surelyFits(command.key, this.#t.limits.maxKeyBytes)) {
       const size = this.#keyEncoder.encode(command.key).length;
       if (size > this.#t.limits.maxKeyBytes) {
         return new StoreError(
@@ -329,6 +344,7 @@ export class CloneStore extends StoreBase {
       this.stats.failedWrites++;
       p.reject(this.#timeoutError(p.command.type));
     }
+    this.#unsent = [];
   }
 
   #expireWaitingReads(now: number): void {
@@ -368,33 +384,63 @@ export class CloneStore extends StoreBase {
     this.#sendScheduled = true;
     queueMicrotask(() => {
       this.#sendScheduled = false;
-      if (!this.#closed && this.#attached) this.#send(this.#clock.monotonicMs(), false);
+      if (!this.#closed && this.#attached) this.#sendNew(this.#clock.monotonicMs());
     });
   }
 
-  /** Sends unsent writes, or (retransmit) those unacked for `retransmitIntervalMs`. */
+  /**
+   * Sends unsent writes, or (retransmit) also those unacked for `retransmitIntervalMs`: a scan
+   * of every pending write.
+   */
   #send(now: number, retransmit: boolean): void {
-    let batch: BrokerValue[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      this.#publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
-        this.name,
-        this.cloneId,
-        cnt(this.#firstUnacked()),
-        batch,
-      ]);
-      batch = [];
-    };
+    this.#unsent = [];
+    const batch = this.#writeBatch();
     for (const [id, p] of this.#pending) {
       if (p.acked) continue;
       const due = p.sentMs === undefined ||
         (retransmit && now - p.sentMs >= this.#t.retransmitIntervalMs);
-      if (!due) continue;
-      p.sentMs = now;
-      batch.push([cnt(id), encodeCommand(p.command)]);
-      if (batch.length >= this.#t.maxWritesPerMessage) flush();
+      if (due) batch.add(id, p, now);
     }
-    flush();
+    batch.flush();
+  }
+
+  /** Sends the writes not sent yet, visiting only those. */
+  #sendNew(now: number): void {
+    const ids = this.#unsent;
+    if (ids.length === 0) return;
+    this.#unsent = [];
+    const batch = this.#writeBatch();
+    for (const id of ids) {
+      const p = this.#pending.get(id);
+      if (p && !p.acked && p.sentMs === undefined) batch.add(id, p, now);
+    }
+    batch.flush();
+  }
+
+  /** Collects writes into `write` messages of at most `maxWritesPerMessage`. */
+  #writeBatch(): {
+    add(id: number, p: PendingWrite, now: number): void;
+    flush(): void;
+  } {
+    let writes: BrokerValue[] = [];
+    const flush = () => {
+      if (writes.length === 0) return;
+      this.#publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
+        this.name,
+        this.cloneId,
+        cnt(this.#firstUnacked()),
+        writes,
+      ]);
+      writes = [];
+    };
+    return {
+      add: (id, p, now) => {
+        p.sentMs = now;
+        writes.push([cnt(id), encodeCommand(p.command)]);
+        if (writes.length >= this.#t.maxWritesPerMessage) flush();
+      },
+      flush,
+    };
   }
 
   #checkGap(now: number): void {
@@ -452,8 +498,9 @@ export class CloneStore extends StoreBase {
     if (store !== this.name || !this.#fromMaster(epoch)) return;
     const firstSeq = num(first);
     const list = vector(updates, "updates");
-    for (const [i, u] of list.entries()) {
+    for (let i = 0; i < list.length; i++) {
       const seq = firstSeq + i;
+      const u = list[i]!;
       if (seq <= this.#lastApplied) continue;
       if (seq === this.#lastApplied + 1) this.#applyOne(decodeUpdate(u));
       else if (this.#ooo.size < this.#t.maxOutOfOrder) this.#ooo.set(seq, decodeUpdate(u));
@@ -513,19 +560,25 @@ export class CloneStore extends StoreBase {
   #onAck([store, writerId, epoch, acks]: BrokerValue[]): void {
     if (store !== this.name || writerId !== this.cloneId || typeof epoch !== "string") return;
     if (epoch === this.#epoch && this.#attached) this.#lastHeardMs = this.#clock.monotonicMs();
-    for (const ack of decodeAcks(acks!)) {
-      const p = this.#pending.get(ack.reqId);
-      if (!p || p.acked) continue;
-      if (ack.code !== "") {
-        this.#pending.delete(ack.reqId);
-        this.stats.errors++;
-        p.reject(new StoreError(ack.code, ack.message));
-      } else {
-        p.acked = { seq: ack.seq, epoch, result: ack.result };
-        this.#acked.push(ack.reqId);
-      }
+    try {
+      forEachAck(acks!, (reqId, seq, code, message, result) => {
+        const p = this.#pending.get(reqId);
+        if (!p || p.acked) return;
+        if (code !== "") {
+          this.#pending.delete(reqId);
+          this.stats.errors++;
+          p.reject(new StoreError(code, message));
+        } else {
+          p.acked = true;
+          p.seq = seq;
+          p.epoch = epoch;
+          p.result = result;
+          this.#acked.push(reqId);
+        }
+      });
+    } finally {
+      this.#settle();
     }
-    this.#settle();
   }
 
   /**
@@ -539,12 +592,12 @@ export class CloneStore extends StoreBase {
     for (const id of this.#acked) {
       const p = this.#pending.get(id);
       if (!p?.acked) continue;
-      if (p.acked.epoch === this.#epoch && p.acked.seq > this.#lastApplied) {
+      if (p.epoch === this.#epoch && p.seq > this.#lastApplied) {
         waiting.push(id);
         continue;
       }
       this.#pending.delete(id);
-      p.resolve(p.acked.result);
+      p.resolve(p.result);
     }
     this.#acked = waiting;
   }
@@ -567,4 +620,12 @@ export class CloneStore extends StoreBase {
       this.#onError("invalid_data", `Store "${this.name}": ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * Whether a key's encoding is within `maxBytes` without encoding it: a string's is at most a tag
+ * byte, a 10-byte length and 3 UTF-8 bytes per UTF-16 unit. Other keys: unknown (`false`).
+ */
+function surelyFits(key: BrokerValue, maxBytes: number): boolean {
+  return typeof key === "string" && 11 + 3 * key.length <= maxBytes;
 }

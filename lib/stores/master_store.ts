@@ -11,6 +11,7 @@ import type { BrokerValue } from "../serialization/mod.ts";
 import { type StoreBackend, StoreEncoders } from "./backend.ts";
 import {
   applyCommand,
+  type ApplyOptions,
   type CommandOutcome,
   DEFAULT_STORE_LIMITS,
   ExpiryTracker,
@@ -127,6 +128,13 @@ export class MasterStore extends StoreBase {
   #locals: LocalWaiter[] = [];
   #snapshotFor = new Set<string>();
   #flushScheduled = false;
+  /**
+   * The time of local writes until the next flush: one timestamp per batch of local writes
+   * (as Zeek stamps a batch), not one clock read per write.
+   */
+  #localNowNs: bigint | undefined;
+  /** The options of the last `applyCommand`: reused while the time is the same. */
+  #applyOptions: ApplyOptions | undefined;
   #failed: StoreError | undefined;
   #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -182,7 +190,8 @@ export class MasterStore extends StoreBase {
   execute(command: StoreCommand): Promise<BrokerValue> {
     if (this.#closed) return Promise.reject(closedError(this.name));
     if (this.#failed) return Promise.reject(this.#failed);
-    const outcome = this.#apply(command);
+    this.#localNowNs ??= nowNs(this.#clock);
+    const outcome = this.#apply(command, this.#localNowNs);
     return new Promise((resolve, reject) => {
       this.#locals.push({ resolve, reject, outcome });
       this.#scheduleFlush();
@@ -232,14 +241,15 @@ export class MasterStore extends StoreBase {
     }
   }
 
-  #apply(command: StoreCommand): { result: BrokerValue } | StoreError {
+  /** Applies one command at time `now` (one timestamp per write message or local batch). */
+  #apply(command: StoreCommand, now: bigint): { result: BrokerValue } | StoreError {
     let outcome: CommandOutcome;
+    let options = this.#applyOptions;
+    if (options?.nowNs !== now) {
+      options = this.#applyOptions = { nowNs: now, limits: this.#limits, encoders: this.#encoders };
+    }
     try {
-      outcome = applyCommand(this.#backend, command, {
-        nowNs: nowNs(this.#clock),
-        limits: this.#limits,
-        encoders: this.#encoders,
-      });
+      outcome = applyCommand(this.#backend, command, options);
     } catch (error) {
       this.stats.errors++;
       return error instanceof StoreError
@@ -278,6 +288,7 @@ export class MasterStore extends StoreBase {
   /** Commit, then broadcast updates, then acks, then snapshots, then settle local writers. */
   #flush(): void {
     this.#flushScheduled = false;
+    this.#localNowNs = undefined;
     if (this.#closed) return;
     const locals = this.#locals;
     this.#locals = [];
@@ -360,7 +371,7 @@ export class MasterStore extends StoreBase {
     const writer = this.#writers.get(writerId, num(firstUnacked));
     const acks: WriteAck[] = [];
     try {
-      this.#applyWrites(writer, writes, acks);
+      this.#applyWrites(writer, writes, acks, nowNs(this.#clock));
     } finally {
       if (acks.length > 0) {
         const queued = this.#acks.get(writerId);
@@ -371,11 +382,17 @@ export class MasterStore extends StoreBase {
     }
   }
 
-  #applyWrites(writer: WriterState, writes: BrokerValue | undefined, acks: WriteAck[]): void {
+  /** Applies a write message's writes, all at time `now`. */
+  #applyWrites(
+    writer: WriterState,
+    writes: BrokerValue | undefined,
+    acks: WriteAck[],
+    now: bigint,
+  ): void {
     for (const w of vector(writes, "writes")) {
-      const [req, cmd] = vector(w, "write");
-      const reqId = num(req);
-      const command = decodeCommand(cmd!);
+      const write = vector(w, "write");
+      const reqId = num(write[0]);
+      const command = decodeCommand(write[1]!);
       if (reqId < writer.next) {
         this.stats.duplicateWrites++;
         acks.push(
@@ -385,9 +402,9 @@ export class MasterStore extends StoreBase {
       } else if (reqId > writer.next) {
         if (!writer.buffer(reqId, command)) this.stats.dropped++;
       } else {
-        acks.push(this.#applyRemote(writer, reqId, command));
+        acks.push(this.#applyRemote(writer, reqId, command, now));
         for (let next = writer.take(); next; next = writer.take()) {
-          acks.push(this.#applyRemote(writer, next[0], next[1]));
+          acks.push(this.#applyRemote(writer, next[0], next[1], now));
         }
       }
     }
@@ -397,8 +414,9 @@ export class MasterStore extends StoreBase {
     writer: WriterState,
     reqId: number,
     command: StoreCommand,
+    now: bigint,
   ): WriteAck {
-    const outcome = this.#apply(command);
+    const outcome = this.#apply(command, now);
     const ack: WriteAck = outcome instanceof StoreError
       ? { reqId, seq: this.#seq, code: outcome.code, message: outcome.message, result: null }
       : { reqId, seq: this.#seq, code: "", message: "", result: outcome.result };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { BinV1Encoder, type BrokerValue } from "../serialization/mod.ts";
+import { BinV1Encoder, type BrokerValue, ByteString } from "../serialization/mod.ts";
 import {
   type BackendKind,
   bytesId,
@@ -28,35 +28,45 @@ import {
 export class MemoryBackend implements StoreBackend {
   /** Always `"MEMORY"`. */
   readonly kind: BackendKind = "MEMORY";
-  readonly #rows = new Map<string, StoreEntry>();
+  /**
+   * Rows whose key encodes as a UTF-8 string, by that text ({@link textOf}): two such keys have
+   * the same text exactly when they have the same encoding, and a string key costs no encoding.
+   */
+  readonly #strings = new Map<string, StoreEntry>();
+  /** Rows with any other key, by the {@link bytesId} of its encoding. */
+  readonly #others = new Map<string, StoreEntry>();
   readonly #keys = new BinV1Encoder();
 
   /** Inserts or replaces a row. */
   put(key: BrokerValue, value: BrokerValue, expiryNs: bigint | null): void {
-    this.#rows.set(this.#id(key), { key, value, expiryNs });
+    const text = textOf(key);
+    if (text !== undefined) this.#strings.set(text, { key, value, expiryNs });
+    else this.#others.set(this.#id(key), { key, value, expiryNs });
   }
 
   /** Inserts or replaces a row whose key is already encoded. */
   putEncoded(row: EncodedRow): void {
     const { key, value, expiryNs } = row;
-    this.#rows.set(bytesId(row.keyBin), { key, value, expiryNs });
+    const text = textOf(key);
+    if (text !== undefined) this.#strings.set(text, { key, value, expiryNs });
+    else this.#others.set(bytesId(row.keyBin), { key, value, expiryNs });
   }
 
   /** @returns The row's value and expiry, or `undefined`. */
   get(key: BrokerValue): StoredValue | undefined {
-    const row = this.#rows.get(this.#id(key));
+    const row = this.#row(key);
     return row && { value: row.value, expiryNs: row.expiryNs };
   }
 
   /** @returns Whether the row exists. */
   exists(key: BrokerValue): boolean {
-    return this.#rows.has(this.#id(key));
+    return this.#row(key) !== undefined;
   }
 
   /** @returns Every key (without rows expired at `nowNs`, when given). */
   keys(nowNs?: bigint): BrokerValue[] {
     const out: BrokerValue[] = [];
-    for (const row of this.#rows.values()) {
+    for (const row of this.#all()) {
       if (nowNs === undefined || row.expiryNs === null || row.expiryNs > nowNs) out.push(row.key);
     }
     return out;
@@ -64,36 +74,37 @@ export class MemoryBackend implements StoreBackend {
 
   /** @returns Whether a row was deleted. */
   erase(key: BrokerValue): boolean {
-    return this.#rows.delete(this.#id(key));
+    const text = textOf(key);
+    return text !== undefined ? this.#strings.delete(text) : this.#others.delete(this.#id(key));
   }
 
   /** Deletes every row. */
   clear(): void {
-    this.#rows.clear();
+    this.#strings.clear();
+    this.#others.clear();
   }
 
   /** @returns The number of rows. */
   size(): number {
-    return this.#rows.size;
+    return this.#strings.size + this.#others.size;
   }
 
   /** Deletes `key` if its expiry is `<= nowNs`. @returns Whether it was deleted. */
   expire(key: BrokerValue, nowNs: bigint): boolean {
-    const id = this.#id(key);
-    const row = this.#rows.get(id);
+    const row = this.#row(key);
     if (!row || row.expiryNs === null || row.expiryNs > nowNs) return false;
-    return this.#rows.delete(id);
+    return this.erase(key);
   }
 
   /** @returns Every row. */
   snapshot(): StoreEntry[] {
-    return [...this.#rows.values()];
+    return [...this.#all()];
   }
 
   /** @returns `[key, expiryNs]` of every row with an expiry. */
   expiries(): Array<readonly [BrokerValue, bigint]> {
     const out: Array<readonly [BrokerValue, bigint]> = [];
-    for (const row of this.#rows.values()) {
+    for (const row of this.#all()) {
       if (row.expiryNs !== null) out.push([row.key, row.expiryNs]);
     }
     return out;
@@ -104,10 +115,38 @@ export class MemoryBackend implements StoreBackend {
 
   /** Drops every row. Safe to call twice. */
   [Symbol.dispose](): void {
-    this.#rows.clear();
+    this.clear();
+  }
+
+  #row(key: BrokerValue): StoreEntry | undefined {
+    const text = textOf(key);
+    return text !== undefined ? this.#strings.get(text) : this.#others.get(this.#id(key));
+  }
+
+  *#all(): IterableIterator<StoreEntry> {
+    yield* this.#strings.values();
+    yield* this.#others.values();
   }
 
   #id(key: BrokerValue): string {
     return bytesId(this.#keys.encode(key));
+  }
+}
+
+/** Decodes valid UTF-8 only, keeping a leading BOM (stateless: safe to share). */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of a key whose encoding is a UTF-8 string: a string with lone surrogates replaced as
+ * its encoding replaces them, or a byte string holding valid UTF-8 (which encodes exactly as
+ * that text does). `undefined` for any other key.
+ */
+function textOf(key: BrokerValue): string | undefined {
+  if (typeof key === "string") return key.isWellFormed() ? key : key.toWellFormed();
+  if (!(key instanceof ByteString)) return undefined;
+  try {
+    return STRICT_UTF8.decode(key.bytes);
+  } catch {
+    return undefined;
   }
 }

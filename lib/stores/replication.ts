@@ -18,8 +18,12 @@
  * - `zcluster::store::snapshot(store, clone_id, epoch, seq, [[key, value], ...])`.
  * - `zcluster::store::write(store, writer_id, first_unacked, [[req_id, command], ...])`: writes in
  *   request-id order; the master applies each `(writer_id, req_id)` exactly once.
- * - `zcluster::store::ack(store, writer_id, epoch, [[req_id, seq, code, message, result], ...])`:
- *   `code` "" is success, `seq` the master sequence number after the write.
+ * - `zcluster::store::ack(store, writer_id, epoch, [entry, ...])`, each entry either
+ *   `[req_id, seq, code, message, result]` (one write; `code` "" is success, `seq` the master
+ *   sequence number after the write) or the run form `[first_req_id, first_seq, n]`: `n >= 1`
+ *   successful writes with a `null` result, request `first_req_id + i` at seq `first_seq + i`.
+ *   Senders use the run form for consecutive such writes and the full form otherwise; receivers
+ *   accept both in any mix.
  * - `zcluster::store::update(store, epoch, first_seq, [update, ...])`: consecutive updates.
  * - `zcluster::store::heartbeat(store, epoch, seq)`: the master's last published seq.
  * - `zcluster::store::nack(store, clone_id, epoch, from_seq, to_seq)`: a clone asks for a gap.
@@ -110,37 +114,48 @@ export function encodeCommand(c: StoreCommand): BrokerValue {
  */
 export function decodeCommand(v: BrokerValue): StoreCommand {
   const a = vector(v, "command");
-  const [type, key, value, x, y] = a as (BrokerValue | undefined)[];
-  const expiry = (e: BrokerValue | undefined): Timespan | null => {
-    if (e === null) return null;
-    if (e instanceof Timespan) return e;
-    throw new SyntaxError("Cannot decode store command: expiry is not a timespan");
-  };
-  const need = (n: number) => {
-    if (a.length !== n) {
-      throw new SyntaxError(`Cannot decode store command ${String(type)}: ${a.length} fields`);
-    }
-  };
+  const type = a[0];
   switch (type) {
     case "put":
     case "put_unique":
     case "subtract":
-      need(4);
-      return { type, key: key!, value: value!, expiry: expiry(x) };
-    case "add":
-      need(5);
-      if (!INIT_TYPES.includes(x as InitType)) {
-        throw new SyntaxError(`Cannot decode store command add: init type ${String(x)}`);
+      fields(a, 4, type);
+      return { type, key: a[1]!, value: a[2]!, expiry: expiryOf(a[3]) };
+    case "add": {
+      fields(a, 5, type);
+      const init = a[3];
+      if (!INIT_TYPES.includes(init as InitType)) {
+        throw new SyntaxError(`Cannot decode store command add: init type ${String(init)}`);
       }
-      return { type, key: key!, value: value!, initType: x as InitType, expiry: expiry(y) };
+      return {
+        type,
+        key: a[1]!,
+        value: a[2]!,
+        initType: init as InitType,
+        expiry: expiryOf(a[4]),
+      };
+    }
     case "erase":
-      need(2);
-      return { type, key: key! };
+      fields(a, 2, type);
+      return { type, key: a[1]! };
     case "clear":
-      need(1);
+      fields(a, 1, type);
       return { type };
   }
   throw new SyntaxError(`Cannot decode store command: unknown type ${String(type)}`);
+}
+
+/** Checks a command's field count (module functions, not closures made per command). */
+function fields(a: readonly BrokerValue[], n: number, type: string): void {
+  if (a.length !== n) {
+    throw new SyntaxError(`Cannot decode store command ${type}: ${a.length} fields`);
+  }
+}
+
+function expiryOf(e: BrokerValue | undefined): Timespan | null {
+  if (e === null) return null;
+  if (e instanceof Timespan) return e;
+  throw new SyntaxError("Cannot decode store command: expiry is not a timespan");
 }
 
 /** Encodes an update as a vector. */
@@ -171,23 +186,74 @@ export function decodeUpdate(v: BrokerValue): StoreUpdate {
   throw new SyntaxError(`Cannot decode store update: ${String(type)} with ${a.length} fields`);
 }
 
-/** Encodes acks. */
+/**
+ * Encodes acks: each maximal run of successful writes with a `null` result and consecutive
+ * request ids and seqs becomes one `[first_req_id, first_seq, n]` entry; any other ack keeps
+ * the full `[req_id, seq, code, message, result]` form.
+ */
 export function encodeAcks(acks: readonly WriteAck[]): BrokerValue {
-  return acks.map((k) => [new Count(k.reqId), new Count(k.seq), k.code, k.message, k.result]);
+  const out: BrokerValue[] = [];
+  let i = 0;
+  while (i < acks.length) {
+    const k = acks[i]!;
+    if (k.code !== "" || k.result !== null) {
+      out.push([new Count(k.reqId), new Count(k.seq), k.code, k.message, k.result]);
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < acks.length) {
+      const n = acks[j]!;
+      if (
+        n.code !== "" || n.result !== null || n.reqId !== k.reqId + (j - i) ||
+        n.seq !== k.seq + (j - i)
+      ) break;
+      j++;
+    }
+    out.push([new Count(k.reqId), new Count(k.seq), new Count(j - i)]);
+    i = j;
+  }
+  return out;
 }
 
 /**
- * Decodes acks.
+ * Visits every ack of an encoded ack list in order, both entry forms in any mix (see
+ * {@link encodeAcks}), without making an object per ack.
+ * @throws {SyntaxError} When malformed (acks before the bad entry have been visited).
+ */
+export function forEachAck(
+  v: BrokerValue,
+  fn: (reqId: number, seq: number, code: string, message: string, result: BrokerValue) => void,
+): void {
+  for (const e of vector(v, "acks")) {
+    const a = vector(e, "ack");
+    if (a.length === 3) {
+      const reqId = num(a[0]), seq = num(a[1]), n = num(a[2]);
+      if (n < 1) throw new SyntaxError("Cannot decode store ack: empty run");
+      for (let i = 0; i < n; i++) fn(reqId + i, seq + i, "", "", null);
+      continue;
+    }
+    const [reqId, seq, code, message, result] = a;
+    if (
+      a.length !== 5 || typeof code !== "string" || typeof message !== "string" ||
+      result === undefined
+    ) {
+      throw new SyntaxError("Cannot decode store ack: bad fields");
+    }
+    fn(num(reqId), num(seq), code, message, result);
+  }
+}
+
+/**
+ * Decodes acks, both entry forms in any mix (see {@link encodeAcks}).
  * @throws {SyntaxError} When malformed.
  */
 export function decodeAcks(v: BrokerValue): WriteAck[] {
-  return vector(v, "acks").map((e) => {
-    const [reqId, seq, code, message, result] = vector(e, "ack");
-    if (typeof code !== "string" || typeof message !== "string" || result === undefined) {
-      throw new SyntaxError("Cannot decode store ack: bad fields");
-    }
-    return { reqId: num(reqId), seq: num(seq), code, message, result };
+  const out: WriteAck[] = [];
+  forEachAck(v, (reqId, seq, code, message, result) => {
+    out.push({ reqId, seq, code, message, result });
   });
+  return out;
 }
 
 /** Keys as Broker's `keys()` answer: a set. */
