@@ -53,6 +53,34 @@ Deno.test("zcluster rejects an unknown flag with exit 2", async () => {
   assert.match(r.stderr, /Unknown option '--nodee'/);
 });
 
+/** Spawns `zcluster start` on a layout file, with the proxy on `proxyPorts` (XPUB, XSUB). */
+function spawnStart(
+  layoutPath: string,
+  logDir: string,
+  proxyPorts: readonly [number, number],
+  output: "piped" | "null",
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "start",
+      "--layout",
+      layoutPath,
+      "--log-dir",
+      logDir,
+      "--proxy-xpub",
+      `tcp://127.0.0.1:${proxyPorts[0]}`,
+      "--proxy-xsub",
+      `tcp://127.0.0.1:${proxyPorts[1]}`,
+    ],
+    stdin: "null",
+    stdout: output,
+    stderr: output,
+  }).spawn();
+}
+
 Deno.test("zcluster start runs every local node and SIGINT stops them all with exit 0", async () => {
   const ports = freePorts(8);
   const layout = {
@@ -65,25 +93,7 @@ Deno.test("zcluster start runs every local node and SIGINT stops them all with e
   };
   const path = await writeLayout(layout);
   const logDir = await Deno.makeTempDir();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "start",
-      "--layout",
-      path,
-      "--log-dir",
-      logDir,
-      "--proxy-xpub",
-      `tcp://127.0.0.1:${ports[6]}`,
-      "--proxy-xsub",
-      `tcp://127.0.0.1:${ports[7]}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const proc = spawnStart(path, logDir, [ports[6]!, ports[7]!], "piped");
   const lines: string[] = [];
   const dec = new TextDecoder();
   const collect = async (s: ReadableStream<Uint8Array>) => {
@@ -123,25 +133,7 @@ Deno.test("zcluster start killed with kill -9: its nodes see stdin close and sto
     "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: ports[1], manager: "manager" },
   });
   const logDir = await Deno.makeTempDir();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "start",
-      "--layout",
-      path,
-      "--log-dir",
-      logDir,
-      "--proxy-xpub",
-      `tcp://127.0.0.1:${ports[2]}`,
-      "--proxy-xsub",
-      `tcp://127.0.0.1:${ports[3]}`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const proc = spawnStart(path, logDir, [ports[2]!, ports[3]!], "null");
   try {
     // The supervisor and its two nodes all name the layout file on their command lines.
     await waitFor(async () => (await pidsMatching(path)).length >= 3, 20_000, "2 nodes up");
