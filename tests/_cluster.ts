@@ -152,11 +152,19 @@ export class TestCluster implements AsyncDisposable {
   /** Waits for a line matching `pattern` in a node's current output. */
   async waitForLine(name: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
     let found: string | undefined;
-    await waitFor(
-      () => (found = this.lines(name).find((l) => pattern.test(l))) !== undefined,
-      timeoutMs,
-      `${name}: ${pattern}\n--- ${name} output:\n${this.lines(name).slice(-30).join("\n")}`,
-    );
+    try {
+      await waitFor(
+        () => (found = this.lines(name).find((l) => pattern.test(l))) !== undefined,
+        timeoutMs,
+        `${name}: ${pattern}`,
+      );
+    } catch (error) {
+      // The output as it is at the timeout, not as it was when the wait began.
+      const tail = this.lines(name).slice(-30).join("\n");
+      throw new Error(`${(error as Error).message}\n--- ${name} output:\n${tail}`, {
+        cause: error,
+      });
+    }
     return found!;
   }
 

@@ -17,6 +17,11 @@ export interface LogAcknowledgerDeps {
   readonly write: (batch: LogBatch) => void;
   /** Resolves once every buffered line is in its file. */
   readonly flushed: () => Promise<void>;
+  /**
+   * Writes every buffered line now if it can (synchronous system calls); false when it cannot and
+   * `flushed` must be awaited. With it, a batch's lines and its ledger line are written in one turn.
+   */
+  readonly flushSync?: () => boolean;
   /** Sends acknowledgements to a sender. */
   readonly sendAcks: (sender: string, seqs: number[]) => void;
   /** Wait before sending, to coalesce acknowledgements, ms. Default 5. */
@@ -75,22 +80,31 @@ export class LogAcknowledger implements Disposable {
       this.#ack(sender, seq);
       throw error;
     }
+    if (this.#deps.flushSync?.()) {
+      // The lines and the ledger line back to back: no turn of the event loop between them.
+      this.#record(sender, seq);
+      return;
+    }
     this.#inflight.add(key);
     this.#deps.flushed().then(() => {
       this.#inflight.delete(key);
-      if (this.#closed) return;
-      try {
-        this.#deps.ledger.add(sender, seq);
-      } catch (error) {
-        this.#deps.onError?.(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      this.stats.written++;
-      this.#ack(sender, seq);
+      if (!this.#closed) this.#record(sender, seq);
     }, () => {
       // Not written: no acknowledgement, so the sender sends it again.
       this.#inflight.delete(key);
     });
+  }
+
+  /** Records a written batch in the ledger, then acknowledges it. */
+  #record(sender: string, seq: number): void {
+    try {
+      this.#deps.ledger.add(sender, seq);
+    } catch (error) {
+      this.#deps.onError?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.stats.written++;
+    this.#ack(sender, seq);
   }
 
   /** Sends the acknowledgements still waiting and stops. */

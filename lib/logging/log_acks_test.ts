@@ -193,3 +193,41 @@ Deno.test("LogAcknowledger[Symbol.dispose]() sends the waiting acks and stops", 
   assert.deepEqual(t.acked, [["s", [1]]]);
   assert.equal(t.acks.stats.ackEvents, 1);
 });
+
+Deno.test("LogAcknowledger.receive() records a batch in the ledger in the same turn when flushSync can write", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const order: string[] = [];
+  const acked: [string, number[]][] = [];
+  let canSync = true;
+  const acks = new LogAcknowledger({
+    ledger,
+    write: () => order.push("write"),
+    flushSync: () => {
+      order.push(canSync ? "flushSync" : "flushSync refused");
+      return canSync;
+    },
+    flushed: () => {
+      order.push("flushed");
+      return Promise.resolve();
+    },
+    sendAcks: (sender, seqs) => acked.push([sender, seqs]),
+    ackDelayMs: 60_000,
+  });
+  try {
+    acks.receive(batch("s", 1));
+    assert.equal(ledger.has("s", 1), true, "in the ledger before receive() returns");
+    assert.deepEqual(order, ["write", "flushSync"]);
+    canSync = false;
+    acks.receive(batch("s", 2));
+    assert.equal(ledger.has("s", 2), false, "waits for the asynchronous flush");
+    await settle();
+    assert.equal(ledger.has("s", 2), true);
+    assert.deepEqual(order.slice(2), ["write", "flushSync refused", "flushed"]);
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(acked, [["s", [1, 2]]], "dispose sent both acknowledgements");
+});

@@ -2,11 +2,15 @@
  * Reliable log delivery, the sending side (a zcluster extension; Zeek's PUSH/PULL has no
  * acknowledgements). Each batch gets a sequence number and goes to one logger, chosen round-robin
  * among the loggers not known to be down; it is kept until a logger acknowledges it. A batch is sent
- * again (same number, so the logger can drop a second copy) when:
+ * again, with the same number and to the same logger, whose ledger then drops a copy it already
+ * wrote, when:
  * - its logger acknowledged a batch sent to it later: batches travel in order on one connection, so
  *   the earlier one was lost (a logger killed with data in its socket buffers);
- * - its logger went down (`Cluster::node_down`) and another logger is up;
+ * - its logger is back up (`Cluster::node_up`) after going down;
  * - no acknowledgement came within the ack timeout (doubling per attempt, at most a minute).
+ * Only a batch whose logger is still down when its timeout passes goes to another logger: that one
+ * cannot know whether the first wrote it, so a logger that died between writing a batch and
+ * acknowledging it, and stayed down that long, may leave the batch written twice.
  *
  * A logger that never acknowledged anything (a Zeek logger, or zcluster with `logAcks` off) is never
  * sent a batch twice: its batches are forgotten after the ack timeout, as Zeek forgets them. The
@@ -71,6 +75,8 @@ interface Entry {
 
 interface LoggerState {
   readonly name: string;
+  /** Node id of the instance last seen up ("" before any). */
+  id: string;
   up: boolean;
   /** It has acknowledged something: it speaks the protocol. */
   acks: boolean;
@@ -94,7 +100,13 @@ export class LogDelivery {
       bufferBytes: DEFAULT_LOG_RESEND_BUFFER_BYTES,
       ...options,
     };
-    this.#loggers = options.loggers.map((name) => ({ name, up: true, acks: false, nextOrder: 0 }));
+    this.#loggers = options.loggers.map((name) => ({
+      name,
+      id: "",
+      up: true,
+      acks: false,
+      nextOrder: 0,
+    }));
   }
 
   /** A snapshot of the counters. */
@@ -140,25 +152,34 @@ export class LogDelivery {
     }
     if (latest < 0) return;
     const lost = [...this.#entries.values()].filter((e) => e.logger === index && e.order < latest);
-    for (const entry of lost) this.#resend(entry);
+    for (const entry of lost) this.#resend(entry, false);
   }
 
-  /** A logger went down: its unacknowledged batches go to another logger, if one is up. */
-  loggerDown(name: string): void {
+  /**
+   * A logger went down: new batches skip it; its own wait for it (see {@linkcode tick}). The down
+   * of an earlier instance (`id` other than the one last seen up) is ignored.
+   */
+  loggerDown(name: string, id = ""): void {
+    const logger = this.#loggers.find((l) => l.name === name);
+    if (!logger || (id !== "" && logger.id !== "" && id !== logger.id)) return;
+    logger.up = false;
+  }
+
+  /**
+   * A logger is (back) up, or restarted (a new `id`): it gets again what it has not acknowledged
+   * (its ledger drops copies).
+   */
+  loggerUp(name: string, id = ""): void {
     const index = this.#loggers.findIndex((l) => l.name === name);
     if (index < 0) return;
     const logger = this.#loggers[index]!;
-    logger.up = false;
-    if (!logger.acks || !this.#loggers.some((l) => l.up)) return;
+    const restarted = !logger.up || (id !== "" && logger.id !== "" && id !== logger.id);
+    logger.up = true;
+    if (id !== "") logger.id = id;
+    if (!restarted || !logger.acks) return;
     for (const entry of [...this.#entries.values()]) {
-      if (entry.logger === index) this.#resend(entry);
+      if (entry.logger === index) this.#resend(entry, false);
     }
-  }
-
-  /** A logger is (back) up. */
-  loggerUp(name: string): void {
-    const logger = this.#loggers.find((l) => l.name === name);
-    if (logger) logger.up = true;
   }
 
   /** Resends batches whose acknowledgement is overdue; forgets those of loggers that never ack. */
@@ -168,7 +189,7 @@ export class LogDelivery {
       const wait = Math.min(this.#o.ackTimeoutMs * 2 ** entry.attempts, BACKOFF_MAX_MS);
       if (now - entry.sentAt < wait) continue;
       if (this.#loggers[entry.logger]!.acks) {
-        this.#resend(entry);
+        this.#resend(entry, true);
       } else {
         this.#forget(entry);
         this.#stats.unconfirmed++;
@@ -176,16 +197,32 @@ export class LogDelivery {
     }
   }
 
-  #resend(entry: Entry): void {
+  /**
+   * Sends a batch again: to its logger, or, when `mayMove` and its logger is down while another
+   * that acknowledges is up, to that one.
+   */
+  #resend(entry: Entry, mayMove: boolean): void {
     // Taken out and put back: the map's order stays the (re)send order.
     this.#entries.delete(entry.seq);
     this.#entries.set(entry.seq, entry);
     entry.attempts++;
-    if (this.#dispatch(entry, true)) {
+    const loggers = this.#loggers;
+    const move = mayMove && !loggers[entry.logger]!.up && loggers.some((l) => l.up && l.acks);
+    const sent = move ? this.#dispatch(entry, true) : this.#sendTo(entry, entry.logger);
+    if (sent) {
       this.#stats.resent++;
     } else {
       entry.sentAt = this.#o.now(); // nobody took it: the next tick tries again
     }
+  }
+
+  /** Sends to one logger and records it there. */
+  #sendTo(entry: Entry, index: number): boolean {
+    if (!this.#o.send({ logger: index, seq: entry.seq }, entry.batch)) return false;
+    entry.logger = index;
+    entry.order = this.#loggers[index]!.nextOrder++;
+    entry.sentAt = this.#o.now();
+    return true;
   }
 
   /**
@@ -202,11 +239,8 @@ export class LogDelivery {
       const index = (this.#nextLogger + i) % n;
       const logger = loggers[index]!;
       if ((anyUp && !logger.up) || (acking && !logger.acks)) continue;
-      if (!this.#o.send({ logger: index, seq: entry.seq }, entry.batch)) continue;
+      if (!this.#sendTo(entry, index)) continue;
       this.#nextLogger = index + 1;
-      entry.logger = index;
-      entry.order = logger.nextOrder++;
-      entry.sentAt = this.#o.now();
       return true;
     }
     return false;

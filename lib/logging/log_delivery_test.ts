@@ -101,40 +101,58 @@ Deno.test("LogDelivery.onAck() ignores an unknown logger name", () => {
   assert.deepEqual(take(), []);
 });
 
-Deno.test("LogDelivery.onAck() from the original logger clears a batch resent elsewhere", () => {
-  const { delivery, take } = setup(["l0", "l1"]);
+Deno.test("LogDelivery.onAck() from the original logger clears a batch moved elsewhere", () => {
+  const { delivery, take, clock } = setup(["l0", "l1"]);
   delivery.send(bytes(1)); // 1 → l0
   delivery.onAck("l0", [1]);
+  delivery.onAck("l1", []);
   delivery.send(bytes(1)); // 2 → l1
   delivery.send(bytes(1)); // 3 → l0
   take();
   delivery.loggerDown("l0");
+  clock.t = 1000;
+  delivery.onAck("l1", [2]);
+  delivery.tick(); // 3's timeout passes while l0 is down: it moves to l1
   assert.deepEqual(take(), [[1, 3]]);
   delivery.onAck("l0", [3]); // l0 had written it after all
-  assert.equal(delivery.stats.pending, 1);
-  assert.deepEqual(take(), []); // 2 on l1 is not a gap of l0
+  assert.equal(delivery.stats.pending, 0);
   delivery.onAck("l1", [3]); // the second copy's ack is a no-op
-  assert.equal(delivery.stats.acked, 2);
+  assert.equal(delivery.stats.acked, 3);
   assert.deepEqual(take(), []);
 });
 
-Deno.test("LogDelivery.loggerDown() resends to a logger that is up when the down one acked", () => {
-  const { delivery, take } = setup(["l0", "l1"]);
+Deno.test("LogDelivery keeps a down logger's batches for it, resends them when it is back, moves them only after the timeout", () => {
+  const { delivery, take, clock } = setup(["l0", "l1"]);
   delivery.send(bytes(1)); // 1 → l0
   delivery.onAck("l0", [1]);
+  delivery.onAck("l1", []);
   delivery.send(bytes(1)); // 2 → l1
   delivery.send(bytes(1)); // 3 → l0
   delivery.send(bytes(1)); // 4 → l1
   delivery.send(bytes(1)); // 5 → l0
   take();
   delivery.loggerDown("l0");
-  assert.deepEqual(take(), [[1, 3], [1, 5]]);
-  assert.equal(delivery.stats.resent, 2);
-  assert.equal(delivery.stats.pending, 4);
+  assert.deepEqual(take(), [], "nothing moves when l0 goes down: it may have written them");
   // New batches skip the down logger.
   delivery.send(bytes(1));
   delivery.send(bytes(1));
   assert.deepEqual(take(), [[1, 6], [1, 7]]);
+  delivery.loggerUp("l0");
+  assert.deepEqual(
+    take(),
+    [[0, 3], [0, 5]],
+    "back up: l0 gets its own again (its ledger drops copies)",
+  );
+  assert.equal(delivery.stats.resent, 2);
+  delivery.loggerUp("l0"); // already up: nothing again
+  assert.deepEqual(take(), []);
+  // Down past the timeout: then they go to a logger that acknowledges.
+  delivery.loggerDown("l0");
+  clock.t = 2000;
+  delivery.onAck("l1", [2, 4, 6, 7]);
+  delivery.tick();
+  assert.deepEqual(take(), [[1, 3], [1, 5]]);
+  assert.equal(delivery.stats.pending, 2);
 });
 
 Deno.test("LogDelivery.loggerDown() resends nothing for a logger that never acked", () => {
@@ -149,20 +167,21 @@ Deno.test("LogDelivery.loggerDown() resends nothing for a logger that never acke
   assert.equal(delivery.stats.pending, 2);
 });
 
-Deno.test("LogDelivery.loggerDown() of the last logger up keeps the batches for later", () => {
-  const { delivery, take } = setup(["l0", "l1"]);
+Deno.test("LogDelivery.tick() keeps the batches of a down logger on it when no other is up", () => {
+  const { delivery, take, clock } = setup(["l0", "l1"]);
   delivery.send(bytes(1)); // 1 → l0
   delivery.send(bytes(1)); // 2 → l1
   delivery.onAck("l0", []);
   delivery.onAck("l1", []);
   take();
   delivery.loggerDown("l1");
-  assert.deepEqual(take(), [[0, 2]]);
-  delivery.loggerDown("l0"); // nobody is up: nothing moves
-  assert.deepEqual(take(), []);
-  assert.equal(delivery.stats.pending, 2);
+  delivery.loggerDown("l0");
   delivery.loggerDown("nobody"); // unknown names are ignored
   assert.deepEqual(take(), []);
+  clock.t = 1000;
+  delivery.tick(); // nobody is up: each goes again to its own logger (queued for its return)
+  assert.deepEqual(take(), [[0, 1], [1, 2]]);
+  assert.equal(delivery.stats.pending, 2);
 });
 
 Deno.test("LogDelivery.send() still sends when every logger is down", () => {
@@ -335,4 +354,24 @@ Deno.test("LogDelivery.tick() retries a resend nobody took at the next tick", ()
   delivery.tick();
   assert.deepEqual(take(), [[0, 1]]);
   assert.equal(delivery.stats.resent, 1);
+});
+
+Deno.test("LogDelivery follows logger instances by id: a restart resends, a late down of the old one is ignored", () => {
+  const { delivery, take } = setup(["l0"]);
+  delivery.loggerUp("l0", "id-1");
+  delivery.onAck("l0", []);
+  delivery.send(bytes(1)); // 1 → l0, lost in the crash
+  take();
+  // The new instance's hello arrives before the old one's goodbye.
+  delivery.loggerUp("l0", "id-2");
+  assert.deepEqual(take(), [[0, 1]], "a new id means a restart: its batches go again");
+  delivery.loggerDown("l0", "id-1");
+  delivery.send(bytes(1));
+  delivery.send(bytes(1));
+  assert.deepEqual(take(), [[0, 2], [0, 3]]);
+  delivery.loggerUp("l0", "id-2"); // same instance, still up: nothing again
+  assert.deepEqual(take(), []);
+  delivery.loggerDown("l0", "id-2");
+  delivery.loggerUp("l0", "id-3");
+  assert.deepEqual(take(), [[0, 1], [0, 2], [0, 3]]);
 });

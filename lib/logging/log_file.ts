@@ -140,6 +140,8 @@ export class LogFileWriter implements AsyncDisposable {
   #periodStart: number;
   #nextRotation: number | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Queued operations that have started and not finished (a write-out awaiting the disk). */
+  #running = 0;
   #postRuns = new Set<Promise<void>>();
   #closed = false;
   #stats = { records: 0, written: 0, dropped: 0, rotations: 0, errors: 0 };
@@ -305,6 +307,33 @@ export class LogFileWriter implements AsyncDisposable {
     return self.run;
   }
 
+  /**
+   * Writes the buffered lines now, with synchronous system calls, when that keeps the file's order:
+   * the file is open, no write-out is under way and no rotation is pending. An operation queued but
+   * not started then finds nothing left to write. Used where the caller must know the lines are in
+   * the file before its next step (a logger acknowledging a batch).
+   *
+   * @returns true when nothing buffered is left unwritten; false when the caller must use
+   * {@linkcode flush} instead
+   */
+  flushSync(): boolean {
+    if (this.#sink.pos === 0) return true;
+    if (this.#closed || this.#running > 0 || this.#seals.length > 0 || !this.#file) return false;
+    const chunk = this.#take();
+    try {
+      const bytes = chunk.bytes;
+      for (let off = 0; off < bytes.length;) off += this.#file.writeSync(bytes.subarray(off));
+      if (this.#fsync) this.#file.syncDataSync();
+      this.#stats.written += chunk.records;
+    } catch (e) {
+      this.#stats.dropped += chunk.records;
+      this.#report(e);
+      return false;
+    }
+    this.#recycle(chunk);
+    return true;
+  }
+
   /** Rotates if the rotation time has passed, then flushes. */
   async tick(): Promise<void> {
     if (this.#closed) return;
@@ -353,7 +382,14 @@ export class LogFileWriter implements AsyncDisposable {
   }
 
   #enqueue(op: () => Promise<void>): Promise<void> {
-    const run = this.#queue.then(op);
+    const run = this.#queue.then(async () => {
+      this.#running++;
+      try {
+        await op();
+      } finally {
+        this.#running--;
+      }
+    });
     this.#queue = run.catch(() => {});
     return run;
   }

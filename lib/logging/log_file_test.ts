@@ -245,3 +245,26 @@ Deno.test("LogFileWriter.flush() with nothing buffered resolves only after the w
     await first;
     await w.close();
   }));
+
+Deno.test("LogFileWriter.flushSync() writes at once when the file is open and idle, else defers", () =>
+  withDir(async (dir) => {
+    const w = new LogFileWriter({ dir, path: "sync", fields: FIELDS, clock: new ManualClock(T0) });
+    assert.equal(w.flushSync(), true, "nothing buffered");
+    w.write([T0, "worker-1", "one"]);
+    assert.equal(w.flushSync(), false, "the file is not open yet: flush() must open it");
+    await w.flush();
+    w.write([T0, "worker-1", "two"]);
+    const queued = w.flush(); // queued, not started: it will find nothing left
+    assert.equal(w.flushSync(), true);
+    assert.match(Deno.readTextFileSync(`${dir}/sync.log`), /worker-1\ttwo\n/, "in the file now");
+    await queued;
+    await w.close();
+    const lines = Deno.readTextFileSync(`${dir}/sync.log`).split("\n").filter((l) =>
+      l.includes("worker-1")
+    );
+    assert.deepEqual(
+      lines.map((l) => l.split("\t")[2]),
+      ["one", "two"],
+      "each line once, in order",
+    );
+  }));

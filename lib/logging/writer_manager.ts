@@ -227,6 +227,18 @@ export class LogWriterManager implements AsyncDisposable {
   }
 
   /** Writes every buffered record out. */
+  /**
+   * Writes every file's buffered lines now, synchronously, where {@linkcode LogFileWriter.flushSync}
+   * can.
+   *
+   * @returns true when every buffered line is in its file
+   */
+  flushSync(): boolean {
+    let all = true;
+    for (const { file } of this.#writers.values()) all = file.flushSync() && all;
+    return all;
+  }
+
   async flush(): Promise<void> {
     await Promise.all(
       [...this.#writers.values()].map(({ file }) => file.flush().catch((e) => this.#report(e))),

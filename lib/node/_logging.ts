@@ -99,6 +99,7 @@ export function startReliableLogging(
       ledger,
       write: (batch) => logging.service.receiveBatch(batch),
       flushed: () => files.flush(),
+      flushSync: () => files.flushSync(),
       sendAcks: (sender, seqs) =>
         cluster.publish(
           nodeidTopic(sender, options),
@@ -134,8 +135,8 @@ export function startReliableLogging(
         if (typeof logger !== "string" || !Array.isArray(seqs)) return;
         delivery.onAck(logger, seqs.flatMap((s) => (s instanceof Count ? [Number(s.value)] : [])));
       }),
-      cluster.on(NODE_DOWN, (name) => delivery.loggerDown(name)),
-      cluster.on(NODE_UP, (name) => delivery.loggerUp(name)),
+      cluster.on(NODE_DOWN, (name, id) => delivery.loggerDown(name, id)),
+      cluster.on(NODE_UP, (name, id) => delivery.loggerUp(name, id)),
     ];
     const timer = setInterval(() => delivery.tick(), Math.min(1000, options.logAckTimeoutMs));
     stops.push(() => {

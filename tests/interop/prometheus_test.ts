@@ -4,6 +4,7 @@
  * metrics` (same package) finds nothing to complain about in any node's `/metrics`.
  */
 import assert from "node:assert/strict";
+import { LOG_ACK_EVENT } from "../../lib/logging/log_delivery.ts";
 import { parsePrometheusText, sampleValue } from "../../lib/metrics/scrape.ts";
 import { nodeTopic } from "../../lib/topics/topics.ts";
 import { startCluster, type TestCluster } from "../_cluster.ts";
@@ -151,6 +152,41 @@ async function startPrometheus(servicesUrl: string): Promise<PrometheusServer> {
   return server;
 }
 
+/**
+ * {@linkcode waitFor}, with a failure message built when it times out (a template literal passed to
+ * `waitFor` is evaluated before the first poll, so it would show the state at the start).
+ */
+async function waitForExplained(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  explain: () => string | Promise<string>,
+): Promise<void> {
+  try {
+    await waitFor(predicate, timeoutMs, "");
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("Timed out")) throw error;
+    const what = await Promise.resolve().then(explain).catch((e) => `(no details: ${e})`);
+    throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
+}
+
+/** Prometheus's view of its targets, one line each, for failure messages. */
+async function describeTargets(prometheus: PrometheusServer): Promise<string> {
+  type Target = {
+    scrapeUrl: string;
+    health: string;
+    lastError: string;
+    lastScrape: string;
+    lastScrapeDuration: number;
+  };
+  const data = await prometheus.api("/api/v1/targets").catch((e) => String(e));
+  if (typeof data === "string") return data;
+  return (data as { activeTargets: Target[] }).activeTargets.map((t) =>
+    `${t.scrapeUrl} ${t.health} last=${t.lastScrape} took=${t.lastScrapeDuration}s` +
+    (t.lastError ? ` error=${t.lastError}` : "")
+  ).join("\n");
+}
+
 /** Pipes a node's `/metrics` text through `promtool check metrics`. */
 async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
   const child = new Deno.Command(await requireTool("promtool"), {
@@ -206,14 +242,14 @@ Deno.test("Prometheus discovers every node through /services.json, scrapes them,
 
   type Target = { labels: Record<string, string>; health: string; lastError: string };
   let targets: Target[] = [];
-  await waitFor(
+  await waitForExplained(
     async () => {
       targets = (await prometheus.api("/api/v1/targets") as { activeTargets: Target[] })
         .activeTargets;
       return targets.length === FIVE.length && targets.every((t) => t.health === "up");
     },
     90_000,
-    `5 healthy targets; now ${JSON.stringify(targets)}${prometheus.tail()}`,
+    () => `5 healthy targets; now ${JSON.stringify(targets)}${prometheus.tail()}`,
   );
   assert.deepEqual(
     targets.map((t) => t.labels.instance).sort(),
@@ -225,23 +261,34 @@ Deno.test("Prometheus discovers every node through /services.json, scrapes them,
   assert.equal(up.length, 5, JSON.stringify(up));
   assert.ok(up.every((r) => r.value[1] === "1"), JSON.stringify(up));
   let versions: Awaited<ReturnType<PrometheusServer["query"]>> = [];
-  await waitFor(
+  await waitForExplained(
     async () => (versions = await prometheus.query("zeek_version_info")).length === 5,
     30_000,
-    `zeek_version_info of 5 nodes; now ${JSON.stringify(versions)}`,
+    () => `zeek_version_info of 5 nodes; now ${JSON.stringify(versions)}`,
   );
   assert.deepEqual(versions.map((r) => r.metric.node).sort(), [...FIVE].sort());
   for (const r of versions) assert.equal(r.metric.instance, `127.0.0.1:${port(r.metric.node!)}`);
 
   await using tester = await startTester(cluster);
   await waitFor(() => tester.cluster.upNodes().length === 5, 20_000, "tester sees all nodes");
-  // node_up on worker-1 follows the tester's last hello: nothing more is due to worker-1.
+  // node_up on worker-1 follows the tester's last hello: no more hellos are due to worker-1. Log
+  // acknowledgements still are, at any time: worker-1 flushes its log writes (among them the
+  // tester's arrival) every second to logger-1, which answers each batch with an event to
+  // worker-1. The incoming-events count is therefore compared net of those.
   await cluster.waitForLine("worker-1", /node_up tester/);
+  const worker1 = cluster.nodes.get("worker-1")!;
+  let worker1Exit: Deno.CommandStatus | undefined;
+  worker1.status.then((s) => worker1Exit = s);
   const direct = parsePrometheusText(await (await fetch(cluster.metricsUrl("worker-1"))).text());
   const incomingBefore = sampleValue(direct, "zeek_cluster_core_incoming_events_total", {
     node: "worker-1",
   })!;
+  const acksBefore = sampleValue(direct, "zeek_event_handler_invocations_total", {
+    node: "worker-1",
+    name: LOG_ACK_EVENT,
+  }) ?? 0;
   assert.ok(incomingBefore > 0);
+  const netBefore = incomingBefore - acksBefore;
 
   const n = 42;
   for (let i = 0; i < n; i++) {
@@ -252,18 +299,39 @@ Deno.test("Prometheus discovers every node through /services.json, scrapes them,
     return result.length === 1 ? Number(result[0]!.value[1]) : undefined;
   };
   const byName = 'zeek_event_handler_invocations_total{node="worker-1",name="Test::prometheus"}';
-  const incoming = 'zeek_cluster_core_incoming_events_total{node="worker-1"}';
+  // One expression, so both counts come from the same scrape; `or ... * 0` while no ack came yet.
+  const incoming = 'sum by (node) (zeek_cluster_core_incoming_events_total{node="worker-1"})';
+  const acks =
+    `sum by (node) (zeek_event_handler_invocations_total{node="worker-1",name="${LOG_ACK_EVENT}"})`;
+  const incomingNet = `${incoming} - on(node) (${acks} or (${incoming} * 0))`;
   let seen: [number | undefined, number | undefined] = [undefined, undefined];
-  await waitFor(
+  await waitForExplained(
     async () => {
-      seen = [await single(byName), await single(incoming)];
-      return seen[0] === n && seen[1] === incomingBefore + n;
+      seen = [await single(byName), await single(incomingNet)];
+      return seen[0] === n && seen[1] === netBefore + n;
     },
     60_000,
-    `Prometheus seeing ${n} events on worker-1 (by name, total - ${incomingBefore}): ${seen}`,
+    async () => {
+      const raw = async (expr: string) =>
+        `${expr}: ${JSON.stringify(await prometheus.query(expr).catch((e) => String(e)))}`;
+      const handlers = 'zeek_event_handler_invocations_total{node="worker-1"}';
+      return [
+        `Prometheus seeing ${n} events on worker-1 by name and ${netBefore} + ${n} incoming ` +
+        `(${incomingBefore} before, less ${acksBefore} log acks); last seen ${
+          JSON.stringify(seen)
+        }`,
+        await raw(byName),
+        await raw(incomingNet),
+        await raw(incoming),
+        await raw(handlers),
+        `--- targets:\n${await describeTargets(prometheus)}`,
+        `--- worker-1 process: ${worker1Exit ? `ended ${JSON.stringify(worker1Exit)}` : "running"}`,
+        `--- worker-1 output:\n${cluster.lines("worker-1").slice(-15).join("\n")}`,
+      ].join("\n") + prometheus.tail();
+    },
   );
   assert.equal(await single(byName), n);
-  assert.equal(await single(incoming), incomingBefore + n);
+  assert.equal(await single(incomingNet), netBefore + n);
   assert.equal(
     await single('zeek_event_handler_invocations_total{node="worker-2",name="Test::prometheus"}'),
     undefined,
