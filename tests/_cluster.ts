@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parsePrometheusText, sampleValue } from "../lib/metrics/scrape.ts";
 import { freePorts, MAIN, waitFor, writeLayout } from "./_fixtures.ts";
 
 /** A node process. */
@@ -171,6 +172,18 @@ export class TestCluster implements AsyncDisposable {
   /** The metrics URL of a node (cluster started with `metrics: true`). */
   metricsUrl(name: string): string {
     return `http://127.0.0.1:${this.layout[name]!.metricsPort}/metrics`;
+  }
+
+  /**
+   * One sample of a node's /metrics, always with the node's own `node` label (0 when absent).
+   *
+   * @throws {Error} when /metrics does not answer 200
+   */
+  async metric(node: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+    const res = await fetch(this.metricsUrl(node));
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${node} /metrics answered ${res.status}: ${text}`);
+    return sampleValue(parsePrometheusText(text), name, { ...labels, node }) ?? 0;
   }
 
   /** Counts lines matching `pattern` in a node's current output. */

@@ -287,11 +287,7 @@ export class LogService implements AsyncDisposable {
       if (!this.#policiesAllow(state, id, record)) return false;
       let taken = false;
       for (const f of state.active) {
-        if (f.filter.policy && !f.filter.policy(record, id, f.filter.name)) {
-          this.stats.vetoed++;
-          continue;
-        }
-        this.#count(f);
+        if (!this.#takes(f, id, record)) continue;
         taken = true;
         const batch = f.batch!;
         if (f.keep) batch.appendFields(scratch.buf, offsets, f.keep);
@@ -320,6 +316,16 @@ export class LogService implements AsyncDisposable {
     return true;
   }
 
+  /** Runs a filter's policy hook: counts the write when the filter takes the record, else the veto. */
+  #takes(f: FilterState, id: string, record: LogRecord): boolean {
+    if (f.filter.policy && !f.filter.policy(record, id, f.filter.name)) {
+      this.stats.vetoed++;
+      return false;
+    }
+    this.#count(f);
+    return true;
+  }
+
   /** `write()` on a node that writes its own files. */
   #writeLocal(state: StreamState, id: string, record: LogRecord): boolean {
     const local = this.#deps.local!;
@@ -327,11 +333,7 @@ export class LogService implements AsyncDisposable {
     if (!this.#policiesAllow(state, id, record)) return false;
     let taken = false;
     for (const f of state.active) {
-      if (f.filter.policy && !f.filter.policy(record, id, f.filter.name)) {
-        this.stats.vetoed++;
-        continue;
-      }
-      this.#count(f);
+      if (!this.#takes(f, id, record)) continue;
       taken = true;
       local.writeRows(f.path, f.fields, [f.keep ? f.keep.map((i) => row[i]!) : row], f.writer);
     }

@@ -11,7 +11,7 @@ import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { Count, count } from "../serialization/mod.ts";
 import { nodeidTopic } from "../topics/topics.ts";
-import type { LogBatch, Transport } from "../transport/transport.ts";
+import type { Transport } from "../transport/transport.ts";
 
 /** Whether this node writes log files itself (Zeek's `Log::enable_local_logging`). */
 export function writesLocally(options: ClusterOptions): boolean {
@@ -23,10 +23,10 @@ export function writesLocally(options: ClusterOptions): boolean {
 export interface NodeLogging {
   readonly service: LogService;
   readonly files: LogWriterManager | undefined;
-  /** Outgoing batches: through reliable delivery once started, else straight to the transport. */
-  readonly send: { via?: (batch: Uint8Array) => boolean; delivery?: LogDelivery };
+  /** Outgoing batches: through reliable delivery while it runs, else straight to the transport. */
+  readonly send: { delivery?: LogDelivery };
   /** Incoming batches: through the acknowledger once started, else straight to the service. */
-  readonly receive: { via?: (batch: LogBatch) => void; acks?: LogAcknowledger };
+  readonly receive: { acks?: LogAcknowledger };
 }
 
 /**
@@ -59,7 +59,9 @@ export async function createNodeLogging(
   const service = new LogService({
     ...(files ? { local: files } : {
       sendBatch: (batch: Uint8Array) =>
-        send.via ? send.via(batch) : deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
+        send.delivery
+          ? send.delivery.send(batch)
+          : deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
     }),
     clock: deps.clock,
     logger: deps.logger,
@@ -108,10 +110,9 @@ export function startReliableLogging(
           seqs.map((s) => count(s)),
         ),
     });
-    logging.receive.via = (batch) => acks.receive(batch);
     logging.receive.acks = acks;
     stops.push(() => {
-      delete logging.receive.via;
+      delete logging.receive.acks;
       acks[Symbol.dispose]();
       ledger[Symbol.dispose]();
     });
@@ -128,7 +129,6 @@ export function startReliableLogging(
       ackTimeoutMs: options.logAckTimeoutMs,
       bufferBytes: options.logResendBufferBytes,
     });
-    logging.send.via = (batch) => delivery.send(batch);
     logging.send.delivery = delivery;
     const offs = [
       cluster.on(LOG_ACK_EVENT, (logger, seqs) => {
@@ -142,7 +142,7 @@ export function startReliableLogging(
     stops.push(() => {
       clearInterval(timer);
       for (const off of offs) off();
-      delete logging.send.via;
+      delete logging.send.delivery;
     });
   }
   return { [Symbol.dispose]: () => stops.forEach((stop) => stop()) };

@@ -318,7 +318,9 @@ export async function createNode(
       traceEvents: deps.traceEvents ?? false,
       clusterLog,
       onLogBatch: (batch) =>
-        logging.receive.via ? logging.receive.via(batch) : logging.service.receiveBatch(batch),
+        logging.receive.acks
+          ? logging.receive.acks.receive(batch)
+          : logging.service.receiveBatch(batch),
     });
     const { transport, logEndpoints } = await connectTransport(
       options,

@@ -6,8 +6,13 @@
  * @module
  */
 
-import type { ManualClock } from "../clock.ts";
+import { ManualClock } from "../clock.ts";
 import { type BrokerValue, decodeBinV1, encodeBinV1 } from "../serialization/mod.ts";
+import type { StoreBackend } from "./backend.ts";
+import type { CloneStoreOptions } from "./clone_options.ts";
+import { CloneStore } from "./clone_store.ts";
+import { MasterStore, type MasterStoreOptions } from "./master_store.ts";
+import { MemoryBackend } from "./memory_backend.ts";
 import type { StoreChannel } from "./replication.ts";
 import type { Store } from "./store.ts";
 
@@ -169,5 +174,56 @@ export function rng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A master on `manager` and clones on a {@linkcode FakeHub}, all named "s", ticks off. */
+export interface StoreSetup extends AsyncDisposable {
+  clock: ManualClock;
+  hub: FakeHub;
+  master: MasterStore;
+  clones: CloneStore[];
+  stores: Store[];
+}
+
+/** Builds a {@linkcode StoreSetup}: memory backend unless given, options merged in. */
+export function storeSetup(
+  cloneIds: string[],
+  o: {
+    backend?: StoreBackend;
+    master?: Partial<MasterStoreOptions>;
+    clone?: Partial<CloneStoreOptions>;
+  } = {},
+): StoreSetup {
+  const clock = new ManualClock();
+  const hub = new FakeHub();
+  const master = new MasterStore({
+    name: "s",
+    backend: o.backend ?? new MemoryBackend(),
+    clock,
+    channel: hub.endpoint("manager"),
+    tickIntervalMs: 0,
+    ...o.master,
+  });
+  const clones = cloneIds.map((id) =>
+    new CloneStore({
+      name: "s",
+      channel: hub.endpoint(id),
+      clock,
+      cloneId: id,
+      tickIntervalMs: 0,
+      ...o.clone,
+    })
+  );
+  const stores: Store[] = [master, ...clones];
+  return {
+    clock,
+    hub,
+    master,
+    clones,
+    stores,
+    async [Symbol.asyncDispose]() {
+      for (const s of stores) await s[Symbol.asyncDispose]();
+    },
   };
 }

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { ManualClock } from "../clock.ts";
 import { type BrokerValue, Count, decodeBinV1 } from "../serialization/mod.ts";
-import { advance, FakeHub, type FakeMessage, pump } from "./_fake_channel.ts";
-import { CloneStore } from "./clone_store.ts";
-import { MasterStore } from "./master_store.ts";
-import { MemoryBackend } from "./memory_backend.ts";
+import { advance, type FakeMessage, pump, storeSetup } from "./_fake_channel.ts";
 import { STORE_EVENTS } from "./replication.ts";
 
 /** Request ids of every write message, in delivery order. */
@@ -14,28 +10,14 @@ function writeIds(m: FakeMessage): number[] {
 }
 
 Deno.test("CloneStore sends each new write once, in request-id order, in bounded messages", async () => {
-  const clock = new ManualClock();
-  const hub = new FakeHub();
+  await using s = storeSetup(["w1"], { clone: { maxWritesPerMessage: 3 } });
+  const { clock, hub, master } = s;
+  const clone = s.clones[0]!;
   const sent: number[][] = [];
-  hub.drop = (m) => {
+  hub.drop = (m: FakeMessage) => {
     if (m.name === STORE_EVENTS.write) sent.push(writeIds(m));
     return false;
   };
-  await using master = new MasterStore({
-    name: "s",
-    backend: new MemoryBackend(),
-    clock,
-    channel: hub.endpoint("manager"),
-    tickIntervalMs: 0,
-  });
-  await using clone = new CloneStore({
-    name: "s",
-    channel: hub.endpoint("w1"),
-    clock,
-    cloneId: "w1",
-    tickIntervalMs: 0,
-    maxWritesPerMessage: 3,
-  });
   // Written before the snapshot: sent once attached.
   const early = [clone.put("a", 1), clone.put("b", 2)];
   await pump(hub);
@@ -48,7 +30,7 @@ Deno.test("CloneStore sends each new write once, in request-id order, in bounded
   assert.deepEqual(sent, [[1, 2], [3, 4, 5], [6], [7, 8, 9]]);
   // Retransmission still covers unacknowledged writes: lose the write message once.
   let lost = false;
-  hub.drop = (m) => {
+  hub.drop = (m: FakeMessage) => {
     if (m.name !== STORE_EVENTS.write) return false;
     sent.push(writeIds(m));
     if (lost) return false;

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { type Clock, ManualClock } from "../clock.ts";
 import { type BrokerValue, Count, decodeBinV1, interval } from "../serialization/mod.ts";
-import { FakeHub, type FakeMessage, pump } from "./_fake_channel.ts";
-import { CloneStore } from "./clone_store.ts";
+import { FakeHub, type FakeMessage, pump, storeSetup } from "./_fake_channel.ts";
 import { MasterStore } from "./master_store.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 import { encodeCommand, STORE_EVENTS, storeMasterTopic } from "./replication.ts";
@@ -61,27 +60,14 @@ Deno.test("MasterStore stamps the local writes of one batch with one time", asyn
 });
 
 Deno.test("MasterStore acknowledges a clone's writes in compact runs, errors in full", async () => {
-  const clock = new ManualClock();
-  const hub = new FakeHub();
+  await using s = storeSetup(["w1"]);
+  const { hub, master } = s;
+  const clone = s.clones[0]!;
   const acks: BrokerValue[] = [];
   hub.drop = (m: FakeMessage) => {
     if (m.name === STORE_EVENTS.ack) acks.push((decodeBinV1(m.bytes) as BrokerValue[])[3]!);
     return false;
   };
-  await using master = new MasterStore({
-    name: "s",
-    backend: new MemoryBackend(),
-    clock,
-    channel: hub.endpoint("manager"),
-    tickIntervalMs: 0,
-  });
-  await using clone = new CloneStore({
-    name: "s",
-    channel: hub.endpoint("w1"),
-    clock,
-    cloneId: "w1",
-    tickIntervalMs: 0,
-  });
   await pump(hub);
   const results = Promise.allSettled([
     clone.put("a", 1),

@@ -5,11 +5,9 @@ import { ManualClock, systemClock } from "../clock.ts";
 import { StoreError } from "../errors.ts";
 import { type BrokerValue, count, valuesEqual } from "../serialization/mod.ts";
 import { tempDir } from "./_test_helpers.ts";
-import { advance, FakeHub, pump, rng } from "./_fake_channel.ts";
-import type { StoreBackend } from "./backend.ts";
-import type { CloneStoreOptions } from "./clone_options.ts";
+import { advance, FakeHub, pump, rng, storeSetup } from "./_fake_channel.ts";
 import { CloneStore } from "./clone_store.ts";
-import { MasterStore, type MasterStoreOptions } from "./master_store.ts";
+import { MasterStore } from "./master_store.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 import { STORE_EVENTS, type StoreChannel } from "./replication.ts";
 import { SqliteBackend } from "./sqlite_backend.ts";
@@ -17,55 +15,6 @@ import type { Store } from "./store.ts";
 
 // Compile-time: a Cluster is a StoreChannel.
 const _clusterIsChannel = (c: Cluster): StoreChannel => c;
-
-interface Setup extends AsyncDisposable {
-  clock: ManualClock;
-  hub: FakeHub;
-  master: MasterStore;
-  clones: CloneStore[];
-  stores: Store[];
-}
-
-function setup(
-  cloneIds: string[],
-  o: {
-    backend?: StoreBackend;
-    master?: Partial<MasterStoreOptions>;
-    clone?: Partial<CloneStoreOptions>;
-  } = {},
-): Setup {
-  const clock = new ManualClock();
-  const hub = new FakeHub();
-  const master = new MasterStore({
-    name: "s",
-    backend: o.backend ?? new MemoryBackend(),
-    clock,
-    channel: hub.endpoint("manager"),
-    tickIntervalMs: 0,
-    ...o.master,
-  });
-  const clones = cloneIds.map((id) =>
-    new CloneStore({
-      name: "s",
-      channel: hub.endpoint(id),
-      clock,
-      cloneId: id,
-      tickIntervalMs: 0,
-      ...o.clone,
-    })
-  );
-  const stores: Store[] = [master, ...clones];
-  return {
-    clock,
-    hub,
-    master,
-    clones,
-    stores,
-    async [Symbol.asyncDispose]() {
-      for (const s of stores) await s[Symbol.asyncDispose]();
-    },
-  };
-}
 
 const code = (c: string) => (e: unknown) => e instanceof StoreError && e.code === c;
 
@@ -76,7 +25,7 @@ async function same(a: Store, b: Store): Promise<void> {
 }
 
 Deno.test("CloneStore takes a snapshot on attach; reads before it wait", async () => {
-  await using s = setup([]);
+  await using s = storeSetup([]);
   await s.master.put("a", 1);
   await s.master.put("b", count(2));
   const clone = new CloneStore({
@@ -95,7 +44,7 @@ Deno.test("CloneStore takes a snapshot on attach; reads before it wait", async (
 });
 
 Deno.test("CloneStore forwards every command; results and errors come back", async () => {
-  await using s = setup(["w1", "w2"]);
+  await using s = storeSetup(["w1", "w2"]);
   await pump(s.hub);
   const [c1, c2] = s.clones as [CloneStore, CloneStore];
   const inserted = c1.putUnique("u", "first");
@@ -134,7 +83,7 @@ Deno.test("CloneStore forwards every command; results and errors come back", asy
 });
 
 Deno.test("CloneStore writes are read-your-writes: the value is local when the write resolves", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   // Acks overtake updates: updates to w1 are held until acks arrived.
@@ -152,7 +101,7 @@ Deno.test("CloneStore writes are read-your-writes: the value is local when the w
 });
 
 Deno.test("Concurrent increments from two clones sum exactly (2 x 1000)", async () => {
-  await using s = setup(["w1", "w2"]);
+  await using s = storeSetup(["w1", "w2"]);
   await pump(s.hub);
   const all: Promise<void>[] = [];
   for (let i = 0; i < 1000; i++) {
@@ -165,7 +114,7 @@ Deno.test("Concurrent increments from two clones sum exactly (2 x 1000)", async 
 });
 
 Deno.test("CloneStore detects a gap, nacks it and the master retransmits", async () => {
-  await using s = setup(["w1", "w2"]);
+  await using s = storeSetup(["w1", "w2"]);
   await pump(s.hub);
   const [c1] = s.clones as [CloneStore];
   let dropped = false;
@@ -187,7 +136,7 @@ Deno.test("CloneStore detects a gap, nacks it and the master retransmits", async
 });
 
 Deno.test("CloneStore too far behind the master's log gets a snapshot", async () => {
-  await using s = setup(["w1"], { master: { logMax: 5 } });
+  await using s = storeSetup(["w1"], { master: { logMax: 5 } });
   await pump(s.hub);
   const c1 = s.clones[0]!;
   s.hub.drop = (m) => m.to === "w1" && m.name === STORE_EVENTS.update;
@@ -201,7 +150,7 @@ Deno.test("CloneStore too far behind the master's log gets a snapshot", async ()
 });
 
 Deno.test("Replication converges when every message is reordered", async () => {
-  await using s = setup(["w1", "w2", "w3"]);
+  await using s = storeSetup(["w1", "w2", "w3"]);
   await pump(s.hub);
   s.hub.shuffle = rng(42);
   const all: Promise<unknown>[] = [];
@@ -220,7 +169,7 @@ Deno.test("Replication converges when every message is reordered", async () => {
 });
 
 Deno.test("CloneStore reads go stale after the stale interval and recover on reattach", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   await s.master.put("k", "v");
@@ -241,7 +190,7 @@ Deno.test("CloneStore reads go stale after the stale interval and recover on rea
 Deno.test("CloneStore's stale_data message gives whole milliseconds", async () => {
   // Regression: with a real clock (fractional performance.now()), the message read
   // "no contact with its master for 10145.648352 ms".
-  await using s = setup(["w1"], { clone: { staleIntervalMs: 2000 } });
+  await using s = storeSetup(["w1"], { clone: { staleIntervalMs: 2000 } });
   await pump(s.hub);
   const c1 = s.clones[0]!;
   s.hub.partition("manager", "w1");
@@ -254,7 +203,7 @@ Deno.test("CloneStore's stale_data message gives whole milliseconds", async () =
 });
 
 Deno.test("CloneStore buffers writes while detached and the master applies them exactly once", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   s.hub.partition("manager", "w1");
@@ -276,7 +225,7 @@ Deno.test("CloneStore buffers writes while detached and the master applies them 
 });
 
 Deno.test("CloneStore fails buffered writes after the mutation buffer interval", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   s.hub.partition("manager", "w1");
@@ -322,7 +271,7 @@ Deno.test("CloneStore started before its master attaches on the master's first h
 });
 
 Deno.test("Expiry: lazy on the master, swept and replicated as expire", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   const w = c1.put("tmp", 1, { expiryMs: 500 });
@@ -387,7 +336,7 @@ Deno.test("MasterStore restarted from its SQLite file keeps every acknowledged w
 });
 
 Deno.test("Store dispose rejects pending writes and later calls", async () => {
-  const s = setup(["w1"]);
+  const s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   s.hub.partition("manager", "w1");
@@ -433,7 +382,7 @@ Deno.test("MasterStore and CloneStore with their own timers dispose cleanly", as
 });
 
 Deno.test("CloneStore settles many in-flight writes in order, each once its update is applied", async () => {
-  await using s = setup(["w1"]);
+  await using s = storeSetup(["w1"]);
   await pump(s.hub);
   const c1 = s.clones[0]!;
   // Acks overtake updates; the first half of the updates is then released, then the rest.
@@ -455,7 +404,7 @@ Deno.test("CloneStore settles many in-flight writes in order, each once its upda
 });
 
 Deno.test("MasterStore re-acknowledges a retransmitted write from its bounded result window", async () => {
-  await using s = setup(["w1"], { master: { writerWindow: 8 } });
+  await using s = storeSetup(["w1"], { master: { writerWindow: 8 } });
   await pump(s.hub);
   const c1 = s.clones[0]!;
   // The first ack message is lost: the clone retransmits, the master answers from its window.

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { count } from "../../lib/serialization/mod.ts";
 import { nodeTopic } from "../../lib/topics/topics.ts";
-import { parsePrometheusText, sampleValue } from "../../lib/metrics/scrape.ts";
 import { startCluster, type TestCluster } from "../_cluster.ts";
 import { waitFor } from "../_fixtures.ts";
 import { startTester } from "../_tester.ts";
@@ -328,10 +327,8 @@ Deno.test("kill -9 of one of two loggers under 10k records/s: survivor keeps wri
 });
 
 /** A node's `zcluster_log_delivery_batches_total{event}`. */
-async function deliveryCount(cluster: TestCluster, node: string, event: string): Promise<number> {
-  const text = await (await fetch(cluster.metricsUrl(node))).text();
-  const families = parsePrometheusText(text);
-  return sampleValue(families, "zcluster_log_delivery_batches_total", { node, event }) ?? 0;
+function deliveryCount(cluster: TestCluster, node: string, event: string): Promise<number> {
+  return cluster.metric(node, "zcluster_log_delivery_batches_total", { event });
 }
 
 Deno.test("the only logger stopped then killed -9 ×2 under 10k records/s: lost batches are sent again, every record written once", async () => {

@@ -52,21 +52,14 @@ function servicesUrl(cluster: TestCluster, name: string): string {
   return `http://127.0.0.1:${portOf(cluster, name)}/services.json`;
 }
 
-async function scrape(cluster: TestCluster, name: string): Promise<Families> {
-  const res = await fetch(cluster.metricsUrl(name));
-  const text = await res.text();
-  assert.equal(res.status, 200, `${name} /metrics: ${text}`);
-  return parsePrometheusText(text);
-}
-
 /** A counter of a node's /metrics (0 when absent), always with the node's own `node` label. */
-async function counter(
+function counter(
   cluster: TestCluster,
   node: string,
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  return sampleValue(await scrape(cluster, node), name, { ...labels, node }) ?? 0;
+  return cluster.metric(node, name, labels);
 }
 
 /** The same, read in-process from a node's registry (the tester has no metrics port). */
