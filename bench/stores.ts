@@ -7,8 +7,9 @@
  * PRAGMAs, i.e. rollback journal and `synchronous=FULL`, as a Zeek master opens them):
  * - raw: one `DatabaseSync`, `replace into store(key, value, expiry)` with pre-encoded
  *   broker-bin-v1 blobs, one transaction per 1000 rows.
- * - master: an in-process `MasterStore` on a `SqliteBackend`, `put` in windows of 1000 (the
- *   master commits once per microtask, so once per window). Raw and master alternate for
+ * - master: an in-process `MasterStore` on a `SqliteWriteBehindBackend` (what a node's
+ *   persistent master uses), `put` in windows of 1000 (the master hands one batch per microtask
+ *   to its commit thread, so about one per window). Raw and master alternate for
  *   `--rounds` rounds (3); each side's best round counts.
  * - clone: real processes, as deployed: a manager process (the XPUB/XSUB proxy and the master)
  *   and a worker process whose clone puts with 5000 writes in flight (`--window`); each put
@@ -39,7 +40,7 @@ import { type BrokerValue, type Count, count, encodeBinV1 } from "../lib/seriali
 import { CloneStore } from "../lib/stores/clone_store.ts";
 import { MasterStore } from "../lib/stores/master_store.ts";
 import { decodeUpdate, STORE_EVENTS } from "../lib/stores/replication.ts";
-import { SqliteBackend } from "../lib/stores/sqlite_backend.ts";
+import { SqliteWriteBehindBackend } from "../lib/stores/sqlite_write_behind.ts";
 import { nodeTopic } from "../lib/topics/topics.ts";
 // Types only: a value import would deadlock `mod.ts`'s top-level await on this dynamic import.
 import { freePorts } from "../tests/_ports.ts";
@@ -109,7 +110,7 @@ export function rawSqlitePuts(path: string, n: number): number {
 export async function masterPuts(path: string, n: number): Promise<number> {
   await using master = new MasterStore({
     name: STORE,
-    backend: new SqliteBackend({ path }),
+    backend: new SqliteWriteBehindBackend({ path }),
     clock: systemClock,
     tickIntervalMs: 0,
   });

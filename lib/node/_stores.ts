@@ -6,7 +6,7 @@ import type { ClusterOptions } from "../options/options.ts";
 import { CloneStore } from "../stores/clone_store.ts";
 import { MasterStore } from "../stores/master_store.ts";
 import { MemoryBackend } from "../stores/memory_backend.ts";
-import { SqliteBackend } from "../stores/sqlite_backend.ts";
+import { SqliteWriteBehindBackend } from "../stores/sqlite_write_behind.ts";
 import type { Store } from "../stores/store.ts";
 import { planStore, type StoreInfo } from "../stores/store_info.ts";
 
@@ -49,7 +49,7 @@ export class NodeStores implements AsyncDisposable {
     let store: Store;
     if (plan.role === "master") {
       const backend = plan.info.backend === "SQLITE"
-        ? new SqliteBackend(plan.sqlite ?? plan.info.options.sqlite)
+        ? new SqliteWriteBehindBackend(plan.sqlite ?? plan.info.options.sqlite)
         : new MemoryBackend();
       store = new MasterStore({ name, backend, clock: this.clock, channel: this.cluster, onError });
     } else {

@@ -144,8 +144,12 @@ export class FakeHub {
 }
 
 /** Lets microtasks (flushes) run and delivers messages until the system is quiet. */
-export async function pump(hub: FakeHub): Promise<void> {
+export async function pump(hub: FakeHub, masters: readonly MasterStore[] = []): Promise<void> {
   for (let i = 0; i < 1000; i++) {
+    for (let j = 0; j < 20; j++) await Promise.resolve();
+    if (hub.deliver() > 0) continue;
+    // Masters on a write-behind backend publish once their commit thread answers.
+    await Promise.all(masters.map((m) => m.flushed()));
     for (let j = 0; j < 20; j++) await Promise.resolve();
     if (hub.deliver() === 0) return;
   }
@@ -162,7 +166,7 @@ export async function advance(
   for (let t = 0; t < ms; t += stepMs) {
     clock.advance(Math.min(stepMs, ms - t));
     for (const s of stores) s.tick();
-    await pump(hub);
+    await pump(hub, stores.filter((s) => s instanceof MasterStore));
   }
 }
 

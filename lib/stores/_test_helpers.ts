@@ -23,6 +23,7 @@ import {
 import type { StoreBackend } from "./backend.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 import { SqliteBackend } from "./sqlite_backend.ts";
+import { SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
 
 /** URL of the real Broker store captured from Zeek 8.2.2. */
 export const BROKER_SQLITE_URL = new URL(
@@ -64,6 +65,17 @@ export const BACKENDS: ReadonlyArray<readonly [string, () => BackendFixture]> = 
       backend,
       [Symbol.dispose]: () => {
         backend[Symbol.dispose]();
+        dir[Symbol.dispose]();
+      },
+    };
+  }],
+  ["SqliteWriteBehindBackend", () => {
+    const dir = tempDir();
+    const backend = new SqliteWriteBehindBackend({ path: `${dir.path}/s.sqlite` });
+    return {
+      backend,
+      [Symbol.dispose]: () => {
+        backend.terminate();
         dir[Symbol.dispose]();
       },
     };

@@ -46,7 +46,8 @@ export interface EncodedRow extends StoreEntry {
 /**
  * A store backend. Methods are synchronous and throw `StoreError` (`backend_failure` for I/O,
  * `invalid_data` for a stored blob that does not decode). Writes may be batched: they become
- * durable at {@link StoreBackend.flush}, which a master calls before acknowledging a write.
+ * durable at {@link StoreBackend.flush} (or once the promise it returns resolves), which a master
+ * waits for before acknowledging a write.
  * Reads always see every earlier write, flushed or not.
  */
 export interface StoreBackend extends Disposable {
@@ -80,8 +81,11 @@ export interface StoreBackend extends Disposable {
   snapshot(): StoreEntry[];
   /** @returns Every row that has an expiry, as `[key, expiryNs]`. */
   expiries(): Array<readonly [BrokerValue, bigint]>;
-  /** Makes every earlier write durable (commits the open transaction). */
-  flush(): void;
+  /**
+   * Makes every earlier write durable (commits the open transaction). A backend that commits on
+   * another thread returns a promise that settles once it has; the others return nothing.
+   */
+  flush(): void | Promise<void>;
 }
 
 /**

@@ -74,10 +74,16 @@ interface LocalWaiter {
   readonly outcome: { result: BrokerValue } | StoreError;
 }
 
+/** What one flush settles once its commit is done. */
+interface Round {
+  readonly locals: LocalWaiter[];
+  readonly acks: Map<string, WriteAck[]>;
+}
+
 /**
  * A store master. Writes are applied at once in call (or arrival) order, batched into one commit
- * per microtask, and acknowledged only after that commit; updates are then broadcast in seq
- * order. Reads are served from the backend, with lazy expiry.
+ * per microtask, broadcast in seq order once the commit started, and acknowledged only after it
+ * is done. Reads are served from the backend, with lazy expiry.
  *
  * Divergences from Broker: failed mutations reject the writer's promise (Broker only logs);
  * clones are acknowledged end to end and deduplicated by `(writer id, request id)`. A write that
@@ -128,6 +134,9 @@ export class MasterStore extends StoreBase {
   #locals: LocalWaiter[] = [];
   #snapshotFor = new Set<string>();
   #flushScheduled = false;
+  /** Rounds whose commit is still running (a write-behind backend), and the last of them. */
+  #pendingRounds = 0;
+  #lastRound: Promise<void> = Promise.resolve();
   /**
    * The time of local writes until the next flush: one timestamp per batch of local writes
    * (as Zeek stamps a batch), not one clock read per write.
@@ -198,6 +207,15 @@ export class MasterStore extends StoreBase {
     });
   }
 
+  /**
+   * Resolves once every write applied so far is committed and published (at once with a
+   * backend that commits synchronously).
+   */
+  async flushed(): Promise<void> {
+    if (this.#flushScheduled) await Promise.resolve();
+    while (this.#pendingRounds > 0) await this.#lastRound;
+  }
+
   /** Expires due keys, sends heartbeats, forgets silent clones. */
   tick(): void {
     if (this.#closed || this.#failed) return;
@@ -220,11 +238,14 @@ export class MasterStore extends StoreBase {
     if (this.#closed) return;
     await Promise.resolve();
     this.#flush();
+    await this.flushed();
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const off of this.#offs) off();
     this.#channel?.unsubscribe(storeMasterTopic(this.name));
-    this.#backend[Symbol.dispose]();
+    const dispose = (this.#backend as Partial<AsyncDisposable>)[Symbol.asyncDispose];
+    if (dispose) await dispose.call(this.#backend);
+    else this.#backend[Symbol.dispose]();
   }
 
   protected override read<T>(
@@ -285,21 +306,47 @@ export class MasterStore extends StoreBase {
     queueMicrotask(() => this.#flush());
   }
 
-  /** Commit, then broadcast updates, then acks, then snapshots, then settle local writers. */
+  /**
+   * Commits, then broadcasts the updates and snapshots of this flush; the acks and local writers
+   * of this flush are settled once the commit is done. With a backend that commits on its own
+   * thread that is later: clones may then see a write up to one commit before it is durable,
+   * while its writer hears of it only after (a master that dies in between leaves the write
+   * unacknowledged; the clones resync and the writer resends it). Rounds settle in flush order.
+   */
   #flush(): void {
     this.#flushScheduled = false;
     this.#localNowNs = undefined;
     if (this.#closed) return;
-    const locals = this.#locals;
+    const round: Round = { locals: this.#locals, acks: this.#acks };
     this.#locals = [];
+    this.#acks = new Map();
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    let committed: Promise<void> | void;
     try {
-      this.#backend.flush();
+      committed = this.#backend.flush();
     } catch (error) {
-      this.#fail(error as Error, locals);
+      this.#fail(error as Error, round);
       return;
     }
-    this.#publishUpdates();
-    for (const [writer, acks] of this.#acks) {
+    this.#publishUpdates(outbox, this.#outboxFirst);
+    for (const clone of this.#snapshotFor) this.#sendSnapshot(clone);
+    this.#snapshotFor.clear();
+    if (!committed && this.#pendingRounds === 0) {
+      this.#settle(round);
+      return;
+    }
+    this.#pendingRounds++;
+    const done = committed ?? undefined;
+    this.#lastRound = this.#lastRound.then(() => done).then(
+      () => this.#settle(round),
+      (error: Error) => this.#fail(error, round),
+    ).finally(() => this.#pendingRounds--);
+  }
+
+  /** Acknowledges a committed round's writers. */
+  #settle(round: Round): void {
+    for (const [writer, acks] of round.acks) {
       this.#publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
         this.name,
         writer,
@@ -307,43 +354,40 @@ export class MasterStore extends StoreBase {
         encodeAcks(acks),
       ]);
     }
-    this.#acks.clear();
-    for (const clone of this.#snapshotFor) this.#sendSnapshot(clone);
-    this.#snapshotFor.clear();
-    for (const w of locals) {
+    for (const w of round.locals) {
       if (w.outcome instanceof StoreError) w.reject(w.outcome);
       else w.resolve(w.outcome.result);
     }
   }
 
-  #publishUpdates(): void {
-    const out = this.#outbox;
+  #publishUpdates(out: StoreUpdate[], first: number): void {
     if (out.length === 0) return;
-    this.#outbox = [];
     const step = this.#opts.maxUpdatesPerMessage;
     for (let i = 0; i < out.length; i += step) {
       const chunk = out.slice(i, i + step);
       this.#publish(storeClonesTopic(this.name), STORE_EVENTS.update, [
         this.name,
         this.epoch,
-        cnt(this.#outboxFirst + i),
+        cnt(first + i),
         chunk.map(encodeUpdate),
       ]);
     }
     this.stats.updates += out.length;
-    this.#publishedSeq = this.#outboxFirst + out.length - 1;
+    this.#publishedSeq = first + out.length - 1;
   }
 
-  #fail(error: Error, locals: LocalWaiter[]): void {
-    const failure = new StoreError(
+  #fail(error: Error, round: Round): void {
+    const failure = this.#failed ?? new StoreError(
       "backend_failure",
       `Store "${this.name}" failed to commit: ${error.message}`,
       { cause: error },
     );
-    this.#failed = failure;
-    this.#onError("backend_failure", failure.message);
-    for (const w of locals) w.reject(failure);
-    for (const [writer, acks] of this.#acks) {
+    if (!this.#failed) {
+      this.#failed = failure;
+      this.#onError("backend_failure", failure.message);
+    }
+    for (const w of round.locals) w.reject(failure);
+    for (const [writer, acks] of round.acks) {
       const failed = acks.map((a) => ({ ...a, code: failure.code, message: failure.message }));
       this.#publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
         this.name,
@@ -352,8 +396,6 @@ export class MasterStore extends StoreBase {
         encodeAcks(failed),
       ]);
     }
-    this.#acks.clear();
-    this.#outbox = [];
   }
 
   #onAttach([store, cloneId, firstUnacked]: BrokerValue[]): void {

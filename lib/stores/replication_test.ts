@@ -11,6 +11,7 @@ import { MasterStore } from "./master_store.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 import { STORE_EVENTS, type StoreChannel } from "./replication.ts";
 import { SqliteBackend } from "./sqlite_backend.ts";
+import { SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
 import type { Store } from "./store.ts";
 
 // Compile-time: a Cluster is a StoreChannel.
@@ -287,53 +288,60 @@ Deno.test("Expiry: lazy on the master, swept and replicated as expire", async ()
   assert.equal(s.master.size, 0);
 });
 
-Deno.test("MasterStore restarted from its SQLite file keeps every acknowledged write", async () => {
-  using dir = tempDir();
-  const path = `${dir.path}/stores/s.sqlite`;
-  const clock = new ManualClock();
-  const hub = new FakeHub();
-  await using clone = new CloneStore({
-    name: "s",
-    channel: hub.endpoint("w1"),
-    clock,
-    tickIntervalMs: 0,
+for (
+  const [name, open] of [
+    ["SqliteBackend", (path: string) => new SqliteBackend({ path })],
+    ["SqliteWriteBehindBackend", (path: string) => new SqliteWriteBehindBackend({ path })],
+  ] as const
+) {
+  Deno.test(`MasterStore on ${name} restarted from its file keeps every acknowledged write`, async () => {
+    using dir = tempDir();
+    const path = `${dir.path}/stores/s.sqlite`;
+    const clock = new ManualClock();
+    const hub = new FakeHub();
+    await using clone = new CloneStore({
+      name: "s",
+      channel: hub.endpoint("w1"),
+      clock,
+      tickIntervalMs: 0,
+    });
+    const master1 = new MasterStore({
+      name: "s",
+      backend: open(path),
+      clock,
+      channel: hub.endpoint("manager"),
+      tickIntervalMs: 0,
+    });
+    await pump(hub, [master1]);
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 100; i++) writes.push(clone.increment("n"), clone.put(`k${i}`, i));
+    writes.push(clone.put("exp", 1, { expiryMs: 60_000 }));
+    await pump(hub, [master1]);
+    await Promise.all(writes);
+    // Every acknowledged write is committed: a second connection sees it.
+    const db = new DatabaseSync(path, { readOnly: true });
+    assert.equal(Number(db.prepare("select count(*) as n from store").get()?.["n"]), 102);
+    db.close();
+    await master1[Symbol.asyncDispose]();
+    await using master2 = new MasterStore({
+      name: "s",
+      backend: open(path),
+      clock,
+      channel: hub.endpoint("manager-restarted"),
+      tickIntervalMs: 0,
+    });
+    await pump(hub, [master2]);
+    assert.equal(clone.stats.snapshots, 2);
+    assert.ok(valuesEqual(await master2.get("n"), count(100)));
+    const more = clone.increment("n");
+    await pump(hub, [master2]);
+    await more;
+    assert.ok(valuesEqual(await clone.get("n"), count(101)));
+    await advance(clock, hub, [master2, clone], 61_000);
+    assert.equal(await clone.exists("exp"), false);
+    assert.equal(master2.size, 101);
   });
-  const master1 = new MasterStore({
-    name: "s",
-    backend: new SqliteBackend({ path }),
-    clock,
-    channel: hub.endpoint("manager"),
-    tickIntervalMs: 0,
-  });
-  await pump(hub);
-  const writes: Promise<void>[] = [];
-  for (let i = 0; i < 100; i++) writes.push(clone.increment("n"), clone.put(`k${i}`, i));
-  writes.push(clone.put("exp", 1, { expiryMs: 60_000 }));
-  await pump(hub);
-  await Promise.all(writes);
-  // Every acknowledged write is committed: a second connection sees it.
-  const db = new DatabaseSync(path, { readOnly: true });
-  assert.equal(Number(db.prepare("select count(*) as n from store").get()?.["n"]), 102);
-  db.close();
-  await master1[Symbol.asyncDispose]();
-  await using master2 = new MasterStore({
-    name: "s",
-    backend: new SqliteBackend({ path }),
-    clock,
-    channel: hub.endpoint("manager-restarted"),
-    tickIntervalMs: 0,
-  });
-  await pump(hub);
-  assert.equal(clone.stats.snapshots, 2);
-  assert.ok(valuesEqual(await master2.get("n"), count(100)));
-  const more = clone.increment("n");
-  await pump(hub);
-  await more;
-  assert.ok(valuesEqual(await clone.get("n"), count(101)));
-  await advance(clock, hub, [master2, clone], 61_000);
-  assert.equal(await clone.exists("exp"), false);
-  assert.equal(master2.size, 101);
-});
+}
 
 Deno.test("Store dispose rejects pending writes and later calls", async () => {
   const s = storeSetup(["w1"]);

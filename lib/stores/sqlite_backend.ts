@@ -331,7 +331,16 @@ export class SqliteBackend implements StoreBackend {
   }
 }
 
-function openDatabase(options: SqliteBackendOptions): [DatabaseSync, Statements] {
+/**
+ * Opens a store database as Broker initialises one: parent directories, `PRAGMA synchronous` and
+ * `journal_mode` when set, the `meta` and `store` tables, `meta.broker_version`, and the
+ * integrity check when asked for.
+ *
+ * @param options Path and PRAGMA options (the failure mode is the caller's business).
+ * @returns The open connection.
+ * @throws {Error} SQLite's error, the connection closed.
+ */
+export function openStoreDatabase(options: SqliteBackendOptions): DatabaseSync {
   const { path } = options;
   if (path !== ":memory:") {
     const slash = path.lastIndexOf("/");
@@ -351,6 +360,16 @@ function openDatabase(options: SqliteBackendOptions): [DatabaseSync, Statements]
         throw new Error(`integrity check failed: ${rows.map((r) => Object.values(r)[0])}`);
       }
     }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function openDatabase(options: SqliteBackendOptions): [DatabaseSync, Statements] {
+  const db = openStoreDatabase(options);
+  try {
     return [db, prepare(db)];
   } catch (error) {
     db.close();

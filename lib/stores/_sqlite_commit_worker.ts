@@ -1,0 +1,99 @@
+/**
+ * The commit thread of {@linkcode SqliteWriteBehindBackend} (a Web Worker; not imported by
+ * anything else). It owns the store's only SQLite write connection: each `commit` message is one
+ * batch of row changes applied in one transaction, answered once SQLite committed it (or with
+ * the error, the transaction rolled back). Messages are handled in arrival order.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { openStoreDatabase, type SqliteBackendOptions } from "./sqlite_backend.ts";
+import { applyWriteBatch } from "./_write_batch.ts";
+
+/** Messages to the commit thread. */
+export type CommitRequest =
+  | { readonly type: "open"; readonly options: SqliteBackendOptions }
+  | { readonly type: "commit"; readonly id: number; readonly batch: ArrayBuffer }
+  | { readonly type: "close" };
+
+/** Messages from the commit thread. */
+export type CommitReply =
+  | { readonly type: "committed"; readonly id: number }
+  | { readonly type: "failed"; readonly id: number; readonly message: string }
+  | { readonly type: "closed" };
+
+/** The parts of a worker's global scope this module uses. */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<CommitRequest>) => void) | null;
+  postMessage(message: CommitReply): void;
+  close(): void;
+}
+
+class CommitThread {
+  #db: DatabaseSync | undefined;
+  #put: StatementSync | undefined;
+  #erase: StatementSync | undefined;
+  #clear: StatementSync | undefined;
+  #openError: string | undefined;
+
+  open(options: SqliteBackendOptions): void {
+    try {
+      const db = openStoreDatabase(options);
+      this.#db = db;
+      this.#put = db.prepare("replace into store(key, value, expiry) values(?, ?, ?)");
+      this.#erase = db.prepare("delete from store where key = ?");
+      this.#clear = db.prepare("delete from store");
+    } catch (error) {
+      this.#openError = `Cannot open SQLite store "${options.path}" for writing: ${
+        (error as Error).message
+      }`;
+    }
+  }
+
+  /** @returns the error message, or undefined once committed */
+  commit(batch: ArrayBuffer): string | undefined {
+    const db = this.#db;
+    if (!db) return this.#openError ?? "Cannot commit: the database is not open";
+    try {
+      db.exec("BEGIN");
+      applyWriteBatch(batch, {
+        put: (key, value, expiry) => this.#put!.run(key, value, expiry),
+        erase: (key) => this.#erase!.run(key),
+        clear: () => this.#clear!.run(),
+      });
+      db.exec("COMMIT");
+      return undefined;
+    } catch (error) {
+      try {
+        db.exec("ROLLBACK");
+      } catch { /* no transaction left */ }
+      return (error as Error).message;
+    }
+  }
+
+  close(): void {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const thread = new CommitThread();
+scope.onmessage = (event) => {
+  const m = event.data;
+  if (m.type === "open") {
+    thread.open(m.options);
+  } else if (m.type === "commit") {
+    const message = thread.commit(m.batch);
+    scope.postMessage(
+      message === undefined
+        ? { type: "committed", id: m.id }
+        : { type: "failed", id: m.id, message },
+    );
+  } else {
+    thread.close();
+    scope.postMessage({ type: "closed" });
+    scope.close();
+  }
+};

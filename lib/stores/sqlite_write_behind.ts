@@ -1,0 +1,283 @@
+/**
+ * A persistent store backend whose commits run on their own thread: the file is Broker's SQLite
+ * store (same schema, blobs and PRAGMAs as {@linkcode SqliteBackend}), the rows are also held in
+ * memory, and every read is served from memory. Writes change the memory rows at once and are
+ * handed, as one packed batch per flush, to a worker thread that owns the SQLite write connection
+ * and commits there. A master therefore never blocks its event loop on a commit (with Broker's
+ * default `synchronous=FULL`, a commit is a few fsyncs, 1.5 ms or more on our machines), and
+ * writes made while one commit runs go into the next (group commit).
+ *
+ * The cost: the whole store in memory on the master, as every clone already holds it (clones are
+ * memory stores in Broker and here).
+ *
+ * @module
+ */
+
+import { StoreError } from "../errors.ts";
+import { BinV1Encoder, type BrokerValue } from "../serialization/mod.ts";
+import type { BackendKind, EncodedRow, StoreBackend, StoredValue, StoreEntry } from "./backend.ts";
+import { MemoryBackend } from "./memory_backend.ts";
+import { SqliteBackend, type SqliteBackendOptions } from "./sqlite_backend.ts";
+import { WriteBatchBuilder } from "./_write_batch.ts";
+import type { CommitReply, CommitRequest } from "./_sqlite_commit_worker.ts";
+
+interface Waiter {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (e: StoreError) => void;
+}
+
+function waiter(): Waiter {
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  // A failure is also reported to whoever flushes next; an unobserved rejection is not an error.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * A {@link StoreBackend} in a SQLite file with Broker's schema, committed by a worker thread.
+ * `flush()` returns a promise that resolves once every earlier write is committed.
+ *
+ * @example
+ * ```ts ignore
+ * import { SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
+ * await using backend = new SqliteWriteBehindBackend({ path: "/tmp/s.sqlite" });
+ * backend.put("k", "v", null);
+ * await backend.flush();
+ * ```
+ */
+export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
+  /** Always `"SQLITE"`. */
+  readonly kind: BackendKind = "SQLITE";
+  /** The database path. */
+  readonly path: string;
+  /** Whether the open deleted a file it could not use (failure mode DELETE). */
+  readonly recreated: boolean;
+  readonly #rows = new MemoryBackend();
+  readonly #batch = new WriteBatchBuilder();
+  readonly #keys = new BinV1Encoder();
+  readonly #values = new BinV1Encoder();
+  readonly #worker: Worker;
+  readonly #closed = Promise.withResolvers<void>();
+  /** Batches handed to the commit thread, oldest first (one, but for the last at dispose). */
+  readonly #flights: { id: number; waiter: Waiter }[] = [];
+  /** Who waits for the writes collected while a batch is in flight. */
+  #next: Waiter | undefined;
+  #ids = 0;
+  #failed: StoreError | undefined;
+  #closing = false;
+
+  /**
+   * Opens the file as {@linkcode SqliteBackend} does (failure mode, integrity check), loads its
+   * rows, then hands the file to the commit thread.
+   *
+   * @param options Path and PRAGMA options.
+   * @throws {StoreError} `backend_failure` when the file cannot be opened, `invalid_data` when a
+   *   stored blob does not decode.
+   */
+  constructor(options: SqliteBackendOptions) {
+    if (options.path === ":memory:") {
+      throw new StoreError(
+        "backend_failure",
+        "Cannot open a write-behind SQLite store in memory: its commit thread needs a file",
+      );
+    }
+    this.path = options.path;
+    const loader = new SqliteBackend(options);
+    try {
+      this.recreated = loader.recreated;
+      for (const row of loader.snapshot()) this.#rows.put(row.key, row.value, row.expiryNs);
+    } finally {
+      loader[Symbol.dispose]();
+    }
+    this.#worker = new Worker(new URL("./_sqlite_commit_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    this.#worker.onmessage = (event: MessageEvent<CommitReply>) => this.#onReply(event.data);
+    this.#worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#fail(`commit thread failed: ${event.message}`);
+      this.#closed.resolve();
+    };
+    const { synchronous, journalMode } = options;
+    this.#post({
+      type: "open",
+      options: {
+        path: options.path,
+        ...(synchronous ? { synchronous } : {}),
+        ...(journalMode ? { journalMode } : {}),
+      },
+    });
+  }
+
+  /** Inserts or replaces a row. */
+  put(key: BrokerValue, value: BrokerValue, expiryNs: bigint | null): void {
+    this.#checkWritable("put");
+    this.#rows.put(key, value, expiryNs);
+    this.#batch.put(this.#keys.encode(key), this.#values.encode(value), expiryNs);
+  }
+
+  /** Inserts or replaces a row from its encodings (copied into the batch). */
+  putEncoded(row: EncodedRow): void {
+    this.#checkWritable("put");
+    this.#rows.putEncoded(row);
+    this.#batch.put(row.keyBin, row.valueBin, row.expiryNs);
+  }
+
+  /** @returns The row's value and expiry, or `undefined`. */
+  get(key: BrokerValue): StoredValue | undefined {
+    return this.#rows.get(key);
+  }
+
+  /** @returns Whether the row exists. */
+  exists(key: BrokerValue): boolean {
+    return this.#rows.exists(key);
+  }
+
+  /** @returns Every key (without rows expired at `nowNs`, when given). */
+  keys(nowNs?: bigint): BrokerValue[] {
+    return this.#rows.keys(nowNs);
+  }
+
+  /** @returns Whether a row was deleted. */
+  erase(key: BrokerValue): boolean {
+    this.#checkWritable("erase");
+    if (!this.#rows.erase(key)) return false;
+    this.#batch.erase(this.#keys.encode(key));
+    return true;
+  }
+
+  /** Deletes every row. */
+  clear(): void {
+    this.#checkWritable("clear");
+    this.#rows.clear();
+    this.#batch.clear();
+  }
+
+  /** @returns The number of rows. */
+  size(): number {
+    return this.#rows.size();
+  }
+
+  /** Deletes `key` if its expiry is `<= nowNs`. @returns Whether it was deleted. */
+  expire(key: BrokerValue, nowNs: bigint): boolean {
+    this.#checkWritable("expire");
+    if (!this.#rows.expire(key, nowNs)) return false;
+    this.#batch.erase(this.#keys.encode(key));
+    return true;
+  }
+
+  /** @returns Every row. */
+  snapshot(): StoreEntry[] {
+    return this.#rows.snapshot();
+  }
+
+  /** @returns `[key, expiryNs]` of every row with an expiry. */
+  expiries(): Array<readonly [BrokerValue, bigint]> {
+    return this.#rows.expiries();
+  }
+
+  /**
+   * Hands the writes made since the last flush to the commit thread (or queues them behind the
+   * commit in flight).
+   *
+   * @returns A promise that resolves once every earlier write is committed and rejects with a
+   *   `backend_failure` StoreError when a commit failed; `undefined` when nothing is pending.
+   * @throws {StoreError} When an earlier commit failed.
+   */
+  flush(): Promise<void> | undefined {
+    if (this.#failed) throw this.#failed;
+    if (this.#batch.ops === 0) return (this.#next ?? this.#flights.at(-1)?.waiter)?.promise;
+    if (this.#flights.length > 0) return (this.#next ??= waiter()).promise;
+    return this.#send(waiter()).promise;
+  }
+
+  /** Commits what is pending, closes the database and ends the commit thread. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#closing) {
+      try {
+        await this.flush();
+      } catch { /* reported to the writers already */ }
+      this[Symbol.dispose]();
+    }
+    await this.#closed.promise;
+    this.#worker.terminate();
+  }
+
+  /**
+   * Hands what is pending to the commit thread and asks it to close; the thread ends by itself
+   * once it has committed. Prefer `await using` to know when that happened.
+   */
+  [Symbol.dispose](): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#failed && this.#batch.ops > 0) this.#send(this.#next ?? waiter());
+    else this.#next?.resolve();
+    this.#next = undefined;
+    this.#post({ type: "close" });
+  }
+
+  /**
+   * Ends the commit thread at once: what it has not committed is lost, as in a crash (tests, and
+   * a node that must stop now).
+   */
+  terminate(): void {
+    this.#closing = true;
+    this.#fail(`SQLite store "${this.path}" was terminated`);
+    this.#worker.terminate();
+    this.#closed.resolve();
+  }
+
+  #send(w: Waiter): Waiter {
+    const id = ++this.#ids;
+    this.#flights.push({ id, waiter: w });
+    const batch = this.#batch.take();
+    this.#worker.postMessage({ type: "commit", id, batch } satisfies CommitRequest, [batch]);
+    return w;
+  }
+
+  #onReply(reply: CommitReply): void {
+    if (reply.type === "closed") {
+      this.#closed.resolve();
+      return;
+    }
+    const flight = this.#flights.shift();
+    if (!flight || flight.id !== reply.id) {
+      this.#fail(`commit thread answered batch ${reply.id}, expected ${flight?.id ?? "none"}`);
+      return;
+    }
+    if (reply.type === "failed") {
+      this.#fail(`Cannot commit SQLite store "${this.path}": ${reply.message}`, flight.waiter);
+      return;
+    }
+    flight.waiter.resolve();
+    const next = this.#next;
+    if (next && this.#flights.length === 0) {
+      this.#next = undefined;
+      if (this.#batch.ops > 0) this.#send(next);
+      else next.resolve();
+    }
+  }
+
+  #fail(message: string, first?: Waiter): void {
+    this.#failed ??= new StoreError("backend_failure", message);
+    first?.reject(this.#failed);
+    for (const f of this.#flights.splice(0)) f.waiter.reject(this.#failed);
+    this.#next?.reject(this.#failed);
+    this.#next = undefined;
+  }
+
+  #checkWritable(what: string): void {
+    if (this.#failed) throw this.#failed;
+    if (this.#closing) {
+      throw new StoreError(
+        "backend_failure",
+        `Cannot ${what} in SQLite store "${this.path}": closed`,
+      );
+    }
+  }
+
+  #post(message: CommitRequest): void {
+    this.#worker.postMessage(message);
+  }
+}
