@@ -78,6 +78,18 @@ export class ByteSink {
     this.pos = p;
   }
 
+  /** All of `src` (past a few bytes, one `set` call: no view to make). */
+  whole(src: Uint8Array): void {
+    const n = src.length;
+    if (n <= 16) {
+      this.bytes(src, 0, n);
+      return;
+    }
+    this.ensure(n);
+    this.buf.set(src, this.pos);
+    this.pos += n;
+  }
+
   /** Text known to be ASCII (numbers, markers), one byte per char. */
   ascii(s: string): void {
     const n = s.length;

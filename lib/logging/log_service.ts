@@ -55,7 +55,7 @@ export interface CreateStreamOptions {
 
 /** Counters of a {@link LogService}. */
 export interface LogServiceStats {
-  /** Records accepted by a filter, by `stream/writer`. */
+  /** Records accepted by a filter, by `stream/writer` (a snapshot, made on each read). */
   readonly writes: Map<string, number>;
   /** Records rejected by validation. */
   rejected: number;
@@ -94,8 +94,8 @@ interface FilterState {
   readonly keep: readonly number[] | undefined;
   readonly path: string;
   readonly writer: string;
-  /** The `stats.writes` key. */
-  readonly statsKey: string;
+  /** The `stats.writes` counter of its key (filters with the same key share one). */
+  readonly writes: { n: number };
   /** Remote nodes: the batch being collected. */
   readonly batch: BatchBuilder | undefined;
 }
@@ -121,16 +121,9 @@ export const CLUSTER_LOG = "Cluster::LOG";
 
 /** The logging framework of one node. */
 export class LogService implements AsyncDisposable {
-  readonly stats: LogServiceStats = {
-    writes: new Map(),
-    rejected: 0,
-    vetoed: 0,
-    batchesSent: 0,
-    recordsDropped: 0,
-    batchesReceived: 0,
-    recordsReceived: 0,
-    badBatches: 0,
-  };
+  /** Records accepted, by `stream/writer`: a counter object per key, bumped on every write. */
+  readonly #writes = new Map<string, { n: number }>();
+  readonly stats: LogServiceStats = statsOver(this.#writes);
   readonly #deps: LogServiceDeps;
   readonly #streams = new Map<string, StreamState>();
   readonly #timer: ReturnType<typeof setInterval> | undefined;
@@ -229,7 +222,7 @@ export class LogService implements AsyncDisposable {
       keep,
       path,
       writer,
-      statsKey: `${id}/${writer}`,
+      writes: this.#counter(`${id}/${writer}`),
       batch: this.#deps.local ? undefined : new BatchBuilder({
         streamName: id,
         writerName: writer,
@@ -360,8 +353,13 @@ export class LogService implements AsyncDisposable {
   }
 
   #count(f: FilterState): void {
-    const writes = this.stats.writes;
-    writes.set(f.statsKey, (writes.get(f.statsKey) ?? 0) + 1);
+    f.writes.n++;
+  }
+
+  #counter(key: string): { n: number } {
+    let c = this.#writes.get(key);
+    if (!c) this.#writes.set(key, c = { n: 0 });
+    return c;
   }
 
   /**
@@ -421,6 +419,24 @@ export class LogService implements AsyncDisposable {
     if (this.#deps.sendBatch(batch.take())) this.stats.batchesSent++;
     else this.stats.recordsDropped += records;
   }
+}
+
+/** Fresh counters whose `writes` is a snapshot of `counters` (the keys with a write). */
+function statsOver(counters: ReadonlyMap<string, { n: number }>): LogServiceStats {
+  return {
+    get writes() {
+      const out = new Map<string, number>();
+      for (const [key, c] of counters) if (c.n > 0) out.set(key, c.n);
+      return out;
+    },
+    rejected: 0,
+    vetoed: 0,
+    batchesSent: 0,
+    recordsDropped: 0,
+    batchesReceived: 0,
+    recordsReceived: 0,
+    badBatches: 0,
+  };
 }
 
 /** Whether a value is an object `validateRecord` could take (else it says why not). */

@@ -241,3 +241,40 @@ Deno.test("LogService.write() from a policy hook of the same stream keeps both r
   const rows = [["inner"], ["outer"]];
   assert.deepEqual(sent, [encodeLogBatch({ ...HEAD, path: "t", fields, records: rows })]);
 });
+
+Deno.test("RecordEncoder's compiled code matches its generic path; field names never become code", () => {
+  const columns = {
+    'a"]; throw new Error("injected"); //': "string",
+    "b\\`${x}`": { type: "count", optional: true },
+    "n": { record: { "x'y": "bool", "z": "time" } },
+  } as LogColumns;
+  const stream = createStream("T::LOG", { path: "t", columns });
+  const encoder = new RecordEncoder(stream.fields);
+  const records: unknown[] = [
+    { 'a"]; throw new Error("injected"); //': "v", "b\\`${x}`": 3, n: { "x'y": true, z: 1.5 } },
+    { 'a"]; throw new Error("injected"); //': "v", n: { "x'y": false, z: 2 } },
+    { 'a"]; throw new Error("injected"); //': 1, n: { "x'y": true, z: 1 } },
+    { 'a"]; throw new Error("injected"); //': "v", "b\\`${x}`": 10n, n: { "x'y": 1, z: 1 } },
+  ];
+  for (const r of records) {
+    const a = new ByteSink(16), b = new ByteSink(16);
+    const oa = new Int32Array(5), ob = new Int32Array(5);
+    const ok = encoder.encode(r as Record<string, unknown>, a, oa);
+    assert.equal(ok, encoder.encodeGeneric(r as Record<string, unknown>, b, ob));
+    assert.deepEqual(a.buf.slice(0, a.pos), b.buf.slice(0, b.pos));
+    if (ok) assert.deepEqual(oa, ob);
+  }
+  const rng = new Rng(7);
+  for (let schema = 0; schema < 50; schema++) {
+    const s = createStream("T::LOG", { path: "t", columns: randomColumns(rng) });
+    const enc = new RecordEncoder(s.fields);
+    for (let i = 0; i < 20; i++) {
+      const r = randomRecord(rng, s.columns);
+      const a = new ByteSink(16), b = new ByteSink(16);
+      const oa = new Int32Array(s.fields.length + 1), ob = new Int32Array(s.fields.length + 1);
+      assert.equal(enc.encode(r, a, oa), enc.encodeGeneric(r, b, ob));
+      assert.deepEqual(a.buf.slice(0, a.pos), b.buf.slice(0, b.pos), `${schema}/${i}`);
+      assert.deepEqual(oa, ob);
+    }
+  }
+});

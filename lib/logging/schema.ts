@@ -215,9 +215,12 @@ export function typeTags(type: LogTypeName): { tag: TypeTag; subtag: TypeTag } {
 
 /** The scalar type name of a TypeTag, or undefined for a tag logs cannot carry. */
 export function scalarTypeOfTag(tag: number): ScalarTypeName | undefined {
-  for (const [name, t] of Object.entries(SCALAR_TAGS)) if (t === tag) return name as ScalarTypeName;
-  return undefined;
+  return SCALAR_OF_TAG.get(tag);
 }
+
+const SCALAR_OF_TAG: ReadonlyMap<number, ScalarTypeName> = new Map(
+  Object.entries(SCALAR_TAGS).map(([name, t]) => [t, name as ScalarTypeName]),
+);
 
 function isSpec(v: ColumnSpec | RecordColumnSpec): v is ColumnSpec {
   return "type" in v && typeof (v as ColumnSpec).type === "string";
