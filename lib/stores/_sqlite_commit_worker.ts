@@ -1,6 +1,6 @@
 /**
- * The commit thread of {@linkcode SqliteWriteBehindBackend} (a Web Worker; not imported by
- * anything else). It owns the store's only SQLite write connection: each `commit` message is one
+ * The commit thread of {@linkcode SqliteWriteBehindBackend}: a Web Worker runs this module (on the
+ * main thread, importing it only gives {@linkcode COMMIT_WORKER_URL}). It owns the store's only SQLite write connection: each `commit` message is one
  * batch of row changes applied in one transaction, answered once SQLite committed it (or with
  * the error, the transaction rolled back). Messages are handled in arrival order.
  *
@@ -78,22 +78,49 @@ class CommitThread {
   }
 }
 
-const scope = globalThis as unknown as WorkerScope;
-const thread = new CommitThread();
-scope.onmessage = (event) => {
-  const m = event.data;
-  if (m.type === "open") {
-    thread.open(m.options);
-  } else if (m.type === "commit") {
-    const message = thread.commit(m.batch);
-    scope.postMessage(
-      message === undefined
-        ? { type: "committed", id: m.id }
-        : { type: "failed", id: m.id, message },
-    );
-  } else {
-    thread.close();
-    scope.postMessage({ type: "closed" });
-    scope.close();
-  }
-};
+/**
+ * This module's URL, for `new Worker()`. The backend imports it (rather than naming the file), so
+ * the module is in the program's graph and a compiled binary carries it.
+ */
+export const COMMIT_WORKER_URL: string = import.meta.url;
+
+/** The name the backend gives its commit workers (`new Worker(url, { name })`). */
+export const COMMIT_WORKER_NAME = "zcluster-sqlite-commit";
+
+/**
+ * Whether this code runs as a commit worker: in a worker (the main thread has no
+ * `WorkerGlobalScope`) of that name, so that site code importing zcluster in workers of its own
+ * is left alone.
+ */
+function isCommitWorker(): boolean {
+  const g = globalThis as unknown as {
+    WorkerGlobalScope?: abstract new () => unknown;
+    name?: unknown;
+  };
+  return g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope &&
+    g.name === COMMIT_WORKER_NAME;
+}
+
+/** Answers the backend's messages: the body of the commit thread. */
+function serve(scope: WorkerScope): void {
+  const thread = new CommitThread();
+  scope.onmessage = (event) => {
+    const m = event.data;
+    if (m.type === "open") {
+      thread.open(m.options);
+    } else if (m.type === "commit") {
+      const message = thread.commit(m.batch);
+      scope.postMessage(
+        message === undefined
+          ? { type: "committed", id: m.id }
+          : { type: "failed", id: m.id, message },
+      );
+    } else {
+      thread.close();
+      scope.postMessage({ type: "closed" });
+      scope.close();
+    }
+  };
+}
+
+if (isCommitWorker()) serve(globalThis as unknown as WorkerScope);

@@ -19,7 +19,12 @@ import type { BackendKind, EncodedRow, StoreBackend, StoredValue, StoreEntry } f
 import { MemoryBackend } from "./memory_backend.ts";
 import { SqliteBackend, type SqliteBackendOptions } from "./sqlite_backend.ts";
 import { WriteBatchBuilder } from "./_write_batch.ts";
-import type { CommitReply, CommitRequest } from "./_sqlite_commit_worker.ts";
+import {
+  COMMIT_WORKER_NAME,
+  COMMIT_WORKER_URL,
+  type CommitReply,
+  type CommitRequest,
+} from "./_sqlite_commit_worker.ts";
 
 interface Waiter {
   readonly promise: Promise<void>;
@@ -90,9 +95,7 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
     } finally {
       loader[Symbol.dispose]();
     }
-    this.#worker = new Worker(new URL("./_sqlite_commit_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+    this.#worker = new Worker(COMMIT_WORKER_URL, { type: "module", name: COMMIT_WORKER_NAME });
     this.#worker.onmessage = (event: MessageEvent<CommitReply>) => this.#onReply(event.data);
     this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

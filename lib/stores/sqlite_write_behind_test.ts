@@ -166,3 +166,18 @@ Deno.test("write batches round-trip puts, erases and clears, and a truncated bat
     /unknown op 9 at byte 0/,
   );
 });
+
+Deno.test("a site's own worker that imports the stores keeps its message handler", async () => {
+  const worker = new Worker(new URL("./testdata/site_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  try {
+    const reply = new Promise<string>((resolve) => {
+      worker.onmessage = (e: MessageEvent<string>) => resolve(e.data);
+    });
+    worker.postMessage("hello");
+    assert.equal(await reply, "site got hello (function)");
+  } finally {
+    worker.terminate();
+  }
+});
