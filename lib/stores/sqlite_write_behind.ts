@@ -39,6 +39,18 @@ function waiter(): Waiter {
   return { promise, resolve, reject };
 }
 
+/** Default bound of the writes waiting behind the commit in flight, in bytes (64 MiB). */
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+
+/** Tuning of {@link SqliteWriteBehindBackend} beyond Broker's SQLite options. */
+export interface WriteBehindOptions {
+  /**
+   * Bound of the row changes waiting behind the commit in flight, in bytes; past it, writes fail
+   * with `backend_failure` (counted in `refusedWrites`) until the disk catches up. Default 64 MiB.
+   */
+  readonly maxBacklogBytes?: number;
+}
+
 /**
  * A {@link StoreBackend} in a SQLite file with Broker's schema, committed by a worker thread.
  * `flush()` returns a promise that resolves once every earlier write is committed.
@@ -71,16 +83,25 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
   #ids = 0;
   #failed: StoreError | undefined;
   #closing = false;
+  readonly #maxBacklog: number;
+  #refused = 0;
 
   /**
    * Opens the file as {@linkcode SqliteBackend} does (failure mode, integrity check), loads its
    * rows, then hands the file to the commit thread.
    *
    * @param options Path and PRAGMA options.
+   * @param tuning The backlog bound.
    * @throws {StoreError} `backend_failure` when the file cannot be opened, `invalid_data` when a
    *   stored blob does not decode.
+   * @throws {RangeError} For a backlog bound that is not a positive number.
    */
-  constructor(options: SqliteBackendOptions) {
+  constructor(options: SqliteBackendOptions, tuning: WriteBehindOptions = {}) {
+    const max = tuning.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+    if (!(max > 0)) {
+      throw new RangeError(`Invalid maxBacklogBytes ${max}: must be a positive number of bytes`);
+    }
+    this.#maxBacklog = max;
     if (options.path === ":memory:") {
       throw new StoreError(
         "backend_failure",
@@ -270,12 +291,26 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
     this.#next = undefined;
   }
 
+  /** Writes refused because the backlog was full. */
+  get refusedWrites(): number {
+    return this.#refused;
+  }
+
   #checkWritable(what: string): void {
     if (this.#failed) throw this.#failed;
     if (this.#closing) {
       throw new StoreError(
         "backend_failure",
         `Cannot ${what} in SQLite store "${this.path}": closed`,
+      );
+    }
+    const backlog = this.#batch.bytes;
+    if (backlog >= this.#maxBacklog && what !== "clear") {
+      this.#refused++;
+      throw new StoreError(
+        "backend_failure",
+        `Cannot ${what} in SQLite store "${this.path}": ${backlog} bytes of writes wait for the ` +
+          `commit in flight (bound ${this.#maxBacklog}); the disk is not keeping up`,
       );
     }
   }

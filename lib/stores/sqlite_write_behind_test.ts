@@ -181,3 +181,37 @@ Deno.test("a site's own worker that imports the stores keeps its message handler
     worker.terminate();
   }
 });
+
+Deno.test("SqliteWriteBehindBackend refuses writes past its backlog bound, counts them, and takes them again once committed", async () => {
+  using dir = tempDir();
+  await using backend = new SqliteWriteBehindBackend({ path: `${dir.path}/s.sqlite` }, {
+    maxBacklogBytes: 100,
+  });
+  backend.put("first", 1, null);
+  const inFlight = backend.flush()!;
+  let accepted = 0;
+  let refused: unknown;
+  for (let i = 0; i < 50 && refused === undefined; i++) {
+    try {
+      backend.put(`k${i}`, "x".repeat(10), null);
+      accepted++;
+    } catch (e) {
+      refused = e;
+    }
+  }
+  assert.ok(refused instanceof StoreError, "a write past the bound is refused");
+  assert.equal(refused.code, "backend_failure");
+  assert.match(refused.message, /bytes of writes wait for the commit in flight \(bound 100\)/);
+  assert.equal(backend.refusedWrites, 1);
+  assert.ok(accepted > 0 && accepted < 50);
+  assert.equal(backend.exists(`k${accepted}`), false, "the refused write changed nothing");
+  await inFlight;
+  await backend.flush();
+  backend.put("after", 2, null);
+  await backend.flush();
+  assert.equal(fileRows(`${dir.path}/s.sqlite`).size, accepted + 2);
+  assert.throws(() =>
+    new SqliteWriteBehindBackend({ path: `${dir.path}/t.sqlite` }, {
+      maxBacklogBytes: 0,
+    }), /Invalid maxBacklogBytes 0/);
+});
