@@ -16,22 +16,23 @@ import { SerializationError } from "../errors.ts";
 import { formatAddrBytes, formatSubnet, isV4Mapped, maskBytes } from "./_addr.ts";
 import { MIN_VALUE_BYTES } from "./_batch_common.ts";
 import type { ByteSink } from "./_byte_sink.ts";
+import { type CompiledRecord, compileRecord, FORMAT_KIND } from "./_format_compiler.ts";
 import { formatAsciiDouble, formatAsciiTime, INT_MAX, modpParts } from "./_numbers.ts";
 import { hexEscape, utf8SequenceLength } from "./_text.ts";
 import { type AsciiFormatOptions, AsciiFormatter, DEFAULT_ASCII_FORMAT } from "./ascii_writer.ts";
 import { type LogField, type ScalarTypeName, splitType, typeTags } from "./schema.ts";
 
-/** Value kinds, as small integers for a fast switch. */
-const K_BOOL = 0;
-const K_INT = 1;
-const K_COUNT = 2;
-const K_DOUBLE = 3;
-const K_TIME = 4;
-const K_STRING = 5;
-const K_ENUM = 6;
-const K_PORT = 7;
-const K_ADDR = 8;
-const K_SUBNET = 9;
+/** Value kinds, as small integers for a fast switch (shared with the compiled loop). */
+const K_BOOL = FORMAT_KIND.bool;
+const K_INT = FORMAT_KIND.int;
+const K_COUNT = FORMAT_KIND.count;
+const K_DOUBLE = FORMAT_KIND.double;
+const K_TIME = FORMAT_KIND.time;
+const K_STRING = FORMAT_KIND.string;
+const K_ENUM = FORMAT_KIND.enum;
+const K_PORT = FORMAT_KIND.port;
+const K_ADDR = FORMAT_KIND.addr;
+const K_SUBNET = FORMAT_KIND.subnet;
 
 const KINDS: Readonly<Record<ScalarTypeName, number>> = {
   bool: K_BOOL,
@@ -86,6 +87,8 @@ export class AsciiBatchFormatter {
   #src: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(this.#src.buffer);
   #pos = 0;
+  readonly #compiled: CompiledRecord;
+  readonly #times = new TimeDigitsCache();
 
   /**
    * Whether the fused path can format with these options: the separator and set separator must
@@ -128,6 +131,28 @@ export class AsciiBatchFormatter {
     this.#plainField[this.#sep] = 0;
     this.#plainElement = this.#plainField.slice();
     this.#plainElement[this.#setSep] = 0;
+    this.#compiled = compileRecord(
+      splits.map((sp, i) => ({
+        kind: this.#kinds[i]!,
+        tag: this.#tags[i]!,
+        container: sp.container !== undefined,
+      })),
+      {
+        sep: this.#sep,
+        plain: this.#plainField,
+        unsetLength: this.#unset.length,
+        emptyLength: this.#empty.length,
+        unset: (sink) => sink.bytes(this.#unset, 0, this.#unset.length),
+        malformed,
+        time: (sink, v) => writeAsciiTime(sink, v, this.#times),
+        string: (sink, start, end, isEnum, i) => this.#string(sink, start, end, false, isEnum, i),
+        generic: (sink, pos, i) => {
+          this.#pos = pos;
+          this.#present(sink, i);
+          return this.#pos;
+        },
+      },
+    );
   }
 
   /** Starts reading records of `bytes` at `offset`. */
@@ -154,35 +179,45 @@ export class AsciiBatchFormatter {
    * @throws {SerializationError} when the record is malformed (`sink` then holds a partial line)
    */
   record(sink: ByteSink): void {
+    this.#pos = this.#compiled(this.#src, this.#view, this.#pos, sink);
+  }
+
+  /**
+   * {@linkcode AsciiBatchFormatter.record} without the compiled loop: field by field through the
+   * generic code (the reference the compiled loop is tested against).
+   */
+  recordGeneric(sink: ByteSink): void {
     const n = this.#kinds.length;
     for (let i = 0; i < n; i++) {
       if (i > 0) sink.byte(this.#sep);
-      if (!this.#header(this.#tags[i]!)) {
-        sink.bytes(this.#unset, 0, this.#unset.length);
-        continue;
-      }
-      const kind = this.#kinds[i]!;
-      if (this.#containers[i] === 0) {
-        this.#scalar(sink, kind, i, false);
-        continue;
-      }
-      this.#need(8);
-      const hi = this.#view.getUint32(this.#pos);
-      const count = this.#view.getUint32(this.#pos + 4);
-      this.#pos += 8;
-      if (hi !== 0 || count * MIN_VALUE_BYTES > this.#src.length - this.#pos) malformed();
-      if (count === 0) {
-        sink.bytes(this.#empty, 0, this.#empty.length);
-        continue;
-      }
-      const etag = this.#etags[i]!;
-      for (let j = 0; j < count; j++) {
-        if (j > 0) sink.byte(this.#setSep);
-        if (this.#header(etag)) this.#scalar(sink, kind, i, true);
-        else sink.bytes(this.#unset, 0, this.#unset.length);
-      }
+      if (this.#header(this.#tags[i]!)) this.#present(sink, i);
+      else sink.bytes(this.#unset, 0, this.#unset.length);
     }
     sink.byte(0x0a);
+  }
+
+  /** Field `i`'s value, its header read and present. */
+  #present(sink: ByteSink, i: number): void {
+    const kind = this.#kinds[i]!;
+    if (this.#containers[i] === 0) {
+      this.#scalar(sink, kind, i, false);
+      return;
+    }
+    this.#need(8);
+    const hi = this.#view.getUint32(this.#pos);
+    const count = this.#view.getUint32(this.#pos + 4);
+    this.#pos += 8;
+    if (hi !== 0 || count * MIN_VALUE_BYTES > this.#src.length - this.#pos) malformed();
+    if (count === 0) {
+      sink.bytes(this.#empty, 0, this.#empty.length);
+      return;
+    }
+    const etag = this.#etags[i]!;
+    for (let j = 0; j < count; j++) {
+      if (j > 0) sink.byte(this.#setSep);
+      if (this.#header(etag)) this.#scalar(sink, kind, i, true);
+      else sink.bytes(this.#unset, 0, this.#unset.length);
+    }
   }
 
   #need(n: number): void {
@@ -205,7 +240,7 @@ export class AsciiBatchFormatter {
       case K_TIME:
         this.#need(8);
         this.#pos += 8;
-        writeAsciiTime(sink, view.getFloat64(p));
+        writeAsciiTime(sink, view.getFloat64(p), this.#times);
         return;
       case K_COUNT:
         this.#need(8);
@@ -416,8 +451,18 @@ function isValidUtf8(v: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The whole seconds last written by {@linkcode writeAsciiTime} and their digits: the times of a
+ * log's records mostly share them, so they are copied rather than formatted again.
+ */
+export class TimeDigitsCache {
+  whole = -1;
+  readonly digits: Uint8Array = new Uint8Array(24);
+  length = 0;
+}
+
 /** A time or interval as `formatAsciiTime` formats it, without building the string. */
-export function writeAsciiTime(sink: ByteSink, value: number): void {
+export function writeAsciiTime(sink: ByteSink, value: number, cache?: TimeDigitsCache): void {
   const neg = value < 0;
   const v = neg ? -value : value;
   if (!(v <= INT_MAX)) {
@@ -430,7 +475,17 @@ export function writeAsciiTime(sink: ByteSink, value: number): void {
     return;
   }
   if (neg) sink.byte(0x2d);
-  sink.uint(whole);
+  if (cache === undefined) {
+    sink.uint(whole);
+  } else if (cache.whole === whole) {
+    sink.bytes(cache.digits, 0, cache.length);
+  } else {
+    const start = sink.pos;
+    sink.uint(whole);
+    cache.length = sink.pos - start;
+    cache.digits.set(sink.buf.subarray(start, sink.pos));
+    cache.whole = whole;
+  }
   sink.ensure(7);
   const buf = sink.buf;
   const p = sink.pos;

@@ -136,8 +136,17 @@ export class ByteSink {
       return;
     }
     const buf = this.buf;
-    let digits = 2;
-    for (let t = 100; t <= n && digits < 10; t *= 10) digits++;
+    const digits = n < 100
+      ? 2
+      : n < 10000
+      ? (n < 1000 ? 3 : 4)
+      : n < 1000000
+      ? (n < 100000 ? 5 : 6)
+      : n < 100000000
+      ? (n < 10000000 ? 7 : 8)
+      : n < 1000000000
+      ? 9
+      : 10;
     let p = this.pos + digits;
     this.pos = p;
     while (n >= 100) {
