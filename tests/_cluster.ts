@@ -15,6 +15,8 @@ export interface NodeProcess {
   /** Every line the node wrote (stdout and stderr). */
   readonly lines: string[];
   readonly status: Promise<Deno.CommandStatus>;
+  /** How it ended, once it did (for diagnostics). */
+  exit?: Deno.CommandStatus;
 }
 
 /** Options of {@link startCluster}. */
@@ -123,7 +125,8 @@ export class TestCluster implements AsyncDisposable {
       await output;
       return s;
     });
-    const node = { name, proc, lines, status };
+    const node: NodeProcess = { name, proc, lines, status };
+    status.then((s) => node.exit = s, () => {});
     this.nodes.set(name, node);
     return node;
   }
@@ -162,7 +165,11 @@ export class TestCluster implements AsyncDisposable {
     } catch (error) {
       // The output as it is at the timeout, not as it was when the wait began.
       const tail = this.lines(name).slice(-30).join("\n");
-      throw new Error(`${(error as Error).message}\n--- ${name} output:\n${tail}`, {
+      const exit = this.nodes.get(name)?.exit;
+      const state = exit
+        ? `exited with code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ""}`
+        : "still running";
+      throw new Error(`${(error as Error).message}\n--- ${name} (${state}) output:\n${tail}`, {
         cause: error,
       });
     }
