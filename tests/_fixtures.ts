@@ -43,17 +43,18 @@ export async function writeLayout(layout: unknown): Promise<string> {
  *
  * @param predicate Condition.
  * @param timeoutMs Give up after this long.
- * @param what Description for the error.
+ * @param what Description for the error (a function: evaluated at the timeout, to show the state then).
  */
 export async function waitFor(
   predicate: () => boolean | Promise<boolean>,
   timeoutMs: number,
-  what: string,
+  what: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      const said = typeof what === "function" ? what() : what;
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${said}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }

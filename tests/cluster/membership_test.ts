@@ -95,11 +95,15 @@ Deno.test("kill -9 of the manager (the proxy) and a restart: every node resumes 
   await cluster.waitForLine("worker-2", /node_down worker-1/);
   cluster.start("manager");
   await cluster.waitForFullMesh(["manager", "worker-1", "worker-2"]);
-  const w1 = cluster.lines("worker-1");
-  assert.equal(
-    w1.filter((l) => /node_up worker-2/.test(l)).length,
-    2,
-    "worker-1 saw worker-2 come back",
+  // The workers' first node_up lines already satisfy the mesh wait: wait for the second ones.
+  const ups = (node: string, peer: string) =>
+    cluster.lines(node).filter((l) => new RegExp(`node_up ${peer}( |$)`).test(l)).length;
+  await waitFor(
+    () => ups("worker-1", "worker-2") === 2 && ups("worker-2", "worker-1") === 2,
+    15_000,
+    () =>
+      `each worker sees the other come back (worker-1: ${ups("worker-1", "worker-2")}, ` +
+      `worker-2: ${ups("worker-2", "worker-1")} node_up lines)`,
   );
   await using tester = await startTester(cluster);
   await waitFor(() => tester.cluster.upNodes().length === 3, 15_000, "tester sees all nodes");

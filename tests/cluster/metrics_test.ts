@@ -149,7 +149,7 @@ Deno.test("every node serves /metrics; N events from the tester move the counter
     async () =>
       (handled = await counter(cluster, "worker-1", INVOCATIONS, { name: "Test::counted" })) >= n,
     30_000,
-    `worker-1 handling ${n} Test::counted (at ${handled})`,
+    () => `worker-1 handling ${n} Test::counted (at ${handled})`,
   );
   // A last event to worker-1 on the same path: once it is in, nothing of the burst is left.
   assert.ok(tester.cluster.publish(nodeTopic("worker-1"), "Test::barrier"));

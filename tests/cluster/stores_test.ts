@@ -95,7 +95,7 @@ async function waitForLineAfter(
   await waitFor(
     () => (found = cluster.lines(node).slice(from).find((l) => pattern.test(l))) !== undefined,
     timeoutMs,
-    `${node}: ${pattern}\n--- ${node} output:\n${cluster.lines(node).slice(-30).join("\n")}`,
+    () => `${node}: ${pattern}\n--- ${node} output:\n${cluster.lines(node).slice(-30).join("\n")}`,
   );
   return found!;
 }
@@ -134,7 +134,7 @@ async function hasAllUntil(sc: StoreCluster, node: string, keys: string[]): Prom
   await waitFor(
     async () => (last = await has(sc, node, keys)).includes(` n=${keys.length} of=`),
     WAIT_MS,
-    `${node} holds all ${keys.length} keys (last: ${last})`,
+    () => `${node} holds all ${keys.length} keys (last: ${last})`,
   );
 }
 

@@ -99,7 +99,7 @@ export class PeerProcess implements AsyncDisposable {
     await waitFor(
       () => (found = this.all(kind).find(match)) !== undefined,
       timeoutMs,
-      `peer output "${kind}"\n--- peer output:\n${this.#tail()}`,
+      () => `peer output "${kind}"\n--- peer output:\n${this.#tail()}`,
     );
     return found!;
   }
