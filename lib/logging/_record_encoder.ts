@@ -448,9 +448,11 @@ export class BatchBuilder {
   }
 
   /**
-   * The batch of the records collected so far (a copy of exactly its bytes: the caller may keep
-   * it, e.g. until it is acked), and starts a new one in the same buffer. Copying the filled part
-   * is cheaper than a fresh zeroed buffer per batch, whose pages the next batch would fault in.
+   * The batch of the records collected so far, and starts a new one in a fresh buffer (an
+   * eighth larger than this batch). The batch is a view of the buffer it was built in, which the
+   * caller may keep (e.g. until it is acked); no copy is made. Measured in one process: 500 -> 130
+   * ns per written record together with the compiled encoder; a copy per batch cost as much as
+   * the encoding. The view holds up to an eighth more memory than its length says.
    */
   take(): Uint8Array {
     const sink = this.#sink;
