@@ -6,6 +6,7 @@ import type { ClusterOptions } from "../options/options.ts";
 import { CloneStore } from "../stores/clone_store.ts";
 import { MasterStore } from "../stores/master_store.ts";
 import { MemoryBackend } from "../stores/memory_backend.ts";
+import { SqliteCommitThread } from "../stores/sqlite_commit_thread.ts";
 import { SqliteWriteBehindBackend } from "../stores/sqlite_write_behind.ts";
 import type { Store } from "../stores/store.ts";
 import { planStore, type StoreInfo } from "../stores/store_info.ts";
@@ -19,6 +20,8 @@ export interface NodeStore {
 /** Creates and keeps the data stores of one node (`Cluster::create_store`). */
 export class NodeStores implements AsyncDisposable {
   readonly #stores = new Map<string, NodeStore>();
+  /** The thread that commits for every persistent master of this node, once there is one. */
+  #commitThread: SqliteCommitThread | undefined;
   constructor(
     readonly options: ClusterOptions,
     readonly cluster: Cluster,
@@ -49,7 +52,9 @@ export class NodeStores implements AsyncDisposable {
     let store: Store;
     if (plan.role === "master") {
       const backend = plan.info.backend === "SQLITE"
-        ? new SqliteWriteBehindBackend(plan.sqlite ?? plan.info.options.sqlite)
+        ? new SqliteWriteBehindBackend(plan.sqlite ?? plan.info.options.sqlite, {
+          thread: this.#commitThread ??= new SqliteCommitThread(),
+        })
         : new MemoryBackend();
       store = new MasterStore({ name, backend, clock: this.clock, channel: this.cluster, onError });
     } else {
@@ -88,5 +93,7 @@ export class NodeStores implements AsyncDisposable {
       }
     }
     this.#stores.clear();
+    await this.#commitThread?.[Symbol.asyncDispose]();
+    this.#commitThread = undefined;
   }
 }

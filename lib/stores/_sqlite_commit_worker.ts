@@ -1,8 +1,10 @@
 /**
  * The commit thread of {@linkcode SqliteWriteBehindBackend}: a Web Worker runs this module (on the
- * main thread, importing it only gives {@linkcode COMMIT_WORKER_URL}). It owns the store's only SQLite write connection: each `commit` message is one
- * batch of row changes applied in one transaction, answered once SQLite committed it (or with
- * the error, the transaction rolled back). Messages are handled in arrival order.
+ * main thread, importing it only gives {@linkcode COMMIT_WORKER_URL}). One thread serves any number
+ * of store databases, each by a number the main side chose: it owns each store's only SQLite write
+ * connection, applies each `commit` message's batch of row changes in one transaction, and answers
+ * once SQLite committed it (or with the error, the transaction rolled back). Messages are handled
+ * in arrival order.
  *
  * @module
  */
@@ -11,17 +13,23 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { openStoreDatabase, type SqliteBackendOptions } from "./sqlite_backend.ts";
 import { applyWriteBatch } from "./_write_batch.ts";
 
-/** Messages to the commit thread. */
+/** Messages to the commit thread (`db`: the store database they are about). */
 export type CommitRequest =
-  | { readonly type: "open"; readonly options: SqliteBackendOptions }
-  | { readonly type: "commit"; readonly id: number; readonly batch: ArrayBuffer }
-  | { readonly type: "close" };
+  | { readonly type: "open"; readonly db: number; readonly options: SqliteBackendOptions }
+  | {
+    readonly type: "commit";
+    readonly db: number;
+    readonly id: number;
+    readonly batch: ArrayBuffer;
+  }
+  | { readonly type: "close"; readonly db: number }
+  | { readonly type: "exit" };
 
 /** Messages from the commit thread. */
 export type CommitReply =
-  | { readonly type: "committed"; readonly id: number }
-  | { readonly type: "failed"; readonly id: number; readonly message: string }
-  | { readonly type: "closed" };
+  | { readonly type: "committed"; readonly db: number; readonly id: number }
+  | { readonly type: "failed"; readonly db: number; readonly id: number; readonly message: string }
+  | { readonly type: "closed"; readonly db: number };
 
 /** The parts of a worker's global scope this module uses. */
 interface WorkerScope {
@@ -101,24 +109,33 @@ function isCommitWorker(): boolean {
     g.name === COMMIT_WORKER_NAME;
 }
 
-/** Answers the backend's messages: the body of the commit thread. */
+/** Answers the backends' messages: the body of the commit thread. */
 function serve(scope: WorkerScope): void {
-  const thread = new CommitThread();
+  const dbs = new Map<number, CommitThread>();
   scope.onmessage = (event) => {
     const m = event.data;
+    if (m.type === "exit") {
+      for (const db of dbs.values()) db.close();
+      dbs.clear();
+      scope.close();
+      return;
+    }
     if (m.type === "open") {
-      thread.open(m.options);
+      const db = new CommitThread();
+      db.open(m.options);
+      dbs.set(m.db, db);
     } else if (m.type === "commit") {
-      const message = thread.commit(m.batch);
+      const db = dbs.get(m.db);
+      const message = db ? db.commit(m.batch) : `Cannot commit: no database ${m.db} is open`;
       scope.postMessage(
         message === undefined
-          ? { type: "committed", id: m.id }
-          : { type: "failed", id: m.id, message },
+          ? { type: "committed", db: m.db, id: m.id }
+          : { type: "failed", db: m.db, id: m.id, message },
       );
     } else {
-      thread.close();
-      scope.postMessage({ type: "closed" });
-      scope.close();
+      dbs.get(m.db)?.close();
+      dbs.delete(m.db);
+      scope.postMessage({ type: "closed", db: m.db });
     }
   };
 }

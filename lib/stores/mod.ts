@@ -28,6 +28,7 @@ export * from "./backend.ts";
 export * from "./memory_backend.ts";
 export * from "./sqlite_backend.ts";
 export * from "./sqlite_write_behind.ts";
+export * from "./sqlite_commit_thread.ts";
 export * from "./operations.ts";
 export * from "./replication.ts";
 export * from "./store.ts";

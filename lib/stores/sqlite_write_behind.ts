@@ -2,8 +2,8 @@
  * A persistent store backend whose commits run on their own thread: the file is Broker's SQLite
  * store (same schema, blobs and PRAGMAs as {@linkcode SqliteBackend}), the rows are also held in
  * memory, and every read is served from memory. Writes change the memory rows at once and are
- * handed, as one packed batch per flush, to a worker thread that owns the SQLite write connection
- * and commits there. A master therefore never blocks its event loop on a commit (with Broker's
+ * handed, as one packed batch per flush, to a commit thread ({@linkcode SqliteCommitThread}, which
+ * several stores may share) that owns the store's SQLite write connection and commits there. A master therefore never blocks its event loop on a commit (with Broker's
  * default `synchronous=FULL`, a commit is a few fsyncs, 1.5 ms or more on our machines), and
  * writes made while one commit runs go into the next (group commit).
  *
@@ -19,12 +19,8 @@ import type { BackendKind, EncodedRow, StoreBackend, StoredValue, StoreEntry } f
 import { MemoryBackend } from "./memory_backend.ts";
 import { SqliteBackend, type SqliteBackendOptions } from "./sqlite_backend.ts";
 import { WriteBatchBuilder } from "./_write_batch.ts";
-import {
-  COMMIT_WORKER_NAME,
-  COMMIT_WORKER_URL,
-  type CommitReply,
-  type CommitRequest,
-} from "./_sqlite_commit_worker.ts";
+import type { CommitReply } from "./_sqlite_commit_worker.ts";
+import { SqliteCommitThread } from "./sqlite_commit_thread.ts";
 
 interface Waiter {
   readonly promise: Promise<void>;
@@ -49,6 +45,11 @@ export interface WriteBehindOptions {
    * with `backend_failure` (counted in `refusedWrites`) until the disk catches up. Default 64 MiB.
    */
   readonly maxBacklogBytes?: number;
+  /**
+   * The commit thread to use, shared with other stores (the caller disposes it after them);
+   * by default the backend starts one of its own and ends it when it closes.
+   */
+  readonly thread?: SqliteCommitThread;
 }
 
 /**
@@ -74,7 +75,9 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
   readonly #batch = new WriteBatchBuilder();
   readonly #keys = new BinV1Encoder();
   readonly #values = new BinV1Encoder();
-  readonly #worker: Worker;
+  readonly #thread: SqliteCommitThread;
+  readonly #ownThread: boolean;
+  readonly #db: number;
   readonly #closed = Promise.withResolvers<void>();
   /** Batches handed to the commit thread, oldest first (one, but for the last at dispose). */
   readonly #flights: { id: number; waiter: Waiter }[] = [];
@@ -116,20 +119,18 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
     } finally {
       loader[Symbol.dispose]();
     }
-    this.#worker = new Worker(COMMIT_WORKER_URL, { type: "module", name: COMMIT_WORKER_NAME });
-    this.#worker.onmessage = (event: MessageEvent<CommitReply>) => this.#onReply(event.data);
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#fail(`commit thread failed: ${event.message}`);
-      this.#closed.resolve();
-    };
+    this.#ownThread = tuning.thread === undefined;
+    this.#thread = tuning.thread ?? new SqliteCommitThread();
     const { synchronous, journalMode } = options;
-    this.#post({
-      type: "open",
-      options: {
-        path: options.path,
-        ...(synchronous ? { synchronous } : {}),
-        ...(journalMode ? { journalMode } : {}),
+    this.#db = this.#thread.open({
+      path: options.path,
+      ...(synchronous ? { synchronous } : {}),
+      ...(journalMode ? { journalMode } : {}),
+    }, {
+      reply: (reply) => this.#onReply(reply),
+      fail: (message) => {
+        this.#fail(message);
+        this.#ended();
       },
     });
   }
@@ -225,12 +226,11 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
       this[Symbol.dispose]();
     }
     await this.#closed.promise;
-    this.#worker.terminate();
   }
 
   /**
-   * Hands what is pending to the commit thread and asks it to close; the thread ends by itself
-   * once it has committed. Prefer `await using` to know when that happened.
+   * Hands what is pending to the commit thread and asks it to close the database (a thread of
+   * its own then ends). Prefer `await using` to know when that happened.
    */
   [Symbol.dispose](): void {
     if (this.#closing) return;
@@ -238,31 +238,37 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
     if (!this.#failed && this.#batch.ops > 0) this.#send(this.#next ?? waiter());
     else this.#next?.resolve();
     this.#next = undefined;
-    this.#post({ type: "close" });
+    this.#thread.post({ type: "close", db: this.#db });
   }
 
   /**
-   * Ends the commit thread at once: what it has not committed is lost, as in a crash (tests, and
-   * a node that must stop now).
+   * Stops at once: what is not committed is lost, as in a crash (tests, and a node that must stop
+   * now). A thread of its own is ended; a shared one only forgets this database.
    */
   terminate(): void {
     this.#closing = true;
     this.#fail(`SQLite store "${this.path}" was terminated`);
-    this.#worker.terminate();
+    if (this.#ownThread) this.#thread.terminate();
+    this.#ended();
+  }
+
+  /** The database is closed (or will never answer again): release it and a thread of its own. */
+  #ended(): void {
+    this.#thread.release(this.#db);
+    if (this.#ownThread) this.#thread.terminate();
     this.#closed.resolve();
   }
 
   #send(w: Waiter): Waiter {
     const id = ++this.#ids;
     this.#flights.push({ id, waiter: w });
-    const batch = this.#batch.take();
-    this.#worker.postMessage({ type: "commit", id, batch } satisfies CommitRequest, [batch]);
+    this.#thread.post({ type: "commit", db: this.#db, id, batch: this.#batch.take() });
     return w;
   }
 
   #onReply(reply: CommitReply): void {
     if (reply.type === "closed") {
-      this.#closed.resolve();
+      this.#ended();
       return;
     }
     const flight = this.#flights.shift();
@@ -313,9 +319,5 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
           `commit in flight (bound ${this.#maxBacklog}); the disk is not keeping up`,
       );
     }
-  }
-
-  #post(message: CommitRequest): void {
-    this.#worker.postMessage(message);
   }
 }

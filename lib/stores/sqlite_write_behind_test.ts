@@ -5,6 +5,7 @@ import { count, encodeBinV1, valuesEqual } from "../serialization/mod.ts";
 import { tempDir } from "./_test_helpers.ts";
 import { SqliteBackend } from "./sqlite_backend.ts";
 import { SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
+import { SqliteCommitThread } from "./sqlite_commit_thread.ts";
 import { applyWriteBatch, WriteBatchBuilder } from "./_write_batch.ts";
 
 /** Rows of a store file as hex key → [hex value, expiry], read on a connection of its own. */
@@ -214,4 +215,32 @@ Deno.test("SqliteWriteBehindBackend refuses writes past its backlog bound, count
     new SqliteWriteBehindBackend({ path: `${dir.path}/t.sqlite` }, {
       maxBacklogBytes: 0,
     }), /Invalid maxBacklogBytes 0/);
+});
+
+Deno.test("SqliteWriteBehindBackends sharing one commit thread commit apart; one failing leaves the other working", async () => {
+  using dir = tempDir();
+  await using thread = new SqliteCommitThread();
+  Deno.mkdirSync(`${dir.path}/a`);
+  Deno.mkdirSync(`${dir.path}/b`);
+  {
+    await using a = new SqliteWriteBehindBackend({ path: `${dir.path}/a/s.sqlite` }, { thread });
+    await using b = new SqliteWriteBehindBackend({ path: `${dir.path}/b/s.sqlite` }, { thread });
+    assert.equal(thread.databases, 2);
+    a.put("in-a", 1, null);
+    b.put("in-b", 2, null);
+    await Promise.all([a.flush(), b.flush()]);
+    assert.deepEqual([...fileRows(`${dir.path}/a/s.sqlite`).keys()], [hexOf("in-a")]);
+    assert.deepEqual([...fileRows(`${dir.path}/b/s.sqlite`).keys()], [hexOf("in-b")]);
+    Deno.removeSync(`${dir.path}/a`, { recursive: true });
+    a.put("lost", 3, null);
+    await assert.rejects(a.flush()!, /Cannot commit SQLite store ".*\/a\/s\.sqlite"/);
+    b.put("more", 4, null);
+    await b.flush();
+    assert.equal(fileRows(`${dir.path}/b/s.sqlite`).size, 2);
+  }
+  assert.equal(thread.databases, 0, "both databases closed and released");
+  assert.throws(() => {
+    thread.terminate();
+    new SqliteWriteBehindBackend({ path: `${dir.path}/c.sqlite` }, { thread });
+  }, /the commit thread has ended/);
 });
