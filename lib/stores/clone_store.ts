@@ -42,8 +42,6 @@ import {
 import { cnt, num, vector } from "./_args.ts";
 import {
   decodeUpdate,
-  encodeCommand,
-  forEachAck,
   STORE_EVENTS,
   type StoreChannel,
   storeClonesTopic,
@@ -51,19 +49,7 @@ import {
   storeMasterTopic,
 } from "./replication.ts";
 import { closedError, StoreBase, type StoreOp, type StoreRole } from "./store.ts";
-
-interface PendingWrite {
-  readonly command: StoreCommand;
-  readonly resolve: (v: BrokerValue) => void;
-  readonly reject: (e: StoreError) => void;
-  sentMs: number | undefined;
-  /** Acknowledged with success (then `seq`, `epoch` and `result` are the master's answer). */
-  acked: boolean;
-  /** The master's seq after the write: shown here once this clone applied it. */
-  seq: number;
-  epoch: string;
-  result: BrokerValue;
-}
+import { CloneWrites } from "./_clone_writes.ts";
 
 interface WaitingRead {
   readonly since: number;
@@ -97,18 +83,10 @@ export class CloneStore extends StoreBase {
   readonly #t: Tuning;
   readonly #onError: (code: string, message: string) => void;
   readonly #offs: Array<() => void> = [];
-  readonly #pending = new Map<number, PendingWrite>();
+  readonly #writes: CloneWrites;
   readonly #ooo = new Map<number, StoreUpdate>();
-  /** Request ids acknowledged with success, in ack order, whose update may not be applied yet. */
-  #acked: number[] = [];
-  /**
-   * Request ids not sent yet, in order (may hold settled ones): a send visits these instead of
-   * every pending write (thousands in flight, most of them sent).
-   */
-  #unsent: number[] = [];
   readonly #keyEncoder = new BinV1Encoder();
   #waiting: WaitingRead[] = [];
-  #nextReq = 1;
   #epoch: string | undefined;
   #attached = false;
   #everAttached = false;
@@ -153,6 +131,17 @@ export class CloneStore extends StoreBase {
       limits: options.limits ?? DEFAULT_STORE_LIMITS,
       tickIntervalMs: options.tickIntervalMs ?? 100,
     };
+    this.#writes = new CloneWrites({
+      retransmitIntervalMs: this.#t.retransmitIntervalMs,
+      maxWritesPerMessage: this.#t.maxWritesPerMessage,
+      publish: (firstUnacked, writes) =>
+        this.#publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
+          this.name,
+          this.cloneId,
+          cnt(firstUnacked),
+          writes,
+        ]),
+    });
     this.#lastHeardMs = this.#disconnectedSinceMs = this.#clock.monotonicMs();
     const ch = this.#channel;
     ch.subscribe(storeClonesTopic(this.name));
@@ -194,17 +183,7 @@ export class CloneStore extends StoreBase {
     }
     this.stats.ops[command.type]++;
     return new Promise((resolve, reject) => {
-      this.#unsent.push(this.#nextReq);
-      this.#pending.set(this.#nextReq++, {
-        command,
-        resolve,
-        reject,
-        sentMs: undefined,
-        acked: false,
-        seq: 0,
-        epoch: "",
-        result: null,
-      });
+      this.#writes.add(command, resolve, reject);
       if (this.#attached) this.#scheduleSend();
     });
   }
@@ -223,7 +202,7 @@ export class CloneStore extends StoreBase {
     }
     this.#expireWaitingReads(now);
     if (!this.#attached) return;
-    this.#send(now, true);
+    this.#writes.send(now, true);
     this.#checkGap(now);
     if (now - this.#lastStatusMs >= this.#t.heartbeatIntervalMs) {
       this.#lastStatusMs = now;
@@ -244,13 +223,7 @@ export class CloneStore extends StoreBase {
     for (const off of this.#offs) off();
     this.#channel.unsubscribe(storeClonesTopic(this.name));
     this.#channel.unsubscribe(storeCloneTopic(this.name, this.cloneId));
-    for (const p of this.#pending.values()) {
-      if (p.acked) p.resolve(p.result);
-      else p.reject(closedError(this.name));
-    }
-    this.#pending.clear();
-    this.#acked = [];
-    this.#unsent = [];
+    this.#writes.close(closedError(this.name));
     for (const w of this.#waiting) w.reject(closedError(this.name));
     this.#waiting = [];
     this.#backend[Symbol.dispose]();
@@ -312,10 +285,10 @@ export class CloneStore extends StoreBase {
         );
       }
     }
-    if (this.#pending.size >= this.#t.maxPendingWrites) {
+    if (this.#writes.size >= this.#t.maxPendingWrites) {
       return new StoreError(
         "queue_full",
-        `Cannot write to store "${this.name}": ${this.#pending.size} writes pending`,
+        `Cannot write to store "${this.name}": ${this.#writes.size} writes pending`,
       );
     }
     if (!this.#attached && this.#bufferExpired(this.#clock.monotonicMs())) {
@@ -337,14 +310,9 @@ export class CloneStore extends StoreBase {
   }
 
   #failUnacked(_now: number): void {
-    for (const [id, p] of this.#pending) {
-      if (p.acked) continue;
-      this.#pending.delete(id);
-      this.stats.errors++;
-      this.stats.failedWrites++;
-      p.reject(this.#timeoutError(p.command.type));
-    }
-    this.#unsent = [];
+    const n = this.#writes.failUnacked((p) => this.#timeoutError(p.command.type));
+    this.stats.errors += n;
+    this.stats.failedWrites += n;
   }
 
   #expireWaitingReads(now: number): void {
@@ -370,13 +338,8 @@ export class CloneStore extends StoreBase {
     this.#publish(storeMasterTopic(this.name), STORE_EVENTS.attach, [
       this.name,
       this.cloneId,
-      cnt(this.#firstUnacked()),
+      cnt(this.#writes.firstUnacked()),
     ]);
-  }
-
-  #firstUnacked(): number {
-    for (const [id, p] of this.#pending) if (!p.acked) return id;
-    return this.#nextReq;
   }
 
   #scheduleSend(): void {
@@ -384,63 +347,8 @@ export class CloneStore extends StoreBase {
     this.#sendScheduled = true;
     queueMicrotask(() => {
       this.#sendScheduled = false;
-      if (!this.#closed && this.#attached) this.#sendNew(this.#clock.monotonicMs());
+      if (!this.#closed && this.#attached) this.#writes.sendNew(this.#clock.monotonicMs());
     });
-  }
-
-  /**
-   * Sends unsent writes, or (retransmit) also those unacked for `retransmitIntervalMs`: a scan
-   * of every pending write.
-   */
-  #send(now: number, retransmit: boolean): void {
-    this.#unsent = [];
-    const batch = this.#writeBatch();
-    for (const [id, p] of this.#pending) {
-      if (p.acked) continue;
-      const due = p.sentMs === undefined ||
-        (retransmit && now - p.sentMs >= this.#t.retransmitIntervalMs);
-      if (due) batch.add(id, p, now);
-    }
-    batch.flush();
-  }
-
-  /** Sends the writes not sent yet, visiting only those. */
-  #sendNew(now: number): void {
-    const ids = this.#unsent;
-    if (ids.length === 0) return;
-    this.#unsent = [];
-    const batch = this.#writeBatch();
-    for (const id of ids) {
-      const p = this.#pending.get(id);
-      if (p && !p.acked && p.sentMs === undefined) batch.add(id, p, now);
-    }
-    batch.flush();
-  }
-
-  /** Collects writes into `write` messages of at most `maxWritesPerMessage`. */
-  #writeBatch(): {
-    add(id: number, p: PendingWrite, now: number): void;
-    flush(): void;
-  } {
-    let writes: BrokerValue[] = [];
-    const flush = () => {
-      if (writes.length === 0) return;
-      this.#publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
-        this.name,
-        this.cloneId,
-        cnt(this.#firstUnacked()),
-        writes,
-      ]);
-      writes = [];
-    };
-    return {
-      add: (id, p, now) => {
-        p.sentMs = now;
-        writes.push([cnt(id), encodeCommand(p.command)]);
-        if (writes.length >= this.#t.maxWritesPerMessage) flush();
-      },
-      flush,
-    };
   }
 
   #checkGap(now: number): void {
@@ -549,9 +457,9 @@ export class CloneStore extends StoreBase {
     this.#lastHeardMs = this.#clock.monotonicMs();
     this.#gapSinceMs = undefined;
     this.stats.snapshots++;
-    for (const p of this.#pending.values()) p.sentMs = undefined;
+    this.#writes.markUnsent();
     this.#drain();
-    this.#send(this.#clock.monotonicMs(), false);
+    this.#writes.send(this.#clock.monotonicMs(), false);
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const w of waiting) w.run();
@@ -561,45 +469,15 @@ export class CloneStore extends StoreBase {
     if (store !== this.name || writerId !== this.cloneId || typeof epoch !== "string") return;
     if (epoch === this.#epoch && this.#attached) this.#lastHeardMs = this.#clock.monotonicMs();
     try {
-      forEachAck(acks!, (reqId, seq, code, message, result) => {
-        const p = this.#pending.get(reqId);
-        if (!p || p.acked) return;
-        if (code !== "") {
-          this.#pending.delete(reqId);
-          this.stats.errors++;
-          p.reject(new StoreError(code, message));
-        } else {
-          p.acked = true;
-          p.seq = seq;
-          p.epoch = epoch;
-          p.result = result;
-          this.#acked.push(reqId);
-        }
-      });
+      this.#writes.onAck(epoch, acks!, () => this.stats.errors++);
     } finally {
       this.#settle();
     }
   }
 
-  /**
-   * Resolves acknowledged writes once their update is applied here. Only the acknowledged ones
-   * are visited, not every pending write: with thousands in flight, a scan of all of them on
-   * each update and ack message was a large share of a clone's time.
-   */
+  /** Resolves acknowledged writes once their update is applied here. */
   #settle(): void {
-    if (!this.#attached || this.#acked.length === 0) return;
-    const waiting: number[] = [];
-    for (const id of this.#acked) {
-      const p = this.#pending.get(id);
-      if (!p?.acked) continue;
-      if (p.epoch === this.#epoch && p.seq > this.#lastApplied) {
-        waiting.push(id);
-        continue;
-      }
-      this.#pending.delete(id);
-      p.resolve(p.result);
-    }
-    this.#acked = waiting;
+    if (this.#attached) this.#writes.settle(this.#epoch, this.#lastApplied);
   }
 
   #updateLag(): void {
