@@ -161,7 +161,7 @@ export class LogDelivery {
    */
   loggerDown(name: string, id = ""): void {
     const logger = this.#loggers.find((l) => l.name === name);
-    if (!logger || (id !== "" && logger.id !== "" && id !== logger.id)) return;
+    if (!logger || otherInstance(logger, id)) return;
     logger.up = false;
   }
 
@@ -173,7 +173,7 @@ export class LogDelivery {
     const index = this.#loggers.findIndex((l) => l.name === name);
     if (index < 0) return;
     const logger = this.#loggers[index]!;
-    const restarted = !logger.up || (id !== "" && logger.id !== "" && id !== logger.id);
+    const restarted = !logger.up || otherInstance(logger, id);
     logger.up = true;
     if (id !== "") logger.id = id;
     if (!restarted || !logger.acks) return;
@@ -249,4 +249,9 @@ export class LogDelivery {
   #forget(entry: Entry): void {
     if (this.#entries.delete(entry.seq)) this.#stats.bytes -= entry.batch.byteLength;
   }
+}
+
+/** Whether node id `id` is known and not the instance of `logger` last seen up. */
+function otherInstance(logger: { readonly id: string }, id: string): boolean {
+  return id !== "" && logger.id !== "" && id !== logger.id;
 }

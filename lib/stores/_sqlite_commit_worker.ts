@@ -9,8 +9,13 @@
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { openStoreDatabase, type SqliteBackendOptions } from "./sqlite_backend.ts";
+import type { DatabaseSync } from "node:sqlite";
+import {
+  openStoreDatabase,
+  prepareStoreWrites,
+  type SqliteBackendOptions,
+  type StoreWriteStatements,
+} from "./sqlite_backend.ts";
 import { applyWriteBatch } from "./_write_batch.ts";
 
 /** Messages to the commit thread (`db`: the store database they are about). */
@@ -22,8 +27,7 @@ export type CommitRequest =
     readonly id: number;
     readonly batch: ArrayBuffer;
   }
-  | { readonly type: "close"; readonly db: number }
-  | { readonly type: "exit" };
+  | { readonly type: "close"; readonly db: number };
 
 /** Messages from the commit thread. */
 export type CommitReply =
@@ -38,20 +42,17 @@ interface WorkerScope {
   close(): void;
 }
 
-class CommitThread {
+/** One store's write connection on the commit thread. */
+class StoreWriter {
   #db: DatabaseSync | undefined;
-  #put: StatementSync | undefined;
-  #erase: StatementSync | undefined;
-  #clear: StatementSync | undefined;
+  #st: StoreWriteStatements | undefined;
   #openError: string | undefined;
 
   open(options: SqliteBackendOptions): void {
     try {
       const db = openStoreDatabase(options);
       this.#db = db;
-      this.#put = db.prepare("replace into store(key, value, expiry) values(?, ?, ?)");
-      this.#erase = db.prepare("delete from store where key = ?");
-      this.#clear = db.prepare("delete from store");
+      this.#st = prepareStoreWrites(db);
     } catch (error) {
       this.#openError = `Cannot open SQLite store "${options.path}" for writing: ${
         (error as Error).message
@@ -62,13 +63,14 @@ class CommitThread {
   /** @returns the error message, or undefined once committed */
   commit(batch: ArrayBuffer): string | undefined {
     const db = this.#db;
-    if (!db) return this.#openError ?? "Cannot commit: the database is not open";
+    const st = this.#st;
+    if (!db || !st) return this.#openError ?? "Cannot commit: the database is not open";
     try {
       db.exec("BEGIN");
       applyWriteBatch(batch, {
-        put: (key, value, expiry) => this.#put!.run(key, value, expiry),
-        erase: (key) => this.#erase!.run(key),
-        clear: () => this.#clear!.run(),
+        put: (key, value, expiry) => st.put.run(key, value, expiry),
+        erase: (key) => st.erase.run(key),
+        clear: () => st.clear.run(),
       });
       db.exec("COMMIT");
       return undefined;
@@ -111,17 +113,11 @@ function isCommitWorker(): boolean {
 
 /** Answers the backends' messages: the body of the commit thread. */
 function serve(scope: WorkerScope): void {
-  const dbs = new Map<number, CommitThread>();
+  const dbs = new Map<number, StoreWriter>();
   scope.onmessage = (event) => {
     const m = event.data;
-    if (m.type === "exit") {
-      for (const db of dbs.values()) db.close();
-      dbs.clear();
-      scope.close();
-      return;
-    }
     if (m.type === "open") {
-      const db = new CommitThread();
+      const db = new StoreWriter();
       db.open(m.options);
       dbs.set(m.db, db);
     } else if (m.type === "commit") {

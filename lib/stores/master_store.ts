@@ -337,8 +337,7 @@ export class MasterStore extends StoreBase {
       return;
     }
     this.#pendingRounds++;
-    const done = committed ?? undefined;
-    this.#lastRound = this.#lastRound.then(() => done).then(
+    this.#lastRound = this.#lastRound.then(() => committed).then(
       () => this.#settle(round),
       (error: Error) => this.#fail(error, round),
     ).finally(() => this.#pendingRounds--);

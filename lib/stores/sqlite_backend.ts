@@ -377,6 +377,22 @@ function openDatabase(options: SqliteBackendOptions): [DatabaseSync, Statements]
   }
 }
 
+/** The statements that change a store's rows: a put (replace), an erase of one key, a clear. */
+export interface StoreWriteStatements {
+  readonly put: StatementSync;
+  readonly erase: StatementSync;
+  readonly clear: StatementSync;
+}
+
+/** Prepares the statements that change rows (`SqliteBackend` and the commit thread share them). */
+export function prepareStoreWrites(db: DatabaseSync): StoreWriteStatements {
+  return {
+    put: db.prepare("replace into store(key, value, expiry) values(?, ?, ?)"),
+    erase: db.prepare("delete from store where key = ?"),
+    clear: db.prepare("delete from store"),
+  };
+}
+
 function prepare(db: DatabaseSync): Statements {
   const st = (sql: string) => {
     const s = db.prepare(sql);
@@ -384,13 +400,11 @@ function prepare(db: DatabaseSync): Statements {
     return s;
   };
   return {
-    put: st("replace into store(key, value, expiry) values(?, ?, ?)"),
+    ...prepareStoreWrites(db),
     get: st("select value, expiry from store where key = ?"),
     exists: st("select 1 from store where key = ?"),
     keys: st("select key from store"),
     liveKeys: st("select key from store where expiry is null or expiry > ?"),
-    erase: st("delete from store where key = ?"),
-    clear: st("delete from store"),
     size: st("select count(*) as n from store"),
     expire: st("delete from store where key = ? and expiry <= ?"),
     snapshot: st("select key, value, expiry from store"),

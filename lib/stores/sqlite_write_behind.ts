@@ -3,9 +3,10 @@
  * store (same schema, blobs and PRAGMAs as {@linkcode SqliteBackend}), the rows are also held in
  * memory, and every read is served from memory. Writes change the memory rows at once and are
  * handed, as one packed batch per flush, to a commit thread ({@linkcode SqliteCommitThread}, which
- * several stores may share) that owns the store's SQLite write connection and commits there. A master therefore never blocks its event loop on a commit (with Broker's
- * default `synchronous=FULL`, a commit is a few fsyncs, 1.5 ms or more on our machines), and
- * writes made while one commit runs go into the next (group commit).
+ * several stores may share) that owns the store's SQLite write connection and commits there. A
+ * master therefore never blocks its event loop on a commit (with Broker's default
+ * `synchronous=FULL`, a commit is a few fsyncs, 1.5 ms or more on our machines), and writes made
+ * while one commit runs go into the next (group commit).
  *
  * The cost: the whole store in memory on the master, as every clone already holds it (clones are
  * memory stores in Broker and here).
@@ -94,7 +95,7 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
    * rows, then hands the file to the commit thread.
    *
    * @param options Path and PRAGMA options.
-   * @param tuning The backlog bound.
+   * @param tuning The backlog bound and the commit thread.
    * @throws {StoreError} `backend_failure` when the file cannot be opened, `invalid_data` when a
    *   stored blob does not decode.
    * @throws {RangeError} For a backlog bound that is not a positive number.
@@ -248,7 +249,6 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
   terminate(): void {
     this.#closing = true;
     this.#fail(`SQLite store "${this.path}" was terminated`);
-    if (this.#ownThread) this.#thread.terminate();
     this.#ended();
   }
 
