@@ -82,10 +82,17 @@ async function runWorker(
 function cpuReporter(name: string): () => void {
   const dir = Deno.env.get("ZCLUSTER_BENCH_CPU_DIR");
   if (!dir) return () => {};
-  const ready = process.cpuUsage();
+  const ready = process.resourceUsage();
   return () => {
-    const used = process.cpuUsage(ready);
-    const report = { name, userMs: used.user / 1000, systemMs: used.system / 1000 };
+    const now = process.resourceUsage();
+    const report = {
+      name,
+      userMs: (now.userCPUTime - ready.userCPUTime) / 1000,
+      systemMs: (now.systemCPUTime - ready.systemCPUTime) / 1000,
+      minorFaults: now.minorPageFault - ready.minorPageFault,
+      voluntarySwitches: now.voluntaryContextSwitches - ready.voluntaryContextSwitches,
+      involuntarySwitches: now.involuntaryContextSwitches - ready.involuntaryContextSwitches,
+    };
     Deno.writeTextFileSync(`${dir}/${name}.json`, JSON.stringify(report));
   };
 }

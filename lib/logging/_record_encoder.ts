@@ -13,6 +13,7 @@ import { isV4Mapped, parseAddrBytes, parseSubnet } from "./_addr.ts";
 import { PROTO_CODES } from "./_batch_common.ts";
 import { ByteSink } from "./_byte_sink.ts";
 import { type CompiledEncode, compileEncoder, INLINE_KIND } from "./_encoder_compiler.ts";
+import type { BatchBufferPool } from "./batch_buffers.ts";
 import { encodeLogBatch } from "./batch_codec.ts";
 import {
   type LogField,
@@ -408,10 +409,15 @@ export interface BatchHead {
 export class BatchBuilder {
   readonly #sink: ByteSink;
   readonly #header: Uint8Array;
+  readonly #pool: BatchBufferPool | undefined;
   #count = 0;
 
-  /** @param head names and fields of the batches */
-  constructor(head: BatchHead) {
+  /**
+   * @param head names and fields of the batches
+   * @param pool where the buffers of the next batches come from (fresh ones without it)
+   */
+  constructor(head: BatchHead, pool?: BatchBufferPool) {
+    this.#pool = pool;
     this.#header = encodeLogBatch({ ...head, records: [] });
     this.#sink = new ByteSink(Math.max(4096, this.#header.length * 2));
     this.#sink.bytes(this.#header, 0, this.#header.length);
@@ -448,18 +454,20 @@ export class BatchBuilder {
   }
 
   /**
-   * The batch of the records collected so far, and starts a new one in a fresh buffer (an
-   * eighth larger than this batch). The batch is a view of the buffer it was built in, which the
-   * caller may keep (e.g. until it is acked); no copy is made. Measured in one process: 500 -> 130
-   * ns per written record together with the compiled encoder; in that profile the copy per batch
-   * took more time than the encoding. The view holds up to an eighth more memory than it shows.
+   * The batch of the records collected so far, and starts a new one in another buffer (from the
+   * pool when there is one, of at least an eighth more than this batch). The batch is a view of
+   * the buffer it was built in, which the caller may keep (e.g. until it is acked, then give it
+   * back to the pool); no copy is made. Measured in one process: 500 -> 130 ns per written record
+   * together with the compiled encoder; in that profile the copy per batch took more time than the
+   * encoding. The view holds up to an eighth more memory than it shows.
    */
   take(): Uint8Array {
     const sink = this.#sink;
     const header = this.#header;
     sink.view.setUint32(header.length - 4, this.#count);
     const size = sink.pos;
-    const next = new Uint8Array(Math.max(4096, size + (size >> 3)));
+    const want = Math.max(4096, size + (size >> 3));
+    const next = this.#pool ? this.#pool.take(want) : new Uint8Array(want);
     next.set(header);
     const out = sink.swap(next).subarray(0, size);
     sink.pos = header.length;

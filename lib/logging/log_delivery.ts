@@ -41,6 +41,12 @@ export interface LogDeliveryOptions {
   readonly ackTimeoutMs?: number;
   /** Bound of the kept batches, bytes. Default {@linkcode DEFAULT_LOG_RESEND_BUFFER_BYTES}. */
   readonly bufferBytes?: number;
+  /**
+   * Called with a batch that was sent once and acknowledged: its bytes reached the logger, so no
+   * socket holds it any more and its buffer may be reused. A batch sent twice may still sit in a
+   * socket's queue and is never handed back.
+   */
+  readonly release?: (batch: Uint8Array) => void;
 }
 
 /** Counters of a {@linkcode LogDelivery}. */
@@ -98,6 +104,7 @@ export class LogDelivery {
     this.#o = {
       ackTimeoutMs: DEFAULT_LOG_ACK_TIMEOUT_MS,
       bufferBytes: DEFAULT_LOG_RESEND_BUFFER_BYTES,
+      release: () => {},
       ...options,
     };
     this.#loggers = options.loggers.map((name) => ({
@@ -149,6 +156,7 @@ export class LogDelivery {
       if (entry.logger === index) latest = Math.max(latest, entry.order);
       this.#forget(entry);
       this.#stats.acked++;
+      if (entry.attempts === 0) this.#o.release(entry.batch);
     }
     if (latest < 0) return;
     const lost = [...this.#entries.values()].filter((e) => e.logger === index && e.order < latest);

@@ -375,3 +375,22 @@ Deno.test("LogDelivery follows logger instances by id: a restart resends, a late
   delivery.loggerUp("l0", "id-3");
   assert.deepEqual(take(), [[0, 1], [0, 2], [0, 3]]);
 });
+
+Deno.test("LogDelivery releases a batch acknowledged after one send, never one sent twice", () => {
+  const released: Uint8Array[] = [];
+  const { delivery, clock } = setup(["l0"], { release: (b) => released.push(b) });
+  const once = bytes(1);
+  const twice = bytes(2);
+  delivery.send(twice);
+  delivery.send(once);
+  clock.t = 2000;
+  delivery.tick(); // both resent: they may sit in a socket queue twice
+  delivery.onAck("l0", [1]);
+  assert.deepEqual(released, []);
+  const fresh = bytes(3);
+  delivery.send(fresh);
+  delivery.onAck("l0", [2, 3]);
+  assert.deepEqual(released, [fresh]);
+  delivery.onAck("l0", [3]);
+  assert.deepEqual(released, [fresh], "a repeated ack releases nothing again");
+});

@@ -268,3 +268,30 @@ Deno.test("LogFileWriter.flushSync() writes at once when the file is open and id
       "each line once, in order",
     );
   }));
+
+Deno.test("LogFileWriter.flush() with the file open writes before the event loop turns", () =>
+  withDir(async (dir) => {
+    const w = new LogFileWriter({ dir, path: "turn", fields: FIELDS, clock: new ManualClock(T0) });
+    w.write([T0, "worker-1", "opens"]);
+    await w.flush();
+    // A busy logger: every write-out is queued while the next lines arrive. None may wait on the
+    // event loop, or flushSync() (which needs no write-out under way) fails for every later batch.
+    let synced = 0;
+    for (let i = 0; i < 50; i++) {
+      w.write([T0, "worker-1", `line ${i}`]);
+      let done = false;
+      const flushed = w.flush().then(() => done = true);
+      // Microtasks only: an operation that needs the event loop cannot finish here.
+      for (let tick = 0; tick < 100 && !done; tick++) await Promise.resolve();
+      assert.ok(done, `write-out ${i} done within the same turn`);
+      await flushed;
+      w.write([T0, "worker-1", `sync ${i}`]);
+      if (w.flushSync()) synced++;
+    }
+    assert.equal(synced, 50);
+    await w.close();
+    const lines = Deno.readTextFileSync(`${dir}/turn.log`).split("\n").filter((l) =>
+      l.includes("worker-1")
+    );
+    assert.equal(lines.length, 101, "each line once");
+  }));

@@ -12,6 +12,7 @@ import type { Logger } from "../diagnostics/logger.ts";
 import { SerializationError } from "../errors.ts";
 import { ByteSink } from "./_byte_sink.ts";
 import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
+import type { BatchBufferPool } from "./batch_buffers.ts";
 import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
 import {
   createStream,
@@ -79,6 +80,11 @@ export interface LogServiceDeps {
   readonly local?: LogWriterManager;
   /** Sends one encoded batch to the loggers; returns false when it was dropped. */
   readonly sendBatch?: (batch: Uint8Array) => boolean;
+  /**
+   * Where batch buffers come from; whoever owns a sent batch gives its buffer back once nothing
+   * holds it (reliable delivery, on its acknowledgement). Without it, every batch is a fresh buffer.
+   */
+  readonly batchBuffers?: BatchBufferPool;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Records per batch (Zeek's `Log::write_buffer_size`). */
@@ -229,7 +235,7 @@ export class LogService implements AsyncDisposable {
         filterName: filter.name,
         path,
         fields,
-      }),
+      }, this.#deps.batchBuffers),
     });
     state.active = [...state.filters.values()];
   }

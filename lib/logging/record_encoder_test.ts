@@ -4,6 +4,7 @@ import { ByteSink } from "./_byte_sink.ts";
 import { randomColumns, randomRecord, randomScalar, Rng } from "./_random_records.ts";
 import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
 import { TYPES_STREAM, typesRecords } from "./_test_fixtures.ts";
+import { BatchBufferPool } from "./batch_buffers.ts";
 import { encodeLogBatch } from "./batch_codec.ts";
 import { type LogPolicy, LogService } from "./log_service.ts";
 import {
@@ -38,6 +39,31 @@ Deno.test("RecordEncoder + BatchBuilder match validateRecord + encodeLogBatch on
   const records = typesRecords();
   const rows = records.map((r) => validateRecord(TYPES_STREAM.fields, r));
   assert.deepEqual(fused(TYPES_STREAM.fields, records), reference(TYPES_STREAM.fields, rows));
+});
+
+Deno.test("BatchBuilder with a pool builds each batch right in a given-back buffer", () => {
+  const rng = new Rng(99);
+  const stream = createStream("T::LOG", { path: "t", columns: randomColumns(rng) });
+  const pool = new BatchBufferPool(2);
+  const encoder = new RecordEncoder(stream.fields);
+  const batch = new BatchBuilder({ ...HEAD, path: "t", fields: stream.fields }, pool);
+  const offsets = new Int32Array(stream.fields.length + 1);
+  for (let round = 0; round < 20; round++) {
+    // Batches of different sizes: a reused buffer still holds an earlier, longer batch.
+    const records = Array.from(
+      { length: 1 + (round * 7) % 13 },
+      () => randomRecord(rng, stream.columns),
+    );
+    for (const r of records) {
+      assert.ok(encoder.encode(r, batch.sink, offsets));
+      batch.commit();
+    }
+    const bytes = batch.take();
+    const rows = records.map((r) => validateRecord(stream.fields, r));
+    assert.deepEqual(bytes, reference(stream.fields, rows), `round ${round}`);
+    pool.give(bytes);
+  }
+  assert.ok(pool.stats.reused >= 10, `reused ${pool.stats.reused}`);
 });
 
 Deno.test("RecordEncoder matches the reference on 3000 random records (property)", () => {

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import { type Cluster, NODE_DOWN, NODE_UP } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
+import { BatchBufferPool } from "../logging/batch_buffers.ts";
 import { BATCH_LEDGER_FILE, BatchLedger } from "../logging/batch_ledger.ts";
 import { LogAcknowledger } from "../logging/log_acks.ts";
 import { LOG_ACK_EVENT, LogDelivery } from "../logging/log_delivery.ts";
@@ -27,6 +28,8 @@ export interface NodeLogging {
   readonly send: { delivery?: LogDelivery };
   /** Incoming batches: through the acknowledger once started, else straight to the service. */
   readonly receive: { acks?: LogAcknowledger };
+  /** Buffers of outgoing batches, given back by reliable delivery (used where logs are sent). */
+  readonly batchBuffers: BatchBufferPool;
 }
 
 /**
@@ -56,12 +59,14 @@ export async function createNodeLogging(
     deps.logger.info(`rotated leftover log file from a previous run`, { file: JSON.stringify(r) });
   }
   const send: NodeLogging["send"] = {};
+  const batchBuffers = new BatchBufferPool();
   const service = new LogService({
     ...(files ? { local: files } : {
       sendBatch: (batch: Uint8Array) =>
         send.delivery
           ? send.delivery.send(batch)
           : deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
+      batchBuffers,
     }),
     clock: deps.clock,
     logger: deps.logger,
@@ -69,7 +74,7 @@ export async function createNodeLogging(
     flushIntervalMs: options.logFlushIntervalMs,
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
-  return { service, files, send, receive: {} };
+  return { service, files, send, receive: {}, batchBuffers };
 }
 
 /** What {@linkcode startReliableLogging} needs from the running node. */
@@ -128,6 +133,7 @@ export function startReliableLogging(
       now: () => parts.clock.monotonicMs(),
       ackTimeoutMs: options.logAckTimeoutMs,
       bufferBytes: options.logResendBufferBytes,
+      release: (batch) => logging.batchBuffers.give(batch),
     });
     logging.send.delivery = delivery;
     const offs = [
