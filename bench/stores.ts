@@ -135,6 +135,18 @@ class NodeProc {
   readonly messages: Record<string, unknown>[] = [];
   readonly stderr: string[] = [];
   readonly #proc: Deno.ChildProcess;
+
+  /** CPU time the process used so far (all threads), ms; `undefined` where /proc is missing. */
+  cpuMs(): number | undefined {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${this.#proc.pid}/stat`).split(") ")[1]!.split(
+        " ",
+      );
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 Hz ticks
+    } catch {
+      return undefined;
+    }
+  }
   readonly status: Promise<Deno.CommandStatus>;
 
   constructor(name: string, args: string[], denoFlags: readonly string[]) {
@@ -274,11 +286,21 @@ async function clonePhases(
     let cloneRate = 0;
     for (let round = 1; round <= o.rounds; round++) {
       progress(`clone round ${round}: ${o.puts} puts from worker-1, ${o.cloneWindow} in flight`);
+      const cpu0 = procs.map((p) => p.cpuMs());
       ask("Bench::puts", `r${round}.`, count(o.puts), count(o.cloneWindow));
       const puts = await worker.next("puts", PHASE_TIMEOUT_MS);
       if (puts.failed !== 0) throw new Error(`clone puts failed: ${JSON.stringify(puts)}`);
       const roundRate = Number(puts.n) / (Number(puts.ms) / 1000);
-      progress(`clone round ${round}: ${Math.round(roundRate)} puts/s`);
+      // CPU per put of each process (all its threads), a figure less moved by other load.
+      const cpu = procs.map((p, i) => {
+        const [a, b] = [cpu0[i], p.cpuMs()];
+        return a === undefined || b === undefined
+          ? ""
+          : ` ${p.name} ${((b - a) * 1000 / o.puts).toFixed(1)} us`;
+      });
+      progress(
+        `clone round ${round}: ${Math.round(roundRate)} puts/s; CPU per put:${cpu.join(",")}`,
+      );
       cloneRate = Math.max(cloneRate, roundRate);
     }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { AckRing, WriterState } from "./_master_state.ts";
+import { count } from "../serialization/mod.ts";
+import { AckRing, UpdateLog, WriterState } from "./_master_state.ts";
+import type { StoreUpdate } from "./operations.ts";
 import type { WriteAck } from "./replication.ts";
 
 const ack = (reqId: number): WriteAck => ({
@@ -43,4 +45,38 @@ Deno.test("AckRing.get() finds kept acks after the ring wrapped, across gaps", (
   assert.equal(ring.size, 4);
   for (const id of [6, 7, 9, 12]) assert.equal(ring.get(id)?.reqId, id);
   for (const id of [1, 5, 8, 10, 13]) assert.equal(ring.has(id), false);
+});
+
+Deno.test("AckRing keeps failures and results of the acks that have them, also after wrapping", () => {
+  const ring = new AckRing(3);
+  const failed: WriteAck = { reqId: 2, seq: 7, code: "type_clash", message: "no", result: null };
+  const unique: WriteAck = { reqId: 3, seq: 8, code: "", message: "", result: true };
+  ring.push({ ...ack(1), seq: 6 });
+  ring.push(failed);
+  ring.push(unique);
+  assert.deepEqual(ring.get(1), { ...ack(1), seq: 6 });
+  assert.deepEqual(ring.get(2), failed);
+  assert.deepEqual(ring.get(3), unique);
+  ring.push(ack(4)); // forgets 1
+  ring.push(ack(5)); // forgets the failure of 2: its slot now holds a plain success
+  assert.equal(ring.has(2), false);
+  assert.deepEqual(ring.get(5), ack(5));
+  assert.deepEqual(ring.get(3), unique);
+});
+
+Deno.test("UpdateLog.range() gives back each kind of update as pushed, after the ring wrapped", () => {
+  const log = new UpdateLog(4);
+  const updates: StoreUpdate[] = [
+    { type: "put", key: "a", value: count(1), expiryNs: null },
+    { type: "erase", key: "a" },
+    { type: "put", key: "b", value: "v", expiryNs: 5n },
+    { type: "expire", key: "b" },
+    { type: "clear" },
+    { type: "put", key: count(9), value: [1, 2], expiryNs: null },
+  ];
+  updates.forEach((u, i) => log.push(i + 1, u));
+  assert.equal(log.has(2), false);
+  assert.equal(log.has(3), true);
+  assert.equal(log.has(7), true, "the next one");
+  assert.deepEqual(log.range(3, 6), updates.slice(2));
 });

@@ -13,6 +13,7 @@ import {
   type StoredValue,
   type StoreEntry,
 } from "./backend.ts";
+import { KeyTable } from "./_key_table.ts";
 
 /**
  * An in-memory {@link StoreBackend}. Nothing survives the process; `flush()` does nothing.
@@ -32,43 +33,50 @@ export class MemoryBackend implements StoreBackend {
    * Rows whose key encodes as a UTF-8 string, by that text ({@link textOf}): two such keys have
    * the same text exactly when they have the same encoding, and a string key costs no encoding.
    */
-  readonly #strings = new Map<string, StoreEntry>();
+  readonly #strings = new KeyTable<BrokerValue, BrokerValue, bigint | null>();
   /** Rows with any other key, by the {@link bytesId} of its encoding. */
-  readonly #others = new Map<string, StoreEntry>();
+  readonly #others = new KeyTable<BrokerValue, BrokerValue, bigint | null>();
   readonly #keys = new BinV1Encoder();
 
   /** Inserts or replaces a row. */
   put(key: BrokerValue, value: BrokerValue, expiryNs: bigint | null): void {
     const text = textOf(key);
-    if (text !== undefined) this.#strings.set(text, { key, value, expiryNs });
-    else this.#others.set(this.#id(key), { key, value, expiryNs });
+    if (text !== undefined) this.#strings.set(text, key, value, expiryNs);
+    else this.#others.set(this.#id(key), key, value, expiryNs);
   }
 
   /** Inserts or replaces a row whose key is already encoded. */
   putEncoded(row: EncodedRow): void {
     const { key, value, expiryNs } = row;
     const text = textOf(key);
-    if (text !== undefined) this.#strings.set(text, { key, value, expiryNs });
-    else this.#others.set(bytesId(row.keyBin), { key, value, expiryNs });
+    if (text !== undefined) this.#strings.set(text, key, value, expiryNs);
+    else this.#others.set(bytesId(row.keyBin), key, value, expiryNs);
   }
 
   /** @returns The row's value and expiry, or `undefined`. */
   get(key: BrokerValue): StoredValue | undefined {
-    const row = this.#row(key);
-    return row && { value: row.value, expiryNs: row.expiryNs };
+    const text = textOf(key);
+    const table = text !== undefined ? this.#strings : this.#others;
+    const slot = table.find(text ?? this.#id(key));
+    return slot < 0 ? undefined : { value: table.valueAt(slot), expiryNs: table.extraAt(slot) };
   }
 
   /** @returns Whether the row exists. */
   exists(key: BrokerValue): boolean {
-    return this.#row(key) !== undefined;
+    const text = textOf(key);
+    return text !== undefined
+      ? this.#strings.find(text) >= 0
+      : this.#others.find(this.#id(key)) >= 0;
   }
 
   /** @returns Every key (without rows expired at `nowNs`, when given). */
   keys(nowNs?: bigint): BrokerValue[] {
     const out: BrokerValue[] = [];
-    for (const row of this.#all()) {
-      if (nowNs === undefined || row.expiryNs === null || row.expiryNs > nowNs) out.push(row.key);
-    }
+    const take = (key: BrokerValue, _value: BrokerValue, expiryNs: bigint | null) => {
+      if (nowNs === undefined || expiryNs === null || expiryNs > nowNs) out.push(key);
+    };
+    this.#strings.forEach(take);
+    this.#others.forEach(take);
     return out;
   }
 
@@ -91,22 +99,30 @@ export class MemoryBackend implements StoreBackend {
 
   /** Deletes `key` if its expiry is `<= nowNs`. @returns Whether it was deleted. */
   expire(key: BrokerValue, nowNs: bigint): boolean {
-    const row = this.#row(key);
+    const row = this.get(key);
     if (!row || row.expiryNs === null || row.expiryNs > nowNs) return false;
     return this.erase(key);
   }
 
   /** @returns Every row. */
   snapshot(): StoreEntry[] {
-    return [...this.#all()];
+    const out: StoreEntry[] = [];
+    const take = (key: BrokerValue, value: BrokerValue, expiryNs: bigint | null) => {
+      out.push({ key, value, expiryNs });
+    };
+    this.#strings.forEach(take);
+    this.#others.forEach(take);
+    return out;
   }
 
   /** @returns `[key, expiryNs]` of every row with an expiry. */
   expiries(): Array<readonly [BrokerValue, bigint]> {
     const out: Array<readonly [BrokerValue, bigint]> = [];
-    for (const row of this.#all()) {
-      if (row.expiryNs !== null) out.push([row.key, row.expiryNs]);
-    }
+    const take = (key: BrokerValue, _value: BrokerValue, expiryNs: bigint | null) => {
+      if (expiryNs !== null) out.push([key, expiryNs]);
+    };
+    this.#strings.forEach(take);
+    this.#others.forEach(take);
     return out;
   }
 
@@ -116,16 +132,6 @@ export class MemoryBackend implements StoreBackend {
   /** Drops every row. Safe to call twice. */
   [Symbol.dispose](): void {
     this.clear();
-  }
-
-  #row(key: BrokerValue): StoreEntry | undefined {
-    const text = textOf(key);
-    return text !== undefined ? this.#strings.get(text) : this.#others.get(this.#id(key));
-  }
-
-  *#all(): IterableIterator<StoreEntry> {
-    yield* this.#strings.values();
-    yield* this.#others.values();
   }
 
   #id(key: BrokerValue): string {
