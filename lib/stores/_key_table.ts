@@ -26,24 +26,18 @@ function randomSeed(): number {
  * into the columns, valid until the next change.
  */
 export class KeyTable<K, V, E> {
-  #hashes: Int32Array;
-  #ids: (string | undefined)[];
-  #keys: (K | undefined)[];
-  #values: (V | undefined)[];
-  #extras: (E | undefined)[];
-  #mask: number;
+  #hashes = new Int32Array(MIN_CAPACITY);
+  #ids: (string | undefined)[] = new Array(MIN_CAPACITY);
+  #keys: (K | undefined)[] = new Array(MIN_CAPACITY);
+  #values: (V | undefined)[] = new Array(MIN_CAPACITY);
+  #extras: (E | undefined)[] = new Array(MIN_CAPACITY);
+  #mask = MIN_CAPACITY - 1;
   #size = 0;
   readonly #seed: number;
 
   /** @param seed hash seed (random by default; tests may fix it) */
   constructor(seed: number = randomSeed()) {
     this.#seed = seed | 0;
-    this.#hashes = new Int32Array(MIN_CAPACITY);
-    this.#ids = new Array(MIN_CAPACITY);
-    this.#keys = new Array(MIN_CAPACITY);
-    this.#values = new Array(MIN_CAPACITY);
-    this.#extras = new Array(MIN_CAPACITY);
-    this.#mask = MIN_CAPACITY - 1;
   }
 
   /** Entries held. */
