@@ -309,8 +309,8 @@ export class MasterStore extends StoreBase {
   /**
    * Commits, then broadcasts the updates and snapshots of this flush; the acks and local writers
    * of this flush are settled once the commit is done. With a backend that commits on its own
-   * thread that is later: clones may then see a write up to one commit before it is durable,
-   * while its writer hears of it only after (a master that dies in between leaves the write
+   * thread that is later: clones may then see a write before it is durable (the commits queued
+   * ahead of it still running), while its writer hears of it only after (a master that dies in between leaves the write
    * unacknowledged; the clones resync and the writer resends it). Rounds settle in flush order.
    */
   #flush(): void {

@@ -202,7 +202,7 @@ Deno.test("SqliteWriteBehindBackend refuses writes past its backlog bound, count
   }
   assert.ok(refused instanceof StoreError, "a write past the bound is refused");
   assert.equal(refused.code, "backend_failure");
-  assert.match(refused.message, /bytes of writes wait for the commit in flight \(bound 100\)/);
+  assert.match(refused.message, /bytes of writes wait for the commits in flight \(bound 100\)/);
   assert.equal(backend.refusedWrites, 1);
   assert.ok(accepted > 0 && accepted < 50);
   assert.equal(backend.exists(`k${accepted}`), false, "the refused write changed nothing");
