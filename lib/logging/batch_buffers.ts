@@ -15,6 +15,8 @@
 export const DEFAULT_BATCH_BUFFERS = 64;
 /** Buffers larger than this are never kept (a batch of unusually long records). */
 const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+/** How much larger than twice the asked size a reused buffer may be. */
+const SLACK_BYTES = 64 * 1024;
 
 /** Counters of a {@linkcode BatchBufferPool}. */
 export interface BatchBufferStats {
@@ -42,12 +44,16 @@ export class BatchBufferPool {
     return this.#spare.length;
   }
 
-  /** A buffer of at least `bytes` bytes (its old contents are left in it). */
+  /**
+   * A buffer of at least `bytes` bytes (its old contents are left in it), and not much larger: a
+   * batch keeps its whole buffer alive while the resend bound counts only the batch's own bytes.
+   */
   take(bytes: number): Uint8Array {
     const spare = this.#spare;
+    const most = bytes * 2 + SLACK_BYTES;
     for (let i = spare.length - 1; i >= 0; i--) {
       const buffer = spare[i]!;
-      if (buffer.byteLength < bytes) continue;
+      if (buffer.byteLength < bytes || buffer.byteLength > most) continue;
       spare[i] = spare[spare.length - 1]!;
       spare.pop();
       this.stats.reused++;

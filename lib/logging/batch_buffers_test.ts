@@ -32,3 +32,12 @@ Deno.test("BatchBufferPool.give() keeps at most its bound, never one buffer twic
   const y = pool.take(10);
   assert.notEqual(x.buffer, y.buffer, "two takes never share a buffer");
 });
+
+Deno.test("BatchBufferPool.take() never hands a small batch a much larger buffer", () => {
+  const pool = new BatchBufferPool();
+  pool.give(new Uint8Array(4 * 1024 * 1024));
+  const small = pool.take(4096);
+  assert.equal(small.length, 4096, "a fresh one: the big buffer would outlive the batch unseen");
+  assert.equal(pool.size, 1);
+  assert.equal(pool.take(3 * 1024 * 1024).length, 4 * 1024 * 1024, "a batch of that size takes it");
+});
