@@ -77,7 +77,8 @@ async function runWorker(
 
 /**
  * Diagnostics: with `ZCLUSTER_BENCH_CPU_DIR` set, a node writes `<dir>/<name>.json` on `stop`:
- * the CPU time (user, system, in ms) it used since it was ready.
+ * the CPU time (user, system, in ms, all threads), minor page faults and context switches of the
+ * process since it was ready.
  */
 function cpuReporter(name: string): () => void {
   const dir = Deno.env.get("ZCLUSTER_BENCH_CPU_DIR");
