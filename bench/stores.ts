@@ -135,18 +135,6 @@ class NodeProc {
   readonly messages: Record<string, unknown>[] = [];
   readonly stderr: string[] = [];
   readonly #proc: Deno.ChildProcess;
-
-  /** CPU time the process used so far (all threads), ms; `undefined` where /proc is missing. */
-  cpuMs(): number | undefined {
-    try {
-      const fields = Deno.readTextFileSync(`/proc/${this.#proc.pid}/stat`).split(") ")[1]!.split(
-        " ",
-      );
-      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 Hz ticks
-    } catch {
-      return undefined;
-    }
-  }
   readonly status: Promise<Deno.CommandStatus>;
 
   constructor(name: string, args: string[], denoFlags: readonly string[]) {
@@ -170,6 +158,18 @@ class NodeProc {
       await Promise.all([out, err]);
       return s;
     });
+  }
+
+  /** CPU time the process used so far (all threads), ms; `undefined` where /proc is missing. */
+  cpuMs(): number | undefined {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${this.#proc.pid}/stat`).split(") ")[1]!.split(
+        " ",
+      );
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 Hz ticks
+    } catch {
+      return undefined;
+    }
   }
 
   async #pump(stream: ReadableStream<Uint8Array>, line: (l: string) => void): Promise<void> {

@@ -72,11 +72,9 @@ export class MemoryBackend implements StoreBackend {
   /** @returns Every key (without rows expired at `nowNs`, when given). */
   keys(nowNs?: bigint): BrokerValue[] {
     const out: BrokerValue[] = [];
-    const take = (key: BrokerValue, _value: BrokerValue, expiryNs: bigint | null) => {
+    this.#forEachRow((key, _value, expiryNs) => {
       if (nowNs === undefined || expiryNs === null || expiryNs > nowNs) out.push(key);
-    };
-    this.#strings.forEach(take);
-    this.#others.forEach(take);
+    });
     return out;
   }
 
@@ -107,22 +105,16 @@ export class MemoryBackend implements StoreBackend {
   /** @returns Every row. */
   snapshot(): StoreEntry[] {
     const out: StoreEntry[] = [];
-    const take = (key: BrokerValue, value: BrokerValue, expiryNs: bigint | null) => {
-      out.push({ key, value, expiryNs });
-    };
-    this.#strings.forEach(take);
-    this.#others.forEach(take);
+    this.#forEachRow((key, value, expiryNs) => out.push({ key, value, expiryNs }));
     return out;
   }
 
   /** @returns `[key, expiryNs]` of every row with an expiry. */
   expiries(): Array<readonly [BrokerValue, bigint]> {
     const out: Array<readonly [BrokerValue, bigint]> = [];
-    const take = (key: BrokerValue, _value: BrokerValue, expiryNs: bigint | null) => {
+    this.#forEachRow((key, _value, expiryNs) => {
       if (expiryNs !== null) out.push([key, expiryNs]);
-    };
-    this.#strings.forEach(take);
-    this.#others.forEach(take);
+    });
     return out;
   }
 
@@ -132,6 +124,12 @@ export class MemoryBackend implements StoreBackend {
   /** Drops every row. Safe to call twice. */
   [Symbol.dispose](): void {
     this.clear();
+  }
+
+  /** Calls `fn` with every row of both tables (which it must not change). */
+  #forEachRow(fn: (key: BrokerValue, value: BrokerValue, expiryNs: bigint | null) => void): void {
+    this.#strings.forEach(fn);
+    this.#others.forEach(fn);
   }
 
   #id(key: BrokerValue): string {
