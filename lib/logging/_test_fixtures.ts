@@ -169,5 +169,5 @@ export function typesRows(): LogRow[] {
 
 /** Reads a vector file relative to this folder. */
 export function readVector(rel: string): Promise<string> {
-  return Deno.readTextFile(new URL(`../../../shared/vectors/${rel}`, import.meta.url));
+  return Deno.readTextFile(new URL(`../../testdata/zeek-8.2.2/${rel}`, import.meta.url));
 }

@@ -30,7 +30,7 @@ interface Capture {
 }
 
 async function capturedBatches(): Promise<string[]> {
-  const url = new URL("../../../shared/vectors/zeek-8.2.2-zeromq-bin.json", import.meta.url);
+  const url = new URL("../../testdata/zeek-8.2.2/zeek-8.2.2-zeromq-bin.json", import.meta.url);
   const records = JSON.parse(await Deno.readTextFile(url)) as Capture[];
   return records.filter((r) => r.kind === "log").map((r) => r.frames[3]!);
 }
@@ -238,7 +238,7 @@ Deno.test("decodeLogBatch() fuzz: 10,000 mutated or random batches only ever thr
 });
 
 Deno.test("parseLogWriteFrames() accepts the captured log-write messages and logWriteFrames() rebuilds them", async () => {
-  const url = new URL("../../../shared/vectors/zeek-8.2.2-zeromq-bin.json", import.meta.url);
+  const url = new URL("../../testdata/zeek-8.2.2/zeek-8.2.2-zeromq-bin.json", import.meta.url);
   const records = (JSON.parse(await Deno.readTextFile(url)) as Capture[]).filter((r) =>
     r.kind === "log"
   );

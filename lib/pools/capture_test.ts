@@ -27,7 +27,7 @@ interface Capture {
 }
 
 const capture: Capture = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/vectors/hrw.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../../testdata/zeek-8.2.2/hrw.json", import.meta.url)),
 );
 const KINDS: readonly Kind[] = ["string", "count", "addr"];
 const hrwKeys = {

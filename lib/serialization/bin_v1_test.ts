@@ -93,7 +93,7 @@ Deno.test("encodeBinV1() sorts sets and tables like Broker", () => {
 
 Deno.test("decodeBinV1() and encodeBinV1() round-trip every Broker store capture value", async () => {
   const dump = await Deno.readTextFile(
-    new URL("../../../shared/vectors/broker-store.dump.txt", import.meta.url),
+    new URL("../../testdata/zeek-8.2.2/broker-store.dump.txt", import.meta.url),
   );
   const blobs = [...dump.matchAll(/X'([0-9a-f]+)'/g)].map((m) => m[1]!);
   assert.ok(blobs.length >= 92);

@@ -15,7 +15,7 @@ interface CaptureRecord {
 }
 
 async function loadPublishes(file: string): Promise<{ format: EventFormat; payload: string }[]> {
-  const url = new URL(`../../../shared/vectors/${file}`, import.meta.url);
+  const url = new URL(`../../testdata/zeek-8.2.2/${file}`, import.meta.url);
   const records = JSON.parse(await Deno.readTextFile(url)) as CaptureRecord[];
   return records.filter((r) => r.kind === "publish").map((r) => {
     const format = new TextDecoder().decode(fromHex(r.frames[2]!)) as EventFormat;

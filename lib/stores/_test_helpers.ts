@@ -27,17 +27,17 @@ import { SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
 
 /** URL of the real Broker store captured from Zeek 8.2.2. */
 export const BROKER_SQLITE_URL = new URL(
-  "../../../shared/vectors/broker-store.sqlite",
+  "../../testdata/zeek-8.2.2/broker-store.sqlite",
   import.meta.url,
 );
 /** URL of what was put into it. */
 export const BROKER_JSON_URL = new URL(
-  "../../../shared/vectors/broker-store.json",
+  "../../testdata/zeek-8.2.2/broker-store.json",
   import.meta.url,
 );
 /** URL of `sqlite3 .dump` and a hex listing of it. */
 export const BROKER_DUMP_URL = new URL(
-  "../../../shared/vectors/broker-store.dump.txt",
+  "../../testdata/zeek-8.2.2/broker-store.dump.txt",
   import.meta.url,
 );
 

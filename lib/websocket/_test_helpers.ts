@@ -22,7 +22,7 @@ export interface CapturedCase {
 
 /** Loads the Zeek capture. */
 export async function loadCapture(): Promise<CapturedCase[]> {
-  const url = new URL("../../../shared/vectors/zeek-8.2.2-websocket.json", import.meta.url);
+  const url = new URL("../../testdata/zeek-8.2.2/zeek-8.2.2-websocket.json", import.meta.url);
   return JSON.parse(await Deno.readTextFile(url));
 }
 

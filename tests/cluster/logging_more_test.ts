@@ -11,7 +11,7 @@ import { startTester } from "../_tester.ts";
 import { moreRecord } from "./_log_site2.ts";
 
 const SITE = new URL("./_log_site2.ts", import.meta.url).pathname;
-const VECTORS = new URL("../../../shared/vectors/", import.meta.url).pathname;
+const VECTORS = new URL("../../testdata/zeek-8.2.2/", import.meta.url).pathname;
 const ROTATED = /^load\.(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)(?:-\d+)?\.log$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { waitFor } from "../_fixtures.ts";
 import { startTester } from "../_tester.ts";
 
 const SITE = new URL("../cluster/_log_site2.ts", import.meta.url).pathname;
-const VECTORS = new URL("../../../shared/vectors/", import.meta.url).pathname;
+const VECTORS = new URL("../../testdata/zeek-8.2.2/", import.meta.url).pathname;
 const NODES = { manager: "MANAGER", "logger-1": "LOGGER", "worker-1": "WORKER", tester: "CONTROL" };
 
 /** Fails with the package to install when `bro-cut` is not on PATH. */

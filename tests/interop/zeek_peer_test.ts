@@ -182,7 +182,7 @@ Deno.test("zeek_peer.py re-encodes every event of the Zeek 8.2.2 captures byte f
   for (const name of ["zeek-8.2.2-zeromq-bin.json", "zeek-8.2.2-zeromq-json.json"]) {
     await using peer = new PeerProcess([
       "--check-capture",
-      new URL(`../../../shared/vectors/${name}`, import.meta.url).pathname,
+      new URL(`../../testdata/zeek-8.2.2/${name}`, import.meta.url).pathname,
     ]);
     const status = await peer.status;
     const check = await peer.waitFor("check");
