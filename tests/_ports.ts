@@ -46,7 +46,7 @@ function removeIfEmpty(): void {
 /**
  * Removes stale reservations (left by killed runs) and the folder once empty: the end of a test run.
  *
- * @returns the reservations still held (by running test processes)
+ * @returns the reservations left (younger than {@linkcode STALE_MS}: other test runs')
  */
 export function sweepPorts(): number {
   let held = 0;

@@ -74,7 +74,7 @@ if (leftInTmp.length > 0 || leftInRepo.length > 0) {
 } else {
   console.error(
     `\nthe tests left nothing behind (temp folder and repository checked${
-      heldPorts > 0 ? `; ${heldPorts} port reservations of other running test processes` : ""
+      heldPorts > 0 ? `; ${PORTS_DIR} keeps ${heldPorts} fresh reservations of other test runs` : ""
     })`,
   );
 }
