@@ -9,11 +9,11 @@ import { loadLayout } from "./lib/cli/load_layout.ts";
 import { runControlCommand, runSystemdCommand } from "./lib/cli/control_commands.ts";
 import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
-import { LayoutError, OptionsError } from "./lib/errors.ts";
+import { LayoutError, LockHeldError, OptionsError } from "./lib/errors.ts";
 import { layoutProblems } from "./lib/layout/validate_layout.ts";
-import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
+import { assertNodeDirectoriesFree, createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
-import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
+import { EXIT_REFUSED, hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
 import { keygen } from "./lib/security/keys.ts";
 import { demoSite } from "./site/demo.ts";
@@ -145,10 +145,19 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
         writeLine: (line) => console.log(line),
         logger,
         signal: controller.signal,
+        // A log directory that a running node holds: refused before any node starts (exit 2).
+        preflight: (names) => {
+          for (const node of names) {
+            assertNodeDirectoriesFree(
+              resolveOptions({ layout, node, env, overrides: args.overrides }),
+            );
+          }
+        },
       });
       const failed = results.filter((r) => r.unexpected || r.code !== 0);
       for (const r of failed) logger.error(`node ${r.node} exited`, { code: r.code });
       logger.info(`all nodes stopped`, { failed: failed.length });
+      if (failed.some((r) => r.unexpected && r.code === EXIT_REFUSED)) return EXIT_USAGE;
       return failed.length === 0 ? 0 : 1;
     }
     if (args.node === undefined) {
@@ -200,7 +209,10 @@ export async function runMain(argv: string[], hooks: MainHooks = {}): Promise<ne
   try {
     code = await main(argv, hooks);
   } catch (error) {
-    if (error instanceof LayoutError || error instanceof OptionsError) {
+    if (
+      error instanceof LayoutError || error instanceof OptionsError ||
+      error instanceof LockHeldError
+    ) {
       console.error(`zcluster: ${error.message}`);
       code = EXIT_USAGE;
     } else {

@@ -61,3 +61,28 @@ export class ControlTimeoutError extends Error {
     this.name = "ControlTimeoutError";
   }
 }
+
+/**
+ * Another process holds the lock of a log directory or a store file (it is running on it):
+ * nothing of it was touched. Exits 2, as a configuration that cannot work as given.
+ */
+export class LockHeldError extends Error {
+  /** What the lock protects, e.g. `log directory "logs"`. */
+  readonly subject: string;
+  /** The lock file. */
+  readonly lockPath: string;
+  /** The holder's pid, when its lock file names one. */
+  readonly pid: number | undefined;
+  constructor(subject: string, lockPath: string, pid: number | undefined, options?: ErrorOptions) {
+    super(
+      `Cannot use ${subject}: ${
+        pid === undefined ? "another process" : `process ${pid}`
+      } holds its lock (${lockPath}); is another zcluster node running on it?`,
+      options,
+    );
+    this.name = "LockHeldError";
+    this.subject = subject;
+    this.lockPath = lockPath;
+    this.pid = pid;
+  }
+}

@@ -25,14 +25,26 @@ export async function runCli(
 
 export { freePorts } from "./_ports.ts";
 
+/** Layout folders written by this test module, removed when it ends. */
+const layoutDirs = new Set<string>();
+globalThis.addEventListener("unload", () => {
+  for (const dir of layoutDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* removed by its test already */ }
+  }
+});
+
 /**
- * Writes a JSON layout to a temp file.
+ * Writes a JSON layout to a temp file. Its folder is removed when the test module ends (a test may
+ * remove it earlier), so that tests leave nothing behind.
  *
  * @param layout Layout object.
  * @returns The file path.
  */
 export async function writeLayout(layout: unknown): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "zcluster-layout-" });
+  layoutDirs.add(dir);
   const path = `${dir}/layout.json`;
   await Deno.writeTextFile(path, JSON.stringify(layout, null, 2));
   return path;

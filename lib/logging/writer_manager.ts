@@ -9,6 +9,7 @@
 import { systemClock } from "../clock.ts";
 import type { AsciiFormatOptions } from "./ascii_writer.ts";
 import { SerializationError } from "../errors.ts";
+import { lockLogDirectory } from "../locks/lock_file.ts";
 import { decodeLogBatch, decodeLogBatchHeader } from "./_batch_decoder.ts";
 import type { LogBatchData } from "./batch_codec.ts";
 import type { LogFormat } from "./formatter.ts";
@@ -103,6 +104,8 @@ export class LogWriterManager implements AsyncDisposable {
   #ticking: Promise<void> | undefined;
   #postRuns = new Set<Promise<void>>();
   #closed = false;
+  /** The log directory's lock, taken by {@linkcode LogWriterManager.create}; released last. */
+  #lock: Disposable | undefined;
 
   /**
    * Prefer {@linkcode LogWriterManager.create}: this constructor neither creates the directory nor
@@ -119,15 +122,26 @@ export class LogWriterManager implements AsyncDisposable {
   }
 
   /**
-   * Creates the directory if needed, rotates leftover current files, and starts the flush timer.
+   * Creates the directory if needed, takes its lock (`.zcluster.lock`, held until
+   * {@linkcode close}), rotates leftover current files, and starts the flush timer. Nothing in the
+   * directory is touched before the lock is held, so the leftovers recovered are never the live
+   * files of another process.
    *
    * @param options directory, format, clock, rotation and hooks
    * @returns the manager
+   * @throws {LockHeldError} When another process holds the directory (it names its pid).
    */
   static async create(options: LogWriterManagerOptions): Promise<LogWriterManager> {
-    await Deno.mkdir(options.dir, { recursive: true });
-    const recovered = await recoverLeftovers(options.dir, (options.clock ?? systemClock).now());
+    const lock = lockLogDirectory(options.dir);
+    let recovered: RecoveredLog[];
+    try {
+      recovered = await recoverLeftovers(options.dir, (options.clock ?? systemClock).now());
+    } catch (error) {
+      lock[Symbol.dispose]();
+      throw error;
+    }
     const m = new LogWriterManager(options, recovered);
+    m.#lock = lock;
     for (const r of recovered) m.#post(r.call);
     return m;
   }
@@ -260,7 +274,10 @@ export class LogWriterManager implements AsyncDisposable {
     };
   }
 
-  /** Stops the timer and closes every writer (rotating them when rotation is on). Safe twice. */
+  /**
+   * Stops the timer, closes every writer (rotating them when rotation is on), waits for the
+   * post-processors, then releases the directory's lock. Safe twice.
+   */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
@@ -272,6 +289,8 @@ export class LogWriterManager implements AsyncDisposable {
       );
     }
     await Promise.all([...this.#postRuns]);
+    this.#lock?.[Symbol.dispose]();
+    this.#lock = undefined;
   }
 
   /** Same as {@linkcode close}. */

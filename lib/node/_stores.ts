@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { Cluster } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { StoreError } from "../errors.ts";
+import { type FileLock, lockStoreFile } from "../locks/lock_file.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { CloneStore } from "../stores/clone_store.ts";
 import { MasterStore } from "../stores/master_store.ts";
@@ -22,6 +23,8 @@ export class NodeStores implements AsyncDisposable {
   readonly #stores = new Map<string, NodeStore>();
   /** The thread that commits for every persistent master of this node, once there is one. */
   #commitThread: SqliteCommitThread | undefined;
+  /** Locks of the SQLite files of this node's masters, released once the commit thread ended. */
+  readonly #locks: FileLock[] = [];
   constructor(
     readonly options: ClusterOptions,
     readonly cluster: Cluster,
@@ -36,6 +39,7 @@ export class NodeStores implements AsyncDisposable {
    * @param persistent Use the persistent backend (SQLite) for the master.
    * @returns Info and store; the same object for a name created twice.
    * @throws {StoreError} When the backend cannot be opened.
+   * @throws {LockHeldError} When another process holds the store's SQLite file.
    */
   create(name: string, persistent = false): NodeStore {
     const existing = this.#stores.get(name);
@@ -51,11 +55,23 @@ export class NodeStores implements AsyncDisposable {
       this.logger.warn(`store ${name}: ${code}: ${message}`);
     let store: Store;
     if (plan.role === "master") {
-      const backend = plan.info.backend === "SQLITE"
-        ? new SqliteWriteBehindBackend(plan.sqlite ?? plan.info.options.sqlite, {
-          thread: this.#commitThread ??= new SqliteCommitThread(),
-        })
-        : new MemoryBackend();
+      let backend: SqliteWriteBehindBackend | MemoryBackend;
+      if (plan.info.backend === "SQLITE") {
+        const sqlite = plan.sqlite ?? plan.info.options.sqlite;
+        // Before SQLite opens the file: a second process with this store's master stops here.
+        const lock = lockStoreFile(sqlite.path, name);
+        try {
+          backend = new SqliteWriteBehindBackend(sqlite, {
+            thread: this.#commitThread ??= new SqliteCommitThread(),
+          });
+        } catch (error) {
+          lock?.[Symbol.dispose]();
+          throw error;
+        }
+        if (lock) this.#locks.push(lock);
+      } else {
+        backend = new MemoryBackend();
+      }
       store = new MasterStore({ name, backend, clock: this.clock, channel: this.cluster, onError });
     } else {
       store = new CloneStore({
@@ -95,5 +111,6 @@ export class NodeStores implements AsyncDisposable {
     this.#stores.clear();
     await this.#commitThread?.[Symbol.asyncDispose]();
     this.#commitThread = undefined;
+    for (const lock of this.#locks.splice(0)) lock[Symbol.dispose]();
   }
 }

@@ -18,7 +18,13 @@ import type { Transport, TransportHandlers } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
-import { createNodeLogging, loggerOfEndpoint, startReliableLogging } from "./_logging.ts";
+import {
+  createNodeLogging,
+  loggerOfEndpoint,
+  startReliableLogging,
+  writesLocally,
+} from "./_logging.ts";
+import { assertLogDirectoryFree } from "../locks/lock_file.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
 import { installControl } from "../control/control_service.ts";
@@ -240,12 +246,30 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
 };
 
 /**
- * Creates and starts a node: the proxy (manager), the transport, the event layer, logging,
- * metrics and stores, in that order.
+ * Checks, without taking anything, that no other process holds the log directory this node would
+ * write to (`zcluster start` asks this of every node before it starts any).
+ *
+ * @param options The node's options.
+ * @throws {LockHeldError} When a process holds it, naming its pid.
+ * @example
+ * ```ts
+ * import { assertNodeDirectoriesFree, resolveOptions } from "../../mod.ts";
+ * const layout = { manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } } as const;
+ * assertNodeDirectoriesFree(resolveOptions({ layout, node: "manager" }));
+ * ```
+ */
+export function assertNodeDirectoriesFree(options: ClusterOptions): void {
+  if (writesLocally(options)) assertLogDirectoryFree(options.logDir);
+}
+
+/**
+ * Creates and starts a node: logging (the log directory's lock first), the proxy (manager), the
+ * transport, the event layer, metrics and stores, in that order.
  *
  * @param options The node's options.
  * @param deps Logger, clock, transport factory, site code.
  * @returns The running node; `await using` disposes it.
+ * @throws {LockHeldError} When another process holds the log directory or a store file.
  * @throws {Error} When a listener cannot bind (the message names the endpoint).
  */
 export async function createNode(
@@ -278,6 +302,16 @@ export async function createNode(
       makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
     const z = options.zeromq;
     const listeners: string[] = [];
+    // First: the log directory's lock, before anything binds or touches a file (a second instance
+    // on the same directory stops here, exit 2, naming the pid that holds it).
+    const link: { transport?: Transport } = {};
+    const logging = await createNodeLogging(options, {
+      clock,
+      logger,
+      nodeId,
+      sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
+    });
+    if (logging.files) resources.push(() => logging.files!.close());
     const security = await loadSecurity(options, clock, logger);
     const mode = security.curveServer
       ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
@@ -300,14 +334,6 @@ export async function createNode(
       listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (${mode})`);
       listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (${mode})`);
     }
-    const link: { transport?: Transport } = {};
-    const logging = await createNodeLogging(options, {
-      clock,
-      logger,
-      nodeId,
-      sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
-    });
-    if (logging.files) resources.push(() => logging.files!.close());
     const clusterLog = (message: string) =>
       logging.service.write(CLUSTER_LOG, { ts: clock.now(), node: options.node, message });
     const cluster = new Cluster(options, {

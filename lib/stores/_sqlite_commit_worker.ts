@@ -27,7 +27,15 @@ export type CommitRequest =
     readonly id: number;
     readonly batch: ArrayBuffer;
   }
-  | { readonly type: "close"; readonly db: number };
+  | {
+    readonly type: "close";
+    readonly db: number;
+    /**
+     * Set to 1 (and notified) once the database is closed, for a caller that blocks on it with
+     * `Atomics.wait` (a synchronous dispose); one `Int32Array` cell on a `SharedArrayBuffer`.
+     */
+    readonly done?: Int32Array;
+  };
 
 /** Messages from the commit thread. */
 export type CommitReply =
@@ -129,9 +137,16 @@ function serve(scope: WorkerScope): void {
           : { type: "failed", db: m.db, id: m.id, message },
       );
     } else {
-      dbs.get(m.db)?.close();
-      dbs.delete(m.db);
-      scope.postMessage({ type: "closed", db: m.db });
+      try {
+        dbs.get(m.db)?.close();
+      } finally {
+        dbs.delete(m.db);
+        if (m.done) {
+          Atomics.store(m.done, 0, 1);
+          Atomics.notify(m.done, 0);
+        }
+        scope.postMessage({ type: "closed", db: m.db });
+      }
     }
   };
 }

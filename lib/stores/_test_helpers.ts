@@ -75,7 +75,8 @@ export const BACKENDS: ReadonlyArray<readonly [string, () => BackendFixture]> = 
     return {
       backend,
       [Symbol.dispose]: () => {
-        backend.terminate();
+        // Blocks until the commit thread closed the file: nothing writes in the directory after.
+        backend[Symbol.dispose]();
         dir[Symbol.dispose]();
       },
     };

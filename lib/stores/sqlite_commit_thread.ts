@@ -55,6 +55,11 @@ export class SqliteCommitThread implements AsyncDisposable {
     };
   }
 
+  /** Whether the worker still answers: neither ended ({@linkcode terminate}) nor failed. */
+  get answering(): boolean {
+    return !this.#ended && this.#failure === undefined;
+  }
+
   /** Databases open on this thread. */
   get databases(): number {
     return this.#clients.size;

@@ -45,6 +45,8 @@ function waiter(): Waiter {
  * gather into one batch behind these (group commit), and commits stay in order.
  */
 const MAX_FLIGHTS = 2;
+/** The longest a synchronous dispose blocks for the commit thread to close the database. */
+const MAX_BLOCKING_CLOSE_MS = 60_000;
 
 /** Default bound of the writes waiting behind the commits in flight, in bytes (64 MiB). */
 export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -234,22 +236,37 @@ export class SqliteWriteBehindBackend implements StoreBackend, AsyncDisposable {
       try {
         await this.flush();
       } catch { /* reported to the writers already */ }
-      this[Symbol.dispose]();
+      this.#close(false);
     }
     await this.#closed.promise;
   }
 
   /**
-   * Hands what is pending to the commit thread and asks it to close the database (a thread of
-   * its own then ends). Prefer `await using` to know when that happened.
+   * Hands what is pending to the commit thread, asks it to close the database, and blocks until
+   * it did (a thread of its own then ends): once this returns, nothing writes to the file any more
+   * (so its directory can go). The wait is the commit of what was pending; `await using` waits
+   * without blocking the event loop.
    */
   [Symbol.dispose](): void {
+    this.#close(true);
+  }
+
+  #close(block: boolean): void {
     if (this.#closing) return;
     this.#closing = true;
     if (!this.#failed && this.#batch.ops > 0) this.#send(this.#next ?? waiter());
     else this.#next?.resolve();
     this.#next = undefined;
-    this.#thread.post({ type: "close", db: this.#db });
+    if (!block || !this.#thread.answering) {
+      this.#thread.post({ type: "close", db: this.#db });
+      return;
+    }
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    this.#thread.post({ type: "close", db: this.#db, done });
+    // Bounded, should the thread have died without a word (its error event cannot arrive while
+    // this thread waits); the `closed` reply then never comes either, as before.
+    Atomics.wait(done, 0, 0, MAX_BLOCKING_CLOSE_MS);
+    if (Atomics.load(done, 0) === 1) this.#ended();
   }
 
   /**

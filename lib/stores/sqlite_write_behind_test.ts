@@ -244,3 +244,22 @@ Deno.test("SqliteWriteBehindBackends sharing one commit thread commit apart; one
     new SqliteWriteBehindBackend({ path: `${dir.path}/c.sqlite` }, { thread });
   }, /the commit thread has ended/);
 });
+
+Deno.test("SqliteWriteBehindBackend's synchronous dispose returns once the commit thread closed the file: it is complete and its directory can go", () => {
+  for (const shared of [false, true]) {
+    const dir = Deno.makeTempDirSync({ prefix: "zcluster-stores-" });
+    const thread = shared ? new SqliteCommitThread() : undefined;
+    const backend = new SqliteWriteBehindBackend(
+      { path: `${dir}/s.sqlite` },
+      thread ? { thread } : {},
+    );
+    backend.put("pending", 1, null); // still pending: dispose hands it to the thread
+    backend[Symbol.dispose]();
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["s.sqlite"]);
+    assert.deepEqual([...fileRows(`${dir}/s.sqlite`).keys()], [hexOf("pending")]);
+    assert.equal(thread?.databases ?? 0, 0, "released on the shared thread");
+    thread?.terminate();
+    Deno.removeSync(`${dir}/s.sqlite`);
+    Deno.removeSync(dir); // not recursive: nothing was written after dispose returned
+  }
+});

@@ -35,6 +35,11 @@ export interface SuperviseOptions {
   readonly killAfterMs?: number;
   /** Order in which to start nodes; the manager first so the proxy is up early. */
   readonly startOrder?: readonly string[];
+  /**
+   * Called with the nodes about to start, before any is: throwing starts none (e.g. a log
+   * directory another process holds).
+   */
+  readonly preflight?: (nodes: readonly string[]) => void;
 }
 
 /** The outcome of one child. */
@@ -77,6 +82,9 @@ export function isLocalIp(ip: string, local: ReadonlySet<string>): boolean {
   return canonical.startsWith("127.") || local.has(canonical);
 }
 
+/** The exit code of a node whose configuration cannot work; it stops the whole `start`. */
+export const EXIT_REFUSED = 2;
+
 const TYPE_ORDER = ["MANAGER", "LOGGER", "PROXY", "WORKER", "CONTROL", "NONE"];
 
 async function pipeLines(
@@ -115,6 +123,7 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
     logger.warn("no node of the layout has an ip on this host: nothing to start");
     return [];
   }
+  options.preflight?.(names);
   const width = Math.max(...names.map((n) => n.length));
   let stopping = signal.aborted;
   const children = names.map((name) => {
@@ -138,6 +147,12 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
       const unexpected = !stopping && status.code !== 0;
       if (unexpected) {
         logger.error(`node ${name} died`, { code: status.code, signal: status.signal });
+        // Exit 2 is a configuration that cannot work (bad options, a log directory or store
+        // another process holds): the rest of the cluster stops rather than run without it.
+        if (status.code === EXIT_REFUSED) {
+          logger.error(`stopping every node: node ${name} refused to start (exit 2)`);
+          stopAll();
+        }
       } else if (!stopping) {
         logger.info(`node ${name} stopped`, { code: 0 });
       }

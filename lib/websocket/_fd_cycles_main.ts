@@ -35,6 +35,16 @@ async function settle(ws: { stats: { connected: number } }, port: number, fds: n
 
 /** Runs `n` cycles and reports descriptor counts. */
 export async function runCycles(n: number): Promise<CycleReport> {
+  // The manager writes the logs (no logger in the layout): into a folder of its own, removed after.
+  const logDir = await Deno.makeTempDir({ prefix: "zcluster-ws-cycles-" });
+  try {
+    return await cycles(n, logDir);
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
+}
+
+async function cycles(n: number, logDir: string): Promise<CycleReport> {
   const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: freePort() } });
   const xpub = `tcp://127.0.0.1:${freePort()}`;
   const xsub = `tcp://127.0.0.1:${freePort()}`;
@@ -45,7 +55,7 @@ export async function runCycles(n: number): Promise<CycleReport> {
     connectXpubEndpoint: xsub,
   };
   await using node = await createNode(
-    resolveOptions({ layout, node: "manager", overrides: { zeromq } }),
+    resolveOptions({ layout, node: "manager", overrides: { zeromq, logDir } }),
   );
   await using ws = await listenWebSocket(node.cluster, { listenAddr: "127.0.0.1", listenPort: 0 });
   const port = ws.addr.port;

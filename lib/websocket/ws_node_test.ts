@@ -30,19 +30,25 @@ async function startCluster(withWorker: boolean): Promise<RunningNode[]> {
     connectXsubEndpoint: xpub,
     connectXpubEndpoint: xsub,
   };
+  // The manager writes the logs here (no logger in the layout); `stop()` removes it.
+  const logDir = await Deno.makeTempDir({ prefix: "zcluster-ws-logs-" });
   const nodes = [
-    await createNode(resolveOptions({ layout, node: "manager", overrides: { zeromq } })),
+    await createNode(resolveOptions({ layout, node: "manager", overrides: { zeromq, logDir } })),
   ];
   if (withWorker) {
     nodes.push(
-      await createNode(resolveOptions({ layout, node: "worker-1", overrides: { zeromq } })),
+      await createNode(
+        resolveOptions({ layout, node: "worker-1", overrides: { zeromq, logDir } }),
+      ),
     );
   }
   return nodes;
 }
 
 async function stop(nodes: RunningNode[]): Promise<void> {
+  const logDir = nodes[0]?.options.logDir;
   for (const node of nodes.reverse()) await node.close();
+  if (logDir) await Deno.remove(logDir, { recursive: true });
 }
 
 /** Guards a wait against hanging the suite (not a timing assertion). */

@@ -92,7 +92,7 @@ Deno.test("zcluster start runs every local node and SIGINT stops them all with e
     remote: { nodeType: "WORKER", ip: "192.0.2.1", p: ports[5], manager: "manager" },
   };
   const path = await writeLayout(layout);
-  const logDir = await Deno.makeTempDir();
+  const logDir = path.replace(/layout\.json$/, "logs"); // removed with the layout's folder
   const proc = spawnStart(path, logDir, [ports[6]!, ports[7]!], "piped");
   const lines: string[] = [];
   const dec = new TextDecoder();
@@ -132,7 +132,7 @@ Deno.test("zcluster start killed with kill -9: its nodes see stdin close and sto
     manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: ports[0] },
     "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: ports[1], manager: "manager" },
   });
-  const logDir = await Deno.makeTempDir();
+  const logDir = path.replace(/layout\.json$/, "logs"); // removed with the layout's folder
   const proc = spawnStart(path, logDir, [ports[2]!, ports[3]!], "null");
   try {
     // The supervisor and its two nodes all name the layout file on their command lines.

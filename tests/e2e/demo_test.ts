@@ -23,7 +23,7 @@ Deno.test("zcluster start --site demo runs a living cluster: known_services.log 
     ...(i > 0 ? { manager: "manager" } : {}),
   }]));
   const path = await writeLayout(layout);
-  const logDir = await Deno.makeTempDir();
+  const logDir = path.replace(/layout\.json$/, "logs"); // removed with the layout's folder
   const proc = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
