@@ -503,10 +503,12 @@ export class WebSocketSession implements AsyncDisposable {
     const pending = this.#pending;
     this.#pending = [];
     for (const frame of pending) {
-      if (this.#state !== "ready") return;
+      if (this.#state !== "ready") break;
       this.#handleData(frame);
     }
-    if (this.#state !== "ready") return;
+    // Zeek enqueued the added event before those frames ran, so it comes even if one of them
+    // made the server close the client (the lost event then follows it).
+    if ((this.#state as SessionState) === "closed") return;
     const line = `WebSocket client ${this.#describe()} subscribed to [${this.#topics.join(", ")}]`;
     this.#opts.logger?.info(line);
     this.#opts.clusterLog?.(line);
