@@ -176,9 +176,10 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       ...(hooks.connectNodeHook ? { connectNodeHook: hooks.connectNodeHook } : {}),
     });
     if (args.websocket) {
-      const { certFile, keyFile, ...listen } = args.websocket;
+      const { certFile, keyFile, undeclaredEvents, ...listen } = args.websocket;
       await node.listenWebSocket({
         ...listen,
+        ...(undeclaredEvents ? { undeclaredEvents } : {}),
         ...(certFile && keyFile ? { tlsOptions: { certFile, keyFile } } : {}),
       });
     }

@@ -319,7 +319,7 @@ function setup(node: RunningNode): void {
     setupLogs(node, me),
     setupStore(node),
   ];
-  node.cluster.on("Chaos::ping", (token) => say(`ping token=${token} t=${Date.now()}`));
+  node.cluster.on("Chaos::ping", ["string"], (token) => say(`ping token=${token} t=${Date.now()}`));
   const onCommand = (c: Command) => {
     if (c.cmd === "stats") return say(`stats ${statsLine(node)}`);
     if (c.cmd === "publish") {

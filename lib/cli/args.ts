@@ -44,6 +44,8 @@ export interface ParsedArgs {
     readonly listenPort: number;
     readonly certFile?: string;
     readonly keyFile?: string;
+    /** `--websocket-undeclared-events refuse|accept`: events no site code declared. */
+    readonly undeclaredEvents?: "refuse" | "accept";
   };
   /** `--node` given explicitly (control commands only accept a CONTROL node). */
   readonly controlNode?: string;
@@ -94,6 +96,7 @@ const FLAGS = {
   websocket: { type: "string" },
   "websocket-cert": { type: "string" },
   "websocket-key": { type: "string" },
+  "websocket-undeclared-events": { type: "string" },
   "proxy-xpub": { type: "string" },
   "proxy-xsub": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -205,9 +208,24 @@ export function parseCliArgs(
     ...parseListen(values.websocket),
     ...(values["websocket-cert"] ? { certFile: values["websocket-cert"] } : {}),
     ...(values["websocket-key"] ? { keyFile: values["websocket-key"] } : {}),
+    ...(values["websocket-undeclared-events"] !== undefined
+      ? {
+        undeclaredEvents: oneOf(
+          "websocket-undeclared-events",
+          values["websocket-undeclared-events"],
+          [
+            "refuse",
+            "accept",
+          ],
+        ),
+      }
+      : {}),
   };
   if (websocket === undefined && (values["websocket-cert"] || values["websocket-key"])) {
     throw new OptionsError("--websocket-cert and --websocket-key need --websocket [ADDR:]PORT");
+  }
+  if (websocket === undefined && values["websocket-undeclared-events"] !== undefined) {
+    throw new OptionsError("--websocket-undeclared-events needs --websocket [ADDR:]PORT");
   }
   if (websocket && Boolean(websocket.certFile) !== Boolean(websocket.keyFile)) {
     throw new OptionsError("--websocket-cert and --websocket-key go together: give both");

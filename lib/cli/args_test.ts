@@ -88,3 +88,20 @@ Deno.test("parseCliArgs() reads --websocket [ADDR:]PORT and its TLS files", () =
   assert.throws(() => parseCliArgs(["--websocket-cert", "c"]), /need --websocket/);
   assert.throws(() => parseCliArgs(["--websocket", "1", "--websocket-key", "k"]), /go together/);
 });
+
+Deno.test("parseCliArgs() reads --websocket-undeclared-events refuse|accept", () => {
+  assert.equal(
+    parseCliArgs(["--websocket", "27759", "--websocket-undeclared-events", "accept"]).websocket
+      ?.undeclaredEvents,
+    "accept",
+  );
+  assert.equal(parseCliArgs(["--websocket", "27759"]).websocket?.undeclaredEvents, undefined);
+  assert.throws(
+    () => parseCliArgs(["--websocket", "1", "--websocket-undeclared-events", "drop"]),
+    /Invalid --websocket-undeclared-events "drop": expected one of refuse, accept/,
+  );
+  assert.throws(
+    () => parseCliArgs(["--websocket-undeclared-events", "accept"]),
+    /needs --websocket/,
+  );
+});

@@ -28,6 +28,9 @@ Options:
   --websocket [ADDR:]PORT  serve Zeek's WebSocket API (/v1/messages/json), e.g. 27759
   --websocket-cert FILE    TLS certificate (PEM) for the WebSocket API, with --websocket-key
   --websocket-key FILE     TLS private key (PEM)
+  --websocket-undeclared-events refuse|accept
+                           WebSocket clients' events no site code declared: refuse them as
+                           Zeek does (default) or publish them unchecked
   --site demo              run the built-in demo site (what deno task start shows)
   --exit-with-parent       stop gracefully when standard input closes (start passes it to its
                            nodes, so they end with it even after a kill -9)

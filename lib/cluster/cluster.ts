@@ -19,11 +19,16 @@ import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import {
   type BrokerValue,
+  checkEventArgs,
+  type EventMetadataEntry,
   type EventSerializer,
   NETWORK_TIMESTAMP,
   time,
+  Timestamp,
+  validateParamTypes,
   valueToString,
   type ZeekEvent,
+  type ZeekParamType,
 } from "../serialization/mod.ts";
 import { nodeidTopic, nodeTopic, poolTopic, typeTopic } from "../topics/topics.ts";
 import type {
@@ -38,17 +43,40 @@ import { CounterMap, RateLimitedWarner } from "./_counters.ts";
 import type { Pool } from "../pools/pool.ts";
 import type { HrwKey } from "../pools/fnv1a32.ts";
 import { type ClusterPools, registerPools } from "../pools/register_pools.ts";
-import { Address, Count } from "../serialization/mod.ts";
+import { Address, Count, type Port } from "../serialization/mod.ts";
 
 /** Wire name of the local `Cluster::node_up(name, id)` event. */
 export const NODE_UP = "Cluster::node_up";
 /** Wire name of the local `Cluster::node_down(name, id)` event. */
 export const NODE_DOWN = "Cluster::node_down";
 
+/**
+ * Wire name of the local `Cluster::websocket_client_added(endpoint, subscriptions)` event, raised
+ * by a node's WebSocket API right after a client's ack.
+ */
+export const WEBSOCKET_CLIENT_ADDED = "Cluster::websocket_client_added";
+/**
+ * Wire name of the local `Cluster::websocket_client_lost(endpoint, code, reason)` event, raised
+ * when an admitted WebSocket client is gone (not at shutdown).
+ */
+export const WEBSOCKET_CLIENT_LOST = "Cluster::websocket_client_lost";
+
+/**
+ * Zeek's `Cluster::EndpointInfo` as Broker data: `[id, [address, bound_port], application_name]`,
+ * the name `null` without an `X-Application-Name` header.
+ */
+export type EndpointInfoValue = [
+  id: string,
+  network: [string, Port],
+  applicationName: string | null,
+];
+
 /** Typed signatures of the events zcluster itself raises or handles. */
 export interface KnownEvents {
   "Cluster::node_up": [name: string, id: string];
   "Cluster::node_down": [name: string, id: string];
+  "Cluster::websocket_client_added": [endpoint: EndpointInfoValue, subscriptions: string[]];
+  "Cluster::websocket_client_lost": [endpoint: EndpointInfoValue, code: Count, reason: string];
   "Cluster::hello": [name: string, id: string];
   "Cluster::Backend::ZeroMQ::hello": [name: string, id: string];
 }
@@ -88,6 +116,8 @@ export interface ClusterStats {
   serializationErrors: number;
   /** Handler exceptions. */
   handlerErrors: number;
+  /** Received events whose arguments did not fit their declaration (dropped, as Zeek). */
+  signatureMismatches: number;
 }
 
 /** Dependencies of {@link Cluster}. */
@@ -113,6 +143,9 @@ export class Cluster {
   readonly #deps: ClusterDeps;
   readonly #membership: Membership;
   readonly #handlers = new Map<string, EventHandler<unknown[]>[]>();
+  readonly #signatures = new Map<string, readonly ZeekParamType[]>();
+  /** The event whose handlers run now (Zeek's current event), for metadata and timestamps. */
+  #current: ZeekEvent | undefined;
   readonly #anyListeners = new Set<AnyEventListener>();
   readonly #publishListeners = new Set<AnyEventListener>();
   readonly #seenTopics = new Set<string>();
@@ -140,6 +173,7 @@ export class Cluster {
       formatMismatches: 0,
       serializationErrors: 0,
       handlerErrors: 0,
+      signatureMismatches: 0,
     };
     this.pools = registerPools(options.layout, options.node, {
       managerIsLogger: options.managerIsLogger,
@@ -220,10 +254,97 @@ export class Cluster {
    * @returns `false` when the event could not be sent (counted; see the logger).
    */
   publish(topic: string, name: string, ...args: BrokerValue[]): boolean {
-    const event: ZeekEvent = this.options.addNetworkTimestamp
-      ? { name, args, metadata: [{ id: NETWORK_TIMESTAMP, value: time(this.#deps.clock.now()) }] }
-      : { name, args };
-    return this.publishEvent(topic, event);
+    return this.publishEvent(topic, this.#withTimestamp({ name, args }));
+  }
+
+  /**
+   * With `addNetworkTimestamp`, the event gets a network timestamp as Zeek's `MakeEvent` gives
+   * one: the timestamp of the event being handled (`CurrentEventTime()`; a remote event's is its
+   * sender's), or the current time when none is.
+   */
+  #withTimestamp(event: ZeekEvent): ZeekEvent {
+    if (!this.options.addNetworkTimestamp) return event;
+    const value = this.currentEventTime() ?? time(this.#deps.clock.now());
+    return { ...event, metadata: [{ id: NETWORK_TIMESTAMP, value }] };
+  }
+
+  /**
+   * The event whose handlers are running (Zeek's current event), with its metadata; `undefined`
+   * outside a handler. An async handler sees it only before its first `await`.
+   *
+   * @returns The event being handled.
+   *
+   * @example
+   * ```ts ignore
+   * cluster.on("Site::ping", ["string"], () => {
+   *   const meta = cluster.currentEvent()?.metadata ?? [];
+   * });
+   * ```
+   */
+  currentEvent(): ZeekEvent | undefined {
+    return this.#current;
+  }
+
+  /**
+   * Zeek's `EventMetadata::current(id)`: the values of one metadata id on the event being handled.
+   *
+   * @param id A metadata id (`NETWORK_TIMESTAMP` is 1).
+   * @returns The values, empty outside a handler or when the event has none.
+   */
+  currentEventMetadata(id: bigint): BrokerValue[] {
+    return (this.#current?.metadata ?? [])
+      .filter((m: EventMetadataEntry) => m.id === id)
+      .map((m) => m.value);
+  }
+
+  /**
+   * Zeek's `current_event_time()`: the network timestamp of the event being handled.
+   *
+   * @returns The timestamp, or `undefined` outside a handler or when the event carries none.
+   */
+  currentEventTime(): Timestamp | undefined {
+    const value = this.currentEventMetadata(NETWORK_TIMESTAMP)[0];
+    return value instanceof Timestamp ? value : undefined;
+  }
+
+  /**
+   * Declares an event and its parameter types (Zeek's `global x: event(...)`). Declared events
+   * are checked where Zeek checks them: events published by WebSocket clients are refused with
+   * `failed to create Zeek event` when their arguments do not fit, and events received from
+   * other nodes are dropped (counted in `stats.signatureMismatches`) before their handlers run.
+   * Declaring the same event again with the same types is a no-op.
+   *
+   * @param name The fully qualified event name.
+   * @param params Zeek type names of the parameters, in order.
+   * @throws {TypeError} When a type name is unknown or the event was declared with other types.
+   *
+   * @example
+   * ```ts ignore
+   * cluster.declare("Site::ping", ["string", "count"]);
+   * ```
+   */
+  declare(name: string, params: readonly ZeekParamType[]): void {
+    const checked = validateParamTypes(name, params);
+    const known = this.#signatures.get(name);
+    if (known !== undefined) {
+      if (known.length === checked.length && known.every((t, i) => t === checked[i])) return;
+      throw new TypeError(
+        `Cannot declare event ${name}(${checked.join(", ")}): already declared as ${name}(${
+          known.join(", ")
+        })`,
+      );
+    }
+    this.#signatures.set(name, [...checked]);
+  }
+
+  /**
+   * The declared parameter types of an event.
+   *
+   * @param name The event name.
+   * @returns The types, or `undefined` when the event is not declared.
+   */
+  signatureOf(name: string): readonly ZeekParamType[] | undefined {
+    return this.#signatures.get(name);
   }
 
   /**
@@ -335,7 +456,26 @@ export class Cluster {
    */
   on<K extends keyof KnownEvents>(name: K, handler: EventHandler<KnownEvents[K]>): () => void;
   on(name: string, handler: EventHandler): () => void;
-  on(name: string, handler: EventHandler<never[]>): () => void {
+  /**
+   * Registers a handler and declares the event with these parameter types (see
+   * {@link Cluster.declare}).
+   */
+  on(name: string, params: readonly ZeekParamType[], handler: EventHandler): () => void;
+  on(
+    name: string,
+    paramsOrHandler: readonly ZeekParamType[] | EventHandler<never[]>,
+    typedHandler?: EventHandler<never[]>,
+  ): () => void {
+    let handler: EventHandler<never[]>;
+    if (typeof paramsOrHandler === "function") {
+      handler = paramsOrHandler;
+    } else {
+      if (typeof typedHandler !== "function") {
+        throw new TypeError(`Cannot register a handler of ${name}: the handler is not a function`);
+      }
+      this.declare(name, paramsOrHandler);
+      handler = typedHandler;
+    }
     const list = this.#handlers.get(name) ?? [];
     list.push(handler as EventHandler<unknown[]>);
     this.#handlers.set(name, list);
@@ -443,7 +583,8 @@ export class Cluster {
    * @param args Arguments.
    */
   raise(name: string, ...args: BrokerValue[]): void {
-    this.#dispatch({ name, args }, { topic: "", sender: this.nodeId, event: { name, args } });
+    const event = this.#withTimestamp({ name, args });
+    this.#dispatch(event, { topic: "", sender: this.nodeId, event });
   }
 
   #nowMs(): number {
@@ -481,6 +622,13 @@ export class Cluster {
       });
     }
     if (event.name === ZEROMQ_HELLO || event.name === CLUSTER_HELLO) this.#onHello(event);
+    const params = this.#signatures.get(event.name);
+    const problem = params && checkEventArgs(event, params);
+    if (problem !== undefined) {
+      this.stats.signatureMismatches++;
+      this.#warn.warn(`signature:${event.name}`, `Dropped event from ${msg.sender}: ${problem}`);
+      return;
+    }
     this.#dispatch(event, { topic: msg.topic, sender: msg.sender, event });
   }
 
@@ -559,15 +707,21 @@ export class Cluster {
     }
     const list = this.#handlers.get(event.name);
     if (!list) return;
-    for (const handler of [...list]) {
-      try {
-        const result = handler(...event.args);
-        if (result instanceof Promise) {
-          result.catch((error) => this.#handlerFailed(event.name, error));
+    const outer = this.#current;
+    this.#current = event;
+    try {
+      for (const handler of [...list]) {
+        try {
+          const result = handler(...event.args);
+          if (result instanceof Promise) {
+            result.catch((error) => this.#handlerFailed(event.name, error));
+          }
+        } catch (error) {
+          this.#handlerFailed(event.name, error);
         }
-      } catch (error) {
-        this.#handlerFailed(event.name, error);
       }
+    } finally {
+      this.#current = outer;
     }
   }
 

@@ -48,7 +48,9 @@ export function createMetricsFor(
   metrics.cluster.serializationErrors.addSource(() => [
     {
       labels: { direction: "in" },
-      value: cluster.stats.serializationErrors + log.stats.badBatches,
+      // A declared event with the wrong arguments fails to decode into an event, as in Zeek.
+      value: cluster.stats.serializationErrors + cluster.stats.signatureMismatches +
+        log.stats.badBatches,
     },
     { labels: { direction: "out" }, value: cluster.stats.publishFailures },
   ]);

@@ -28,6 +28,9 @@ import { assertLogDirectoryFree } from "../locks/lock_file.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
 import { installControl } from "../control/control_service.ts";
+import { WEBSOCKET_CLIENT_ADDED, WEBSOCKET_CLIENT_LOST } from "../cluster/cluster.ts";
+import { type BrokerValue, count, port as brokerPort } from "../serialization/mod.ts";
+import type { ClientInfo } from "../websocket/session.ts";
 import {
   listenWebSocket,
   type ListenWebSocketOptions,
@@ -41,6 +44,18 @@ import {
 } from "../transport/zeromq/mod.ts";
 import { loadCurveSettings } from "../security/curve_config.ts";
 import { OptionsError } from "../errors.ts";
+
+/**
+ * Zeek's `Cluster::EndpointInfo` as Broker data: `[id, [address, bound_port], application_name]`
+ * (the name is `null` when the client sent no `X-Application-Name`).
+ */
+function endpointInfo(info: ClientInfo): BrokerValue[] {
+  return [
+    info.id,
+    [info.address, brokerPort(info.port)],
+    info.applicationName === "unknown" ? null : info.applicationName,
+  ];
+}
 
 /** CURVE settings for the transport, loaded by the node from its key files. */
 export interface TransportSecurity {
@@ -115,7 +130,7 @@ export interface RunningNode extends AsyncDisposable {
    * external clients; stopped with the node.
    */
   listenWebSocket(
-    options: Omit<ListenWebSocketOptions, "metrics" | "logger">,
+    options: Omit<ListenWebSocketOptions, "metrics" | "logger" | "clusterLog">,
   ): Promise<WebSocketServer>;
   /** Resolves when the node has stopped: with the error that stopped it, or undefined. */
   readonly closed: Promise<void | Error>;
@@ -410,6 +425,16 @@ export async function createNode(
           ...wsOptions,
           metrics: metrics.websocket,
           logger,
+          clusterLog: (message) => void clusterLog(message),
+          // Zeek raises these as events; site code handles them with cluster.on().
+          onClientAdded: (info, subscriptions) => {
+            cluster.raise(WEBSOCKET_CLIENT_ADDED, endpointInfo(info), [...subscriptions]);
+            wsOptions.onClientAdded?.(info, subscriptions);
+          },
+          onClientLost: (info, code, reason) => {
+            cluster.raise(WEBSOCKET_CLIENT_LOST, endpointInfo(info), count(code), reason);
+            wsOptions.onClientLost?.(info, code, reason);
+          },
         });
         resources.push(() => server[Symbol.asyncDispose]());
         logger.info(`listener websocket ${server.url}`, {

@@ -38,31 +38,61 @@ export function formatTimestampMs(ns: bigint): string {
   return formatTimestampNs(ns, 3);
 }
 
-const TIMESTAMP_RE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+/**
+ * A signed integer as CAF's `read_signed_integer` reads it: decimal, or after a leading `0`
+ * octal, `0x` hexadecimal or `0b` binary digits.
+ * @returns The value and the index after it, or `undefined` when no integer starts at `at`.
+ */
+function readCafInteger(text: string, at: number): [bigint, number] | undefined {
+  let i = at;
+  let sign = 1n;
+  if (text[i] === "+" || text[i] === "-") sign = text[i++] === "-" ? -1n : 1n;
+  const rest = text.slice(i);
+  const m = /^0[xX]([0-9a-fA-F]+)|^0[bB]([01]+)|^0([0-7]*)|^([1-9][0-9]*)/.exec(rest);
+  if (!m) return undefined;
+  const [radix, digits] = m[1] !== undefined
+    ? ["0x", m[1]]
+    : m[2] !== undefined
+    ? ["0b", m[2]]
+    : m[3] !== undefined
+    ? ["0o", m[3] || "0"]
+    : ["", m[4]!];
+  return [sign * BigInt(`${radix}${digits}`), i + m[0].length];
+}
+
+const TIMESTAMP_TAIL_RE =
+  /^-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{0,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
- * Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`; no zone means UTC.
- * @returns Nanoseconds since the epoch, or `undefined` when invalid or outside int64.
+ * Parses a timestamp as Broker does (CAF's `datetime::from_string`, then UTC when no zone):
+ * `YEAR-MM-DDTHH:MM:SS[.fraction][Z|±HH[[:]MM]]`. The year is CAF's integer (any number of
+ * digits; a leading `0` means octal); the fraction has up to 9 digits and may be empty; the zone
+ * offset is not range-checked, as in CAF.
+ * @returns Nanoseconds since the epoch, or `undefined` when invalid or outside int64 (where
+ *   Broker's conversion would overflow).
  */
 export function parseTimestamp(text: string): bigint | undefined {
-  const m = TIMESTAMP_RE.exec(text);
+  if (!/^[0-9]/.test(text)) return undefined;
+  const year = readCafInteger(text, 0);
+  if (!year) return undefined;
+  const m = TIMESTAMP_TAIL_RE.exec(text.slice(year[1]));
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+  const [month, day, hour, minute, second] = m.slice(1, 6).map(Number) as number[];
+  if (year[0] > 100_000n) return undefined; // far outside int64 nanoseconds (and JS dates)
+  const y = Number(year[0]);
   if (
-    month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!) || hour! > 23 ||
+    month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(y, month!) || hour! > 23 ||
     minute! > 59 || second! > 59
   ) return undefined;
-  let ms = Date.UTC(year!, month! - 1, day!, hour, minute, second);
-  if (year! < 100) ms = new Date(ms).setUTCFullYear(year!);
-  const zone = m[8];
+  let ms = Date.UTC(2000, month! - 1, day!, hour, minute, second);
+  ms = new Date(ms).setUTCFullYear(y);
+  const zone = m[7];
   if (zone && zone !== "Z") {
     const zh = Number(zone.slice(1, 3));
-    const zm = Number(zone.slice(-2));
-    if (zh > 23 || zm > 59) return undefined;
+    const zm = zone.length > 3 ? Number(zone.slice(-2)) : 0;
     ms -= (zone[0] === "-" ? -1 : 1) * (zh * 60 + zm) * 60_000;
   }
-  const frac = BigInt((m[7] ?? "").padEnd(9, "0"));
+  const frac = BigInt((m[6] ?? "").padEnd(9, "0"));
   const ns = BigInt(ms) * NS_PER_MS + frac;
   return ns < INT64_MIN || ns > INT64_MAX ? undefined : ns;
 }
@@ -91,24 +121,34 @@ export function formatTimespan(ns: bigint): string {
   return `${ns}ns`; // unreachable: every value is a whole number of ns
 }
 
-const SPAN_PARSE_UNITS: Readonly<Record<string, bigint>> = {
-  ns: 1n,
-  us: 1000n,
-  ms: NS_PER_MS,
-  s: NS_PER_S,
-  min: 60n * NS_PER_S,
-  h: 3600n * NS_PER_S,
-  d: 86400n * NS_PER_S,
+/** Broker's timespan units (CAF's `time_unit`): no `d`. */
+const SPAN_PARSE_UNITS: Readonly<Record<string, number>> = {
+  ns: 1,
+  us: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  min: 60e9,
+  h: 3600e9,
 };
 
+/** A number as CAF's `read_floating_point` reads it (leading blanks, a sign, `.5`, `1.`, `2e3`). */
+const SPAN_RE =
+  /^[ \t]*([+-]?(?:\.\d+(?:[eE][+-]?\d+)?|0(?:\.\d*(?:[eE][+-]?\d+)?)?|[1-9]\d*(?:\.\d*)?(?:[eE][+-]?\d+)?))(ns|us|ms|s|min|h)$/;
+
 /**
- * Parses `<integer><unit>` with unit ns, us, ms, s, min, h or d (an optional `-` sign).
+ * Parses a timespan as Broker does (CAF's `parse` of a duration): a CAF floating-point number,
+ * then a unit among ns, us, ms, s, min and h. The number is a double and the result truncated
+ * toward zero, as `duration_cast` does: `+5s`, `1.5s`, `2e3ms` and `.5h` are valid, `1d`, `5`
+ * and `05s` are not.
  * @returns Nanoseconds, or `undefined` when invalid or outside int64.
  */
 export function parseTimespan(text: string): bigint | undefined {
-  const m = /^(-?\d{1,20})(ns|us|ms|s|min|h|d)$/.exec(text);
+  const m = SPAN_RE.exec(text);
   if (!m) return undefined;
-  const ns = BigInt(m[1]!) * SPAN_PARSE_UNITS[m[2]!]!;
+  // A double product truncated toward zero, as CAF's duration_cast computes it.
+  const product = Math.trunc(Number(m[1]) * SPAN_PARSE_UNITS[m[2]!]!);
+  if (!Number.isFinite(product)) return undefined;
+  const ns = BigInt(product);
   return ns < INT64_MIN || ns > INT64_MAX ? undefined : ns;
 }
 

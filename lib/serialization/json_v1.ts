@@ -189,12 +189,26 @@ function fromJson(node: unknown, depthLeft: number): BrokerValue {
       return portOf(data);
     case "timestamp": {
       const ns = parseTimestamp(textOf(type, data));
-      if (ns === undefined) fail(type, `invalid timestamp "${String(data)}"`);
+      if (ns === undefined) {
+        fail(
+          type,
+          `invalid timestamp "${
+            String(data)
+          }": expected YEAR-MM-DDTHH:MM:SS[.fraction][Z|±HH[[:]MM]] between 1677-09-21 and 2262-04-11 (int64 nanoseconds)`,
+        );
+      }
       return new Timestamp(ns);
     }
     case "timespan": {
       const ns = parseTimespan(textOf(type, data));
-      if (ns === undefined) fail(type, `invalid timespan "${String(data)}"`);
+      if (ns === undefined) {
+        fail(
+          type,
+          `invalid timespan "${
+            String(data)
+          }": expected a number and a unit among ns, us, ms, s, min, h (Broker has no d) within int64 nanoseconds`,
+        );
+      }
       return new Timespan(ns);
     }
     case "set":

@@ -127,7 +127,6 @@ Deno.test("decodeJsonV1() is lenient where CAF is", () => {
   assert.equal(span("2s"), 2000000000n);
   assert.equal(span("2min"), 120000000000n);
   assert.equal(span("1h"), 3600000000000n);
-  assert.equal(span("1d"), 86400000000000n);
   assert.equal(decodeJsonV1(' { "data" : {} , "@data-type" : "none" , "x": 1 } '), null);
   const msg = `{"type":"data-message","topic":"t",${obj("string", '"x"').slice(1)}`;
   assert.equal(decodeJsonV1(msg), "x");
@@ -156,7 +155,7 @@ Deno.test("decodeJsonV1() rejects wrong types, unknown types and out-of-range va
   bad(obj("port", "70000"), /port: 70000 is out of range/);
   bad(obj("timestamp", '"2023-02-30T00:00:00"'), /invalid timestamp/);
   bad(obj("timestamp", '"3000-01-01T00:00:00"'), /invalid timestamp/);
-  bad(obj("timespan", '"1.5s"'), /invalid timespan/);
+  bad(obj("timespan", '"1d"'), /invalid timespan "1d": .*Broker has no d/);
   bad(obj("timespan", '"5weeks"'), /invalid timespan/);
   bad(obj("set", "{}"), /set: data is an object/);
   bad(obj("table", "[1]"), /table: entry is a number/);

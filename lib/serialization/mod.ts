@@ -24,3 +24,4 @@ export * from "./compare.ts";
 export * from "./bin_v1.ts";
 export * from "./json_v1.ts";
 export * from "./event.ts";
+export * from "./signature.ts";

@@ -1,7 +1,8 @@
 /**
  * A client's bounded outbound queue. Frames go straight to the socket while its backlog
- * (`bufferedAmount`) is under a high-water mark; past it they wait here, at most
- * `maxSize` of them, and are retried on a timer. A full queue applies the overflow policy.
+ * (`bufferedAmount`) is under a high-water mark; past it they wait here, at most `maxSize`
+ * frames and `maxBytes` bytes of them, and are retried on a timer. A full queue applies the
+ * overflow policy.
  *
  * @module
  */
@@ -21,6 +22,8 @@ export const FLUSH_RETRY_MS = 10;
 export interface OutboundQueueOptions {
   /** Frames kept while the socket is backlogged. */
   readonly maxSize: number;
+  /** Bytes kept while the socket is backlogged (UTF-16 code units; JSON text is mostly ASCII). */
+  readonly maxBytes?: number;
   /** Socket backlog in bytes at which frames start to wait. */
   readonly highWaterBytes: number;
   /** What a full queue does. */
@@ -42,6 +45,7 @@ export class OutboundQueue {
   readonly #opts: OutboundQueueOptions;
   readonly #timers: Timers;
   #queue: string[] = [];
+  #bytes = 0;
   #timer: TimerId | undefined;
 
   /** @param socket Where frames go. @param options Bounds and policy. */
@@ -56,33 +60,39 @@ export class OutboundQueue {
     return this.#queue.length;
   }
 
+  /** Bytes waiting (UTF-16 code units). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
    * Sends a frame now, or queues it behind the backlog.
    *
    * @param text The frame.
    * @returns `sent` or `queued`; on a full queue `dropped` (`drop_newest`: this frame is
    *   dropped), `replaced_oldest` (`drop_oldest`: the oldest waiting frame is dropped and this one
-   *   queued), or `overflow` (`disconnect`: the queue is cleared, the caller closes).
+   *   queued), or `overflow` (`disconnect`: the caller closes, which clears the queue).
    */
   send(text: string): SendResult {
     if (this.#queue.length === 0 && this.#belowHighWater()) {
       this.write(text);
       return "sent";
     }
-    if (this.#queue.length >= this.#opts.maxSize) {
+    if (this.#full(text.length)) {
       switch (this.#opts.policy) {
         case "drop_newest":
           return "dropped";
         case "drop_oldest":
-          this.#queue.shift();
-          this.#queue.push(text);
+          while (this.#queue.length > 0 && this.#full(text.length)) {
+            this.#bytes -= this.#queue.shift()!.length;
+          }
+          this.#push(text);
           return "replaced_oldest";
         case "disconnect":
-          this.clear();
           return "overflow";
       }
     }
-    this.#queue.push(text);
+    this.#push(text);
     this.#schedule();
     return "queued";
   }
@@ -104,8 +114,19 @@ export class OutboundQueue {
   /** Drops every waiting frame and stops the retry timer. */
   clear(): void {
     this.#queue = [];
+    this.#bytes = 0;
     this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #full(adding: number): boolean {
+    return this.#queue.length >= this.#opts.maxSize ||
+      this.#bytes + adding > (this.#opts.maxBytes ?? Infinity);
+  }
+
+  #push(text: string): void {
+    this.#queue.push(text);
+    this.#bytes += text.length;
   }
 
   #belowHighWater(): boolean {
@@ -121,7 +142,11 @@ export class OutboundQueue {
   }
 
   #flush(): void {
-    while (this.#queue.length > 0 && this.#belowHighWater()) this.write(this.#queue.shift()!);
+    while (this.#queue.length > 0 && this.#belowHighWater()) {
+      const text = this.#queue.shift()!;
+      this.#bytes -= text.length;
+      this.write(text);
+    }
     if (this.#queue.length > 0) this.#schedule();
   }
 }

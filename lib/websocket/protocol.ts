@@ -28,7 +28,12 @@ import {
   eventToValue,
   type ZeekEvent,
 } from "../serialization/mod.ts";
-import { checkEventSignature, type EventSignatures } from "./signatures.ts";
+import {
+  checkEventSignature,
+  type EventSignatures,
+  type SignatureLookup,
+  type UndeclaredEventPolicy,
+} from "./signatures.ts";
 
 /** The only URI Zeek's server accepts. */
 export const WEBSOCKET_PATH = "/v1/messages/json";
@@ -107,11 +112,25 @@ export interface ParseLimits {
   /** Deepest value nesting (default {@link DEFAULT_MAX_VALUE_DEPTH}). */
   readonly maxDepth?: number;
   /**
-   * Known events and their parameter types. When given, events not listed or whose arguments
-   * do not fit are refused as Zeek refuses them (`failed to create Zeek event`); when absent,
-   * any well-formed event is accepted (a documented deviation: zcluster has no event registry).
+   * Known events and their parameter types (a static table). When it or `signatureLookup` is
+   * given, events whose arguments do not fit their declaration are refused as Zeek refuses them
+   * (`failed to create Zeek event`), and undeclared events as `undeclaredEvents` says; when
+   * neither is given, any well-formed event is accepted (the protocol alone, for tests).
    */
   readonly signatures?: EventSignatures;
+  /** Live declarations, usually the node's `cluster.signatureOf` (after the table). */
+  readonly signatureLookup?: SignatureLookup;
+  /** Events no signature declares: `refuse` (default, Zeek's) or `accept`. */
+  readonly undeclaredEvents?: UndeclaredEventPolicy;
+}
+
+/** Why an event fails the signature check of `limits`, or `undefined` when it passes. */
+function signatureProblem(event: ZeekEvent, limits: ParseLimits): string | undefined {
+  if (limits.signatures === undefined && limits.signatureLookup === undefined) return undefined;
+  return checkEventSignature(event, limits.signatures, {
+    ...(limits.signatureLookup ? { lookup: limits.signatureLookup } : {}),
+    ...(limits.undeclaredEvents ? { undeclared: limits.undeclaredEvents } : {}),
+  });
 }
 
 /** A client frame as the socket delivers it. */
@@ -289,7 +308,7 @@ export function parseDataMessage(
   } catch {
     return decodeFailed(ERROR_CONTEXT.eventFailed);
   }
-  if (limits.signatures && checkEventSignature(event, limits.signatures) !== undefined) {
+  if (signatureProblem(event, limits) !== undefined) {
     return decodeFailed(ERROR_CONTEXT.eventFailed);
   }
   return { type: "data-message", topic, event };
@@ -300,17 +319,16 @@ export function parseDataMessage(
  * events it cannot create). `undefined` when the frame parses.
  *
  * @param frame The refused frame.
- * @param signatures The signature table in use.
+ * @param limits The signature checks in use.
  * @returns A sentence, or `undefined`.
  */
 export function explainEventProblem(
   frame: ClientFrame,
-  signatures: EventSignatures | undefined,
+  limits: ParseLimits,
 ): string | undefined {
-  if (!signatures) return undefined;
   try {
     const event = eventFromValue(decodeJsonV1(frameText(frame)));
-    return checkEventSignature(event, signatures);
+    return signatureProblem(event, limits);
   } catch (error) {
     return (error as Error).message;
   }

@@ -19,7 +19,7 @@
 
 import type { Logger } from "../diagnostics/logger.ts";
 import type { WebSocketMetrics } from "../metrics/types.ts";
-import type { ZeekEvent } from "../serialization/mod.ts";
+import type { ZeekEvent, ZeekParamType } from "../serialization/mod.ts";
 import {
   type ClientFrame,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -44,8 +44,20 @@ import {
   type WebSocketStats,
 } from "./stats.ts";
 
-/** Zeek's `Cluster::default_websocket_max_event_queue_size`. */
+/**
+ * Zeek's `Cluster::default_websocket_max_event_queue_size`: client events waiting for the node's
+ * event loop, past which Zeek stalls reading from clients. zcluster publishes each client event
+ * as its frame arrives, so that queue never holds more than one event and never stalls.
+ */
 export const DEFAULT_MAX_EVENT_QUEUE_SIZE = 32;
+/**
+ * Frames a client's outbound queue holds while its socket is backlogged (zcluster bound; Zeek's
+ * outbound buffer is unbounded). At 6,000 events/s a reader that takes 1 ms per event falls
+ * 5,000 frames behind per second, so this gives it about 3 s of slack.
+ */
+export const DEFAULT_MAX_OUTBOUND_QUEUE_SIZE = 16_384;
+/** Bytes (UTF-16 code units of JSON text) the outbound queue holds, whichever bound comes first. */
+export const DEFAULT_MAX_OUTBOUND_QUEUE_BYTES = 16 * 1024 * 1024;
 /** Zeek's `Cluster::default_websocket_ping_interval`, in ms. */
 export const DEFAULT_PING_INTERVAL_MS = 5000;
 /** Frames a client may send before its ack (Zeek queues them unbounded). */
@@ -69,6 +81,8 @@ export const CLOSE = {
   backpressure: "Backpressure overflow",
   /** What Deno's idle timeout puts in its 1001 close. */
   denoIdleTimeout: "No response from ping frame.",
+  /** RFC 6455 abnormal closure: the connection dropped without a close frame. */
+  abnormal: 1006,
 } as const;
 
 /** The socket shape a session needs. */
@@ -89,6 +103,8 @@ export interface SessionCluster {
   unsubscribe(prefix: string): unknown;
   whenReady(signal?: AbortSignal): Promise<void>;
   publishEvent(topic: string, event: ZeekEvent, sender: string): boolean;
+  /** Declared parameter types of an event (a `Cluster` has it). */
+  signatureOf?(name: string): readonly ZeekParamType[] | undefined;
 }
 
 /** Who a client is (Zeek's `Cluster::EndpointInfo`). */
@@ -131,8 +147,16 @@ export interface SessionOptions extends ParseLimits {
   readonly port?: number;
   /** Version in the ack (default {@link DEFAULT_SERVER_VERSION}). */
   readonly version?: string;
-  /** Outbound frames kept while the socket is backlogged (default 32). */
+  /**
+   * Zeek's `max_event_queue_size`: client events waiting to be published (default 32). zcluster
+   * publishes each as it arrives, so the bound is never reached (see
+   * {@link DEFAULT_MAX_EVENT_QUEUE_SIZE}); accepted for Zeek's option set.
+   */
   readonly maxEventQueueSize?: number;
+  /** Outbound frames kept while the socket is backlogged (default 16,384). */
+  readonly maxOutboundQueueSize?: number;
+  /** Outbound bytes kept while the socket is backlogged (default 16 MiB). */
+  readonly maxOutboundQueueBytes?: number;
   /** What a full outbound queue does (default `disconnect`). */
   readonly overflowPolicy?: OverflowPolicy;
   /** Socket backlog in bytes before frames are queued (default 1 MiB). */
@@ -148,10 +172,18 @@ export interface SessionOptions extends ParseLimits {
   /** Metrics handles, when the node has metrics. */
   readonly metrics?: WebSocketMetrics;
   readonly logger?: Logger;
+  /**
+   * Zeek's `Cluster::log`: gets the lines Zeek's `websocket_client_added` and
+   * `websocket_client_lost` handlers write to cluster.log.
+   */
+  readonly clusterLog?: (message: string) => void;
   readonly timers?: Timers;
-  /** Zeek's `Cluster::websocket_client_added`: raised just before the ack. */
+  /** Zeek's `Cluster::websocket_client_added`: raised right after the ack, as Zeek. */
   readonly onAdded?: (info: ClientInfo, subscriptions: readonly string[]) => void;
-  /** Zeek's `Cluster::websocket_client_lost`: raised once the session is gone. */
+  /**
+   * Zeek's `Cluster::websocket_client_lost`: raised once the session is gone, only for a client
+   * that passed the URI and `X-Application-Name` checks, and not at server shutdown (as Zeek).
+   */
   readonly onLost?: (info: ClientInfo, code: number, reason: string) => void;
 }
 
@@ -167,6 +199,7 @@ export class WebSocketSession implements AsyncDisposable {
   readonly #stats: WebSocketStats;
   readonly #timers: Timers;
   readonly #app: { app: string };
+  readonly #limits: ParseLimits;
   #state: SessionState = "connecting";
   #topics: readonly string[] = [];
   #subscribed = false;
@@ -177,6 +210,11 @@ export class WebSocketSession implements AsyncDisposable {
   #ready: AbortController | undefined;
   #serverClose: SessionClose | undefined;
   #counted = false;
+  /** Passed the URI and application name checks (Zeek created a backend for it). */
+  #admitted = false;
+  /** Closed by the server's shutdown: no client-lost hook, as Zeek. */
+  #terminated = false;
+  #overflowLogged = false;
   #resolveClosed!: (close: SessionClose) => void;
 
   /**
@@ -197,8 +235,12 @@ export class WebSocketSession implements AsyncDisposable {
       applicationName: options.applicationName ?? "unknown",
     };
     this.#app = { app: this.info.applicationName };
+    const lookup = options.signatureLookup ??
+      (cluster.signatureOf ? (name: string) => cluster.signatureOf!(name) : undefined);
+    this.#limits = lookup ? { ...options, signatureLookup: lookup } : options;
     this.#queue = new OutboundQueue(socket, {
-      maxSize: options.maxEventQueueSize ?? DEFAULT_MAX_EVENT_QUEUE_SIZE,
+      maxSize: options.maxOutboundQueueSize ?? DEFAULT_MAX_OUTBOUND_QUEUE_SIZE,
+      maxBytes: options.maxOutboundQueueBytes ?? DEFAULT_MAX_OUTBOUND_QUEUE_BYTES,
       highWaterBytes: options.sendHighWaterBytes ?? DEFAULT_SEND_HIGH_WATER_BYTES,
       policy: options.overflowPolicy ?? "disconnect",
       timers: this.#timers,
@@ -243,6 +285,7 @@ export class WebSocketSession implements AsyncDisposable {
       );
     }
     this.#state = "awaiting_subscriptions";
+    this.#admitted = true;
     const interval = this.#opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     if (this.#socket.ping && interval > 0) {
       this.#pingTimer = this.#timers.setInterval(() => this.#pingTick(), interval);
@@ -306,6 +349,9 @@ export class WebSocketSession implements AsyncDisposable {
     let report: SessionClose = this.#serverClose ?? { code, reason };
     if (code === CLOSE.goingAway && reason === CLOSE.denoIdleTimeout) {
       report = { code: CLOSE.internal, reason: CLOSE.pingTimeout };
+    } else if (!this.#serverClose && (code === 0 || code === CLOSE.abnormal)) {
+      // The TCP connection dropped without a close frame: RFC 6455's 1006, as IXWebSocket reports.
+      report = { code: CLOSE.abnormal, reason: "" };
     }
     this.#shutdown();
     this.#state = "closed";
@@ -313,17 +359,30 @@ export class WebSocketSession implements AsyncDisposable {
       this.#stats.connected--;
       this.#opts.metrics?.clients.dec();
     }
-    const { id, address, port, applicationName } = this.info;
-    this.#opts.logger?.info(
-      `WebSocket client '${id}' (${address}:${port}) gone with code ${report.code}` +
-        (report.reason ? ` and reason '${report.reason}'` : "") +
-        (applicationName !== "unknown" ? ` application_name=${applicationName}` : ""),
-    );
+    const line = `WebSocket client ${this.#describe()} gone with code ${report.code}` +
+      (report.reason ? ` and reason '${report.reason}'` : "");
+    this.#opts.logger?.info(line);
+    // Zeek raises websocket_client_lost (whose handler writes cluster.log) only for a client it
+    // made a backend for, and for none once its loop is terminating.
+    const lost = this.#admitted && !this.#terminated;
     try {
-      this.#opts.onLost?.(this.info, report.code, report.reason);
+      if (lost) {
+        this.#opts.clusterLog?.(line);
+        this.#opts.onLost?.(this.info, report.code, report.reason);
+      }
     } finally {
       this.#resolveClosed(report);
     }
+  }
+
+  /**
+   * Zeek's `format_endpoint_info()`: `'<id>' (<address>:<port>)`, then
+   * ` application_name=<name>` when the client sent the header.
+   */
+  #describe(): string {
+    const { id, address, port } = this.info;
+    const app = this.#opts.applicationName;
+    return `'${id}' (${address}:${port})` + (app !== undefined ? ` application_name=${app}` : "");
   }
 
   /**
@@ -379,9 +438,19 @@ export class WebSocketSession implements AsyncDisposable {
     }
   }
 
-  /** Closes with 1001 "Terminating" (server shutdown) and waits for the socket to close. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  /**
+   * Server shutdown: closes with 1001 "Terminating" without raising the client-lost hook (Zeek's
+   * event loop has stopped by then; it raises nothing per client).
+   */
+  terminate(): void {
+    if (this.#state === "closed") return;
+    this.#terminated = true;
     this.close(CLOSE.goingAway, CLOSE.terminating);
+  }
+
+  /** Terminates (see {@link terminate}) and waits for the socket to close. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
     await this.closed;
   }
 
@@ -417,35 +486,40 @@ export class WebSocketSession implements AsyncDisposable {
     );
   }
 
+  /**
+   * Zeek's `HandleSubscriptionsActive`: the ack goes out first, then the frames the client sent
+   * before it are handled, then the client-added hook runs (Zeek enqueues
+   * `websocket_client_added`, so its handler runs after both) and its cluster.log line is written.
+   */
   #onReady(): void {
     if (this.#state !== "subscribing") return;
     this.#state = "ready";
     this.#ready = undefined;
-    const { id, address, port, applicationName } = this.info;
-    this.#opts.logger?.info(
-      `WebSocket client '${id}' (${address}:${port}) subscribed to [${this.#topics.join(", ")}]` +
-        (applicationName !== "unknown" ? ` application_name=${applicationName}` : ""),
-    );
-    this.#opts.onAdded?.(this.info, this.#topics);
-    if (this.#state !== "ready") return;
     this.#send(encodeServerMessage({
       type: "ack",
-      endpoint: id,
+      endpoint: this.info.id,
       version: this.#opts.version ?? DEFAULT_SERVER_VERSION,
     }));
     const pending = this.#pending;
     this.#pending = [];
     for (const frame of pending) {
-      if (this.#state !== "ready") return;
+      if (this.#state !== "ready") break;
       this.#handleData(frame);
     }
+    // Zeek enqueued the added event before those frames ran, so it comes even if one of them
+    // made the server close the client (the lost event then follows it).
+    if ((this.#state as SessionState) === "closed") return;
+    const line = `WebSocket client ${this.#describe()} subscribed to [${this.#topics.join(", ")}]`;
+    this.#opts.logger?.info(line);
+    this.#opts.clusterLog?.(line);
+    this.#opts.onAdded?.(this.info, this.#topics);
   }
 
   #handleData(frame: ClientFrame): void {
-    const msg = parseDataMessage(frame, this.#opts);
+    const msg = parseDataMessage(frame, this.#limits);
     if (msg.type === "error") {
       if (msg.context === ERROR_CONTEXT.eventFailed) {
-        const why = explainEventProblem(frame, this.#opts.signatures);
+        const why = explainEventProblem(frame, this.#limits);
         this.#opts.logger?.error(`WebSocket client '${this.info.id}': ${why ?? msg.context}`);
       }
       this.#sendError(msg);
@@ -471,6 +545,21 @@ export class WebSocketSession implements AsyncDisposable {
     if (result === "sent" || result === "queued") return true;
     this.#stats.overflows++;
     this.#opts.metrics?.overflows.inc();
+    if (result === "overflow" || !this.#overflowLogged) {
+      // Logged when it happens (the close that follows may take a while to complete).
+      this.#overflowLogged = true;
+      this.#opts.logger?.warn(
+        `WebSocket client ${this.#describe()} is not reading: its outbound queue is full (` +
+          `${this.#queue.length} frames, ${this.#queue.bytes} bytes; bounds ${
+            this.#opts.maxOutboundQueueSize ?? DEFAULT_MAX_OUTBOUND_QUEUE_SIZE
+          } frames, ${
+            this.#opts.maxOutboundQueueBytes ?? DEFAULT_MAX_OUTBOUND_QUEUE_BYTES
+          } bytes)` +
+          (result === "overflow"
+            ? `; closing it with ${CLOSE.policy} '${CLOSE.backpressure}'`
+            : `; dropping the ${result === "dropped" ? "newest" : "oldest"} frames from now on`),
+      );
+    }
     if (result === "overflow") {
       const error = errorMessage("backpressure_overflow", ERROR_CONTEXT.backpressureOverflow);
       this.#stats.errors[error.code] = (this.#stats.errors[error.code] ?? 0) + 1;

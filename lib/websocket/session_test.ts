@@ -494,7 +494,10 @@ Deno.test("WebSocketSession queues behind a backlogged socket and flushes in ord
 });
 
 Deno.test("WebSocketSession disconnects a client whose queue overflows (default policy)", async () => {
-  const { session, socket, stats } = await acked({ maxEventQueueSize: 3, sendHighWaterBytes: 10 });
+  const { session, socket, stats } = await acked({
+    maxOutboundQueueSize: 3,
+    sendHighWaterBytes: 10,
+  });
   socket.bufferedAmount = 10;
   for (let i = 0; i < 3; i++) assert.equal(session.deliver(`m${i}`), true);
   assert.equal(session.deliver("m3"), false);
@@ -516,7 +519,7 @@ Deno.test("WebSocketSession drop_oldest and drop_newest keep the connection", as
     ]]] as const
   ) {
     const { session, socket, stats, timers } = await acked({
-      maxEventQueueSize: 3,
+      maxOutboundQueueSize: 3,
       sendHighWaterBytes: 10,
       overflowPolicy: policy,
     });
@@ -559,4 +562,171 @@ Deno.test("WebSocketSession disposes with 1001 'Terminating'", async () => {
   await session[Symbol.asyncDispose]();
   assert.deepEqual(socket.closes, [{ code: 1001, reason: "Terminating" }]);
   assert.equal(cluster.subscriptions.size, 0);
+});
+
+/** A logger that records every line with its level. */
+function recordingLogger() {
+  const lines: [level: string, message: string][] = [];
+  const at = (level: string) => (message: string) => void lines.push([level, message]);
+  return {
+    lines,
+    logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+  };
+}
+
+Deno.test("WebSocketSession sends the ack before anything the client-added hook publishes (issue 17, item 1)", async () => {
+  const cluster = new FakeCluster();
+  const socket = new FakeSocket();
+  const order: string[] = [];
+  const { session } = start(
+    {
+      onAdded: (info) => {
+        order.push("hook");
+        // What a hook's publish to the client's topic becomes: a delivery through fan-out.
+        const frame = encodeDataMessage("zeek.test.pong", {
+          name: "Site::welcome",
+          args: [info.id],
+        });
+        assert.equal(session.deliver(frame), true);
+      },
+    },
+    socket,
+    cluster,
+  );
+  session.handleMessage('["zeek.test.pong"]');
+  await settle();
+  assert.deepEqual(order, ["hook"]);
+  assert.deepEqual(socket.json().map((m) => m.type), ["ack", "data-message"]);
+  await session[Symbol.asyncDispose]();
+});
+
+Deno.test("WebSocketSession writes Zeek's cluster.log lines for added and lost clients (item 2)", async () => {
+  const log: string[] = [];
+  const id = `${CAPTURE_NODE_ID}-websocket-0`;
+  const named = start({
+    applicationName: "super-duper-app",
+    address: "127.0.0.1",
+    port: 40001,
+    clusterLog: (m) => void log.push(m),
+  });
+  named.session.handleMessage('["/topic/ws/all", "/topic/ws/1"]');
+  await settle();
+  named.session.handleClose(1000, "");
+  await named.session.closed;
+  const plain = start({ address: "::1", port: 40002, clusterLog: (m) => void log.push(m) });
+  plain.session.handleMessage("[]");
+  await settle();
+  plain.session.handleClose(1011, "Ping timeout");
+  await plain.session.closed;
+  assert.deepEqual(log, [
+    `WebSocket client '${id}' (127.0.0.1:40001) application_name=super-duper-app subscribed to [/topic/ws/1, /topic/ws/all]`,
+    `WebSocket client '${id}' (127.0.0.1:40001) application_name=super-duper-app gone with code 1000`,
+    `WebSocket client '${id}' (::1:40002) subscribed to []`,
+    `WebSocket client '${id}' (::1:40002) gone with code 1011 and reason 'Ping timeout'`,
+  ]);
+});
+
+Deno.test("WebSocketSession raises client-lost only for clients Zeek admits (item 3)", async () => {
+  const lost: string[] = [];
+  const log: string[] = [];
+  const hooks = {
+    onLost: (info: { id: string }) => void lost.push(info.id),
+    clusterLog: (m: string) => void log.push(m),
+  };
+  // Refused at the handshake: Zeek never made a backend for them, so it raises nothing.
+  const uri = start({ ...hooks, id: "uri", path: "/v1/messages/bin" });
+  await uri.session.closed;
+  const app = start({ ...hooks, id: "app", applicationName: "bad name" });
+  await app.session.closed;
+  // A bad first message: Zeek has made the backend, so websocket_client_lost is raised.
+  const first = start({ ...hooks, id: "first" });
+  first.session.handleMessage("[1]");
+  first.session.handleClose(1000, "");
+  await first.session.closed;
+  // Shutdown: Zeek's loop has stopped; no event per client.
+  const shut = start({ ...hooks, id: "shut" });
+  shut.session.handleMessage("[]");
+  await settle();
+  await shut.session[Symbol.asyncDispose]();
+  assert.deepEqual(lost, ["first"]);
+  assert.deepEqual(log, [
+    "WebSocket client 'first' (:0) gone with code 1000",
+    "WebSocket client 'shut' (:0) subscribed to []",
+  ]);
+});
+
+Deno.test("WebSocketSession reports a connection dropped without a close frame as 1006 (item 6)", async () => {
+  const lost: number[] = [];
+  const { session } = await acked({ onLost: (_i, code) => void lost.push(code) });
+  session.handleClose(0, "");
+  assert.deepEqual(await session.closed, { code: 1006, reason: "" });
+  assert.deepEqual(lost, [1006]);
+});
+
+Deno.test("WebSocketSession checks events against the cluster's declarations; undeclared ones by policy (item 4)", async () => {
+  class DeclaringCluster extends FakeCluster {
+    signatureOf(name: string) {
+      return name === "Site::hello" ? (["string"] as const) : undefined;
+    }
+  }
+  const frame = (name: string, args: unknown[]) => pyDataMessage(name, args);
+  for (const undeclaredEvents of [undefined, "refuse", "accept"] as const) {
+    const cluster = new DeclaringCluster();
+    const { session, socket } = start(
+      { signatures: {}, ...(undeclaredEvents ? { undeclaredEvents } : {}) },
+      undefined,
+      cluster,
+    );
+    session.handleMessage("[]");
+    await settle();
+    session.handleMessage(frame("Site::hello", [{ "@data-type": "string", data: "hi" }]));
+    session.handleMessage(frame("Site::hello", [])); // wrong arity
+    session.handleMessage(frame("Site::hello", [{ "@data-type": "count", data: 1 }])); // wrong type
+    session.handleMessage(frame("Site::unknown", []));
+    const errors = socket.json().filter((m) => m.type === "error").map((m) => m.context);
+    const accepted = undeclaredEvents === "accept";
+    assert.deepEqual(
+      cluster.published.map((p) => p.event.name),
+      accepted ? ["Site::hello", "Site::unknown"] : ["Site::hello"],
+      String(undeclaredEvents),
+    );
+    assert.deepEqual(errors, Array(accepted ? 2 : 3).fill(ERROR_CONTEXT.eventFailed));
+    await session[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("WebSocketSession keeps a slow reader past Zeek's max_event_queue_size; logs an overflow when it happens (item 7)", async () => {
+  const { lines, logger } = recordingLogger();
+  const { session, socket, stats } = await acked({
+    maxEventQueueSize: 1,
+    maxOutboundQueueSize: 4,
+    sendHighWaterBytes: 10,
+    logger,
+  });
+  socket.session = undefined; // The close does not complete on its own.
+  socket.bufferedAmount = 10;
+  for (let i = 0; i < 4; i++) assert.equal(session.deliver(`m${i}`), true);
+  assert.equal(session.state, "ready"); // 4 frames behind, far past max_event_queue_size 1
+  assert.equal(session.queued, 4);
+  assert.deepEqual(lines.filter(([level]) => level === "warn"), []);
+  assert.equal(session.deliver("m4"), false);
+  assert.equal(stats.overflows, 1);
+  assert.equal(session.state, "closing");
+  const warned = lines.filter(([level]) => level === "warn").map(([, m]) => m);
+  assert.equal(warned.length, 1);
+  assert.match(
+    warned[0]!,
+    /outbound queue is full \(4 frames, 8 bytes; bounds 4 frames, 16777216 bytes\); closing it with 1008 'Backpressure overflow'/,
+  );
+  session.handleClose(1008, "Backpressure overflow");
+  await session.closed;
+});
+
+Deno.test("WebSocketSession bounds the outbound queue in bytes too", async () => {
+  const { session, socket } = await acked({ maxOutboundQueueBytes: 10, sendHighWaterBytes: 1 });
+  socket.bufferedAmount = 1;
+  assert.equal(session.deliver("12345"), true);
+  assert.equal(session.deliver("67890"), true);
+  assert.equal(session.deliver("x"), false);
+  assert.deepEqual(await session.closed, { code: 1008, reason: "Backpressure overflow" });
 });

@@ -1,75 +1,50 @@
 /**
- * Event signatures: the stand-in for Zeek's event registry. A Zeek node hosting the WebSocket API
- * refuses events it does not know and arguments that do not convert to the declared parameter
- * types (spec B.6, `to_zeek_event`); zcluster does the same when it is given a table of
- * signatures, written with Zeek's type names.
+ * Event signatures on the WebSocket API: the stand-in for Zeek's event registry. A Zeek node
+ * hosting the WebSocket API refuses events it does not know and arguments that do not convert
+ * to the declared parameter types (spec B.6, `to_zeek_event`); zcluster does the same with the
+ * events declared in site code (`cluster.declare()`, typed `cluster.on()`) and, optionally, a
+ * static table of signatures. What happens to events nobody declared is the
+ * {@link UndeclaredEventPolicy}.
  *
  * @module
  */
 
-import { type BrokerValue, DATA_TAG, dataTagOf, type ZeekEvent } from "../serialization/mod.ts";
+import { checkEventArgs, type ZeekEvent, type ZeekParamType } from "../serialization/mod.ts";
 
-/**
- * A Zeek parameter type and the Broker value it accepts: `bool` boolean, `int` integer, `count`
- * count, `double` real, `string` string, `addr` address, `subnet` subnet, `port` port, `time`
- * timestamp, `interval` timespan, `enum` enum-value, `vector`/`record` vector (records are
- * positional vectors), `set` set, `table` table, `pattern` a vector of two strings, `any` anything.
- */
-export type ZeekParamType =
-  | "bool"
-  | "int"
-  | "count"
-  | "double"
-  | "string"
-  | "addr"
-  | "subnet"
-  | "port"
-  | "time"
-  | "interval"
-  | "enum"
-  | "vector"
-  | "record"
-  | "set"
-  | "table"
-  | "pattern"
-  | "any";
+export type { ZeekParamType } from "../serialization/mod.ts";
 
 /** Known events by fully qualified name, each with its parameter types in order. */
 export type EventSignatures = Readonly<Record<string, readonly ZeekParamType[]>>;
 
-const TAG_OF: Readonly<Record<Exclude<ZeekParamType, "pattern" | "any">, number>> = {
-  bool: DATA_TAG.boolean,
-  int: DATA_TAG.integer,
-  count: DATA_TAG.count,
-  double: DATA_TAG.real,
-  string: DATA_TAG.string,
-  addr: DATA_TAG.address,
-  subnet: DATA_TAG.subnet,
-  port: DATA_TAG.port,
-  time: DATA_TAG.timestamp,
-  interval: DATA_TAG.timespan,
-  enum: DATA_TAG.enumValue,
-  vector: DATA_TAG.vector,
-  record: DATA_TAG.vector,
-  set: DATA_TAG.set,
-  table: DATA_TAG.table,
-};
+/** Looks up a declared event's parameter types (a `Cluster`'s `signatureOf` fits). */
+export type SignatureLookup = (name: string) => readonly ZeekParamType[] | undefined;
 
-function fits(value: BrokerValue, type: ZeekParamType): boolean {
-  if (type === "any") return true;
-  if (type === "pattern") {
-    return Array.isArray(value) && value.length === 2 &&
-      value.every((v) => dataTagOf(v) === DATA_TAG.string);
-  }
-  return dataTagOf(value) === TAG_OF[type];
+/**
+ * What the WebSocket API does with an event no signature declares: `refuse` answers
+ * `failed to create Zeek event` and publishes nothing, as Zeek does for an event it has no
+ * declaration of (the default); `accept` publishes it unchecked (a relay that forwards events
+ * the hosting node does not know).
+ */
+export type UndeclaredEventPolicy = "refuse" | "accept";
+
+/** The default {@link UndeclaredEventPolicy}: Zeek's. */
+export const DEFAULT_UNDECLARED_EVENTS: UndeclaredEventPolicy = "refuse";
+
+/** Options of {@link checkEventSignature}. */
+export interface SignatureCheckOptions {
+  /** Live declarations, usually the node's `cluster.signatureOf` (after the table). */
+  readonly lookup?: SignatureLookup;
+  /** Events neither declares (default {@link DEFAULT_UNDECLARED_EVENTS}). */
+  readonly undeclared?: UndeclaredEventPolicy;
 }
 
 /**
- * Checks an event against the signature table, as Zeek converts a client's event.
+ * Checks an event against its declaration, as Zeek converts a client's event.
  *
  * @param event The decoded event.
- * @param signatures Known events.
- * @returns `undefined` when the event fits, else why not (for the server's log).
+ * @param signatures A static table, checked first.
+ * @param options Live declarations and what to do with undeclared events.
+ * @returns `undefined` when the event may be published, else why not (for the server's log).
  *
  * @example
  * ```ts
@@ -78,21 +53,21 @@ function fits(value: BrokerValue, type: ZeekParamType): boolean {
  * const sigs = { ping: ["string", "count"] } as const;
  * checkEventSignature({ name: "ping", args: ["hi", count(1)] }, sigs); // undefined
  * checkEventSignature({ name: "pong", args: [] }, sigs); // "Failed to lookup handler for 'pong'"
+ * checkEventSignature({ name: "pong", args: [] }, sigs, { undeclared: "accept" }); // undefined
  * ```
  */
 export function checkEventSignature(
   event: ZeekEvent,
-  signatures: EventSignatures,
+  signatures: EventSignatures | undefined,
+  options: SignatureCheckOptions = {},
 ): string | undefined {
-  const params = Object.hasOwn(signatures, event.name) ? signatures[event.name] : undefined;
-  if (params === undefined) return `Failed to lookup handler for '${event.name}'`;
-  if (params.length !== event.args.length) {
-    return `Cannot create event ${event.name}: got ${event.args.length} arguments, need ${params.length}`;
+  const params =
+    (signatures && Object.hasOwn(signatures, event.name) ? signatures[event.name] : undefined) ??
+      options.lookup?.(event.name);
+  if (params === undefined) {
+    return (options.undeclared ?? DEFAULT_UNDECLARED_EVENTS) === "accept"
+      ? undefined
+      : `Failed to lookup handler for '${event.name}'`;
   }
-  for (let i = 0; i < params.length; i++) {
-    if (!fits(event.args[i]!, params[i]!)) {
-      return `Cannot create event ${event.name}: argument ${i + 1} is not a ${params[i]}`;
-    }
-  }
-  return undefined;
+  return checkEventArgs(event, params);
 }

@@ -15,6 +15,12 @@
  *   silence, a 1001 close one interval later without an answer. Zeek truncates the interval to
  *   whole seconds, and so does zcluster; 0 or less disables it.
  *
+ * Clients are checked as Zeek checks them: events against the cluster's declarations
+ * (`cluster.signatureOf`, plus the optional static `signatures`), undeclared events per
+ * `undeclaredEvents` (default `refuse`, Zeek's). The client-added hook runs right after the ack;
+ * the client-lost hook only for clients that passed the URI and application name checks, never
+ * at shutdown; a TCP drop without a close frame is reported as 1006.
+ *
  * Events reach clients from `cluster.onAny` (every event the node dispatches, minus local raises
  * on topic "") and, when the cluster offers it, `cluster.onPublish` (events the node publishes
  * itself, which its own subscriptions never see again).
@@ -87,7 +93,7 @@ export interface ListenWebSocketOptions extends
   readonly signal?: AbortSignal;
   /** Zeek's `Cluster::websocket_client_added`. */
   readonly onClientAdded?: (info: ClientInfo, subscriptions: readonly string[]) => void;
-  /** Zeek's `Cluster::websocket_client_lost`. */
+  /** Zeek's `Cluster::websocket_client_lost` (admitted clients only; not at shutdown). */
   readonly onClientLost?: (info: ClientInfo, code: number, reason: string) => void;
 }
 
@@ -257,7 +263,7 @@ export async function listenWebSocket(
       offAny();
       offPublish?.();
       const open = [...sessions];
-      for (const session of open) session.close(CLOSE.goingAway, CLOSE.terminating);
+      for (const session of open) session.terminate();
       abort.abort();
       await Promise.all(open.map((s) => s.closed));
       await closed;
