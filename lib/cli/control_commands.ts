@@ -5,7 +5,11 @@
  * @module
  */
 import { ControlTimeoutError, OptionsError } from "../errors.ts";
-import { connectControl, resolveControlOptions } from "../control/control_client.ts";
+import {
+  connectControl,
+  controlTargets,
+  resolveControlOptions,
+} from "../control/control_client.ts";
 import {
   formatNetStats,
   formatPeerStatus,
@@ -43,6 +47,7 @@ export async function runControlCommand(ctx: CommandContext): Promise<number> {
     overrides: args.overrides,
     ...(args.controlNode !== undefined ? { node: args.controlNode } : {}),
   });
+  if (args.command !== "print") checkNodeNames(layout, args.positionals);
   const opts = { timeoutMs: args.timeoutMs, signal: ctx.signal };
   await using client = await connectControl({
     options,
@@ -103,6 +108,24 @@ export async function runControlCommand(ctx: CommandContext): Promise<number> {
     }
     throw error;
   }
+}
+
+/**
+ * Refuses node names that are not nodes a controller addresses, naming each, before anything
+ * connects: `status worker-1 bogus` is a typo, not a node that is down.
+ *
+ * @throws {OptionsError} Naming every unknown node and the layout's nodes.
+ */
+function checkNodeNames(layout: ClusterLayout, names: readonly string[]): void {
+  const targets = controlTargets(layout);
+  const unknown = names.filter((name) => !targets.includes(name));
+  if (unknown.length === 0) return;
+  const which = unknown.map((n) => JSON.stringify(n)).join(", ");
+  throw new OptionsError(
+    `Unknown node${unknown.length === 1 ? "" : "s"} ${which}: the layout's nodes are ${
+      targets.join(", ")
+    }`,
+  );
 }
 
 /**

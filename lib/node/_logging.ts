@@ -8,6 +8,7 @@ import { LOG_ACK_EVENT, LogDelivery } from "../logging/log_delivery.ts";
 import { CLUSTER_INFO_COLUMNS, CLUSTER_LOG, LogService } from "../logging/log_service.ts";
 import { LOG_SERIALIZER_NAME } from "../logging/batch_codec.ts";
 import { LogWriterManager } from "../logging/writer_manager.ts";
+import { OptionsError } from "../errors.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { Count, count } from "../serialization/mod.ts";
@@ -53,6 +54,8 @@ export async function createNodeLogging(
       rotationIntervalSec: options.rotationIntervalMs / 1000,
       flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
+    }).catch((error) => {
+      throw logDirError(options.logDir, error);
     })
     : undefined;
   for (const r of files?.recovered ?? []) {
@@ -75,6 +78,22 @@ export async function createNodeLogging(
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
   return { service, files, send, receive: {}, batchBuffers };
+}
+
+/**
+ * An operating-system error met creating or reading the log directory, as the operator can act on
+ * it: naming the directory and the option that sets it (exit 2, as a bad flag). Other errors pass
+ * unchanged.
+ */
+function logDirError(dir: string, error: unknown): Error {
+  const fromOs = Object.values(Deno.errors).some((type) => error instanceof type);
+  if (!fromOs) return error as Error;
+  return new OptionsError(
+    `Cannot use the log directory ${JSON.stringify(dir)} (--log-dir, option logDir): ${
+      (error as Error).message
+    }`,
+    { cause: error },
+  );
 }
 
 /** What {@linkcode startReliableLogging} needs from the running node. */
