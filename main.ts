@@ -4,12 +4,13 @@
  * @module
  */
 import { layout as defaultLayout } from "./cluster-layout.ts";
-import { parseCliArgs } from "./lib/cli/args.ts";
+import { parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./lib/cli/args.ts";
 import { loadLayout } from "./lib/cli/load_layout.ts";
 import { runControlCommand, runSystemdCommand } from "./lib/cli/control_commands.ts";
 import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
 import { LayoutError, OptionsError } from "./lib/errors.ts";
+import { managerOf } from "./lib/layout/queries.ts";
 import { layoutProblems } from "./lib/layout/validate_layout.ts";
 import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
@@ -133,7 +134,11 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     if (args.command === "start") {
       const logger = createLogger({ name: "start", level: args.logLevel, write: stderr });
       logger.info(`starting local nodes of layout ${source}`);
-      const passOn = argv.filter((a) => a !== "start");
+      // `--websocket` serves the API on the manager alone (one port cannot be bound five times);
+      // other nodes listen where the layout gives them a `websocketPort`.
+      const { rest, taken } = splitFlags(argv, WEBSOCKET_FLAGS);
+      const passOn = rest.filter((a) => a !== "start");
+      const [managerName] = managerOf(layout);
       const child = childCommand();
       const results = await superviseCluster({
         layout,
@@ -141,6 +146,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
           command: child.command,
           args: [...child.args, ...passOn, "--exit-with-parent"],
         },
+        nodeArgs: (node) => (node === managerName ? taken : []),
         localAddresses: hostAddresses(),
         writeLine: (line) => console.log(line),
         logger,
@@ -166,12 +172,15 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       ...(hooks.setup ? { setup: hooks.setup } : args.site === "demo" ? { setup: demoSite() } : {}),
       ...(hooks.connectNodeHook ? { connectNodeHook: hooks.connectNodeHook } : {}),
     });
+    const websocketPort = layout[args.node]?.websocketPort;
     if (args.websocket) {
       const { certFile, keyFile, ...listen } = args.websocket;
       await node.listenWebSocket({
         ...listen,
         ...(certFile && keyFile ? { tlsOptions: { certFile, keyFile } } : {}),
       });
+    } else if (websocketPort !== undefined) {
+      await node.listenWebSocket({ listenAddr: layout[args.node]!.ip, listenPort: websocketPort });
     }
     if (args.exitWithParent) stopWhenStdinCloses(controller);
     const stopped = new Promise<void>((resolve) =>

@@ -378,3 +378,42 @@ function parseErrorMessage(error: unknown): string {
   }
   return `${message}; see zcluster --help`;
 }
+
+/** The flags of the WebSocket listener that `start` gives the manager only. */
+export const WEBSOCKET_FLAGS: readonly string[] = ["websocket", "websocket-cert", "websocket-key"];
+
+/**
+ * Splits a valid command line into the arguments without some value flags and those flags with
+ * their values (`--flag VALUE` or `--flag=VALUE`), each in order.
+ *
+ * @example
+ * ```ts
+ * import { splitFlags } from "./args.ts";
+ * splitFlags(["start", "--websocket", "27759", "--rotate", "1h"], ["websocket"]);
+ * // { rest: ["start", "--rotate", "1h"], taken: ["--websocket", "27759"] }
+ * ```
+ *
+ * @param argv Arguments that {@link parseCliArgs} accepted.
+ * @param names Flag names without dashes; each must take a value.
+ * @returns The remaining arguments and the taken ones.
+ */
+export function splitFlags(
+  argv: readonly string[],
+  names: readonly string[],
+): { rest: string[]; taken: string[] } {
+  const rest: string[] = [];
+  const taken: string[] = [];
+  const args = joinDashValues(argv);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
+    if (!names.includes(name)) rest.push(arg);
+    else if (arg.includes("=")) taken.push(arg);
+    else taken.push(arg, ...(i + 1 < args.length ? [args[++i]!] : []));
+  }
+  return { rest, taken };
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { OptionsError } from "../errors.ts";
-import { nearestFlag, parseCliArgs } from "./args.ts";
+import { nearestFlag, parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./args.ts";
 import { parseDurationMs } from "./duration.ts";
 
 Deno.test("parseCliArgs() defaults to run and reads CLUSTER_NODE", () => {
@@ -125,4 +125,27 @@ Deno.test("parseCliArgs() names the nearest known flag for an unknown one", () =
   assert.equal(far, "Unknown option '--frobnicate'; see zcluster --help");
   assert.equal(nearestFlag("--rotat"), "--rotate");
   assert.equal(nearestFlag("--zzzzzzzz"), undefined);
+});
+
+Deno.test("splitFlags() takes the WebSocket flags out of a command line, both spellings", () => {
+  assert.deepEqual(
+    splitFlags([
+      "start",
+      "--websocket",
+      "27759",
+      "--log-dir",
+      "l",
+      "--websocket-cert=c.pem",
+      "--websocket-key",
+      "k.pem",
+    ], WEBSOCKET_FLAGS),
+    {
+      rest: ["start", "--log-dir", "l"],
+      taken: ["--websocket", "27759", "--websocket-cert=c.pem", "--websocket-key", "k.pem"],
+    },
+  );
+  assert.deepEqual(splitFlags(["start", "--rotate", "-1h"], WEBSOCKET_FLAGS).rest, [
+    "start",
+    "--rotate=-1h",
+  ]);
 });
