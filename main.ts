@@ -6,7 +6,14 @@
 import { layout as defaultLayout } from "./cluster-layout.ts";
 import { parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./lib/cli/args.ts";
 import { loadLayout } from "./lib/cli/load_layout.ts";
-import { runControlCommand, runSystemdCommand } from "./lib/cli/control_commands.ts";
+import { runControlCommand } from "./lib/cli/control_commands.ts";
+import {
+  DEFAULT_GENERATOR_CONFIG,
+  isGeneratorCall,
+  readGeneratorConfig,
+  runSystemdCommand,
+  runSystemdGenerator,
+} from "./lib/cli/systemd_commands.ts";
 import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
 import { LayoutError, OptionsError } from "./lib/errors.ts";
@@ -83,6 +90,7 @@ export interface MainHooks {
  */
 export async function main(argv: string[], hooks: MainHooks = {}): Promise<number> {
   const env = Deno.env.toObject();
+  if (argv[0] === "systemd-generator" || isGeneratorCall(argv)) return await generate(argv, env);
   const args = parseCliArgs(argv, env);
   if (args.command === "help") {
     console.log(USAGE);
@@ -114,6 +122,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     try {
       const ctx = {
         args,
+        argv,
         layout,
         layoutPath: args.layoutPath ?? (env.CLUSTER_LAYOUT || undefined),
         env,
@@ -196,6 +205,37 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   } finally {
     unlisten();
   }
+}
+
+/**
+ * `zcluster systemd-generator NORMAL [EARLY LATE]`, or the bare three directories systemd passes
+ * when the binary is linked into `/etc/systemd/system-generators/`: the units of the arguments in
+ * `/etc/zcluster/systemd.json` (or `ZCLUSTER_SYSTEMD_CONFIG`); nothing without that file.
+ */
+async function generate(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  const dirs = argv[0] === "systemd-generator" ? argv.slice(1) : argv;
+  if (dirs.length !== 1 && dirs.length !== 3) {
+    throw new OptionsError("Usage: zcluster systemd-generator NORMAL-DIR [EARLY-DIR LATE-DIR]");
+  }
+  const configPath = env.ZCLUSTER_SYSTEMD_CONFIG || DEFAULT_GENERATOR_CONFIG;
+  const config = await readGeneratorConfig(configPath);
+  if (config === undefined) return 0;
+  const commandLine = ["systemd", ...config];
+  const args = parseCliArgs(commandLine, {});
+  const { layout } = await loadLayout(args.layoutPath, {}, defaultLayout);
+  return await runSystemdGenerator({
+    args,
+    argv: commandLine,
+    layout,
+    layoutPath: args.layoutPath,
+    env,
+    logger: createLogger({ name: "zcluster-generator", level: args.logLevel, write: stderr }),
+    signal: new AbortController().signal,
+    print: (text: string) => console.log(text.trimEnd()),
+  }, dirs[0]!);
 }
 
 /**

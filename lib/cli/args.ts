@@ -20,6 +20,7 @@ export const COMMANDS = [
   "netstats",
   "stop",
   "systemd",
+  "systemd-generator",
   "keygen",
   "help",
   "version",
@@ -383,8 +384,8 @@ function parseErrorMessage(error: unknown): string {
 export const WEBSOCKET_FLAGS: readonly string[] = ["websocket", "websocket-cert", "websocket-key"];
 
 /**
- * Splits a valid command line into the arguments without some value flags and those flags with
- * their values (`--flag VALUE` or `--flag=VALUE`), each in order.
+ * Splits a valid command line into the arguments without some flags and those flags with their
+ * values (`--flag VALUE` or `--flag=VALUE`; a boolean flag alone), each in order.
  *
  * @example
  * ```ts
@@ -394,7 +395,7 @@ export const WEBSOCKET_FLAGS: readonly string[] = ["websocket", "websocket-cert"
  * ```
  *
  * @param argv Arguments that {@link parseCliArgs} accepted.
- * @param names Flag names without dashes; each must take a value.
+ * @param names Flag names without dashes.
  * @returns The remaining arguments and the taken ones.
  */
 export function splitFlags(
@@ -412,8 +413,34 @@ export function splitFlags(
     }
     const name = arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
     if (!names.includes(name)) rest.push(arg);
-    else if (arg.includes("=")) taken.push(arg);
+    else if (arg.includes("=") || !VALUE_FLAGS.has(name)) taken.push(arg);
     else taken.push(arg, ...(i + 1 < args.length ? [args[++i]!] : []));
   }
   return { rest, taken };
 }
+
+/**
+ * The flags that set a node's options, which `systemd` writes into every unit's `ExecStart=`
+ * (the WebSocket ones into the manager's only). The rest (`--layout`, `--node`, `--binary`,
+ * `--out`, `--user`, `--working-dir`, `--timeout`, `--sample`, `--exit-with-parent`) are the
+ * command's own.
+ */
+export const NODE_OPTION_FLAGS: readonly string[] = [
+  "log-dir",
+  "log-format",
+  "rotate",
+  "format",
+  "log-level",
+  "metrics-address",
+  "metrics-advertise",
+  "no-heartbeat",
+  "set",
+  "curve-key",
+  "curve-server-pub",
+  "curve-server-key",
+  "curve-allow",
+  "proxy-xpub",
+  "proxy-xsub",
+  "site",
+  ...WEBSOCKET_FLAGS,
+];

@@ -1,6 +1,6 @@
 /**
  * The CLI commands that talk to a running cluster through Zeek's control events (`print`,
- * `peerstatus`, `netstats`, `stop`, `status`) and the deployment helper (`systemd`).
+ * `peerstatus`, `netstats`, `stop`, `status`).
  *
  * @module
  */
@@ -17,7 +17,6 @@ import {
   formatStatus,
   formatStop,
 } from "../control/format.ts";
-import { renderSystemdUnits, writeSystemdUnits } from "../deploy/systemd.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -25,6 +24,8 @@ import type { ParsedArgs } from "./args.ts";
 /** What a command needs from `main`. */
 export interface CommandContext {
   readonly args: ParsedArgs;
+  /** The command line as given (after the program name). */
+  readonly argv: readonly string[];
   readonly layout: ClusterLayout;
   readonly layoutPath: string | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -126,28 +127,4 @@ function checkNodeNames(layout: ClusterLayout, names: readonly string[]): void {
       targets.join(", ")
     }`,
   );
-}
-
-/**
- * `zcluster systemd --binary PATH --out DIR`: one unit per node and a `zcluster.target`.
- *
- * @returns 0.
- * @throws {OptionsError} Without `--binary` or `--out`.
- */
-export async function runSystemdCommand(ctx: CommandContext): Promise<number> {
-  const { args } = ctx;
-  if (!args.binary || !args.out) {
-    throw new OptionsError("Usage: zcluster systemd --layout L.json --binary PATH --out DIR");
-  }
-  const files = renderSystemdUnits({
-    layout: ctx.layout,
-    binary: args.binary,
-    ...(ctx.layoutPath ? { layoutPath: await Deno.realPath(ctx.layoutPath) } : {}),
-    ...(args.user ? { user: args.user } : {}),
-    ...(args.workingDir ? { workingDir: args.workingDir } : {}),
-    ...(args.positionals.length > 0 ? { nodes: [...args.positionals] } : {}),
-  });
-  await writeSystemdUnits(args.out, files);
-  for (const f of files) ctx.print(`wrote ${args.out}/${f.name}`);
-  return 0;
 }

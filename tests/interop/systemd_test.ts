@@ -76,6 +76,7 @@ Deno.test("systemd-analyze verify accepts every unit (program: an executable scr
 Deno.test("systemd-analyze verify accepts units that run main.ts with deno", async () => {
   await withDir(async (dir) => {
     const files = renderSystemdUnits({
+      workingDir: dir,
       layout: LAYOUT,
       binary: Deno.execPath(),
       binaryArgs: ["run", "-A", MAIN],
@@ -91,6 +92,7 @@ Deno.test("systemd-analyze verify accepts units that run main.ts with deno", asy
 Deno.test("systemd-analyze verify rejects a unit whose program is missing (the check bites)", async () => {
   await withDir(async (dir) => {
     const files = renderSystemdUnits({
+      workingDir: dir,
       layout: LAYOUT,
       binary: `${dir}/missing`,
       nodes: ["manager"],
