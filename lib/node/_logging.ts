@@ -46,6 +46,7 @@ export async function createNodeLogging(
     sendLog: (sender: string, format: string, batch: Uint8Array) => boolean;
   },
 ): Promise<NodeLogging> {
+  if (writesLocally(options)) await checkLogDir(options.logDir);
   const files = writesLocally(options)
     ? await LogWriterManager.create({
       dir: options.logDir,
@@ -78,6 +79,21 @@ export async function createNodeLogging(
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
   return { service, files, send, receive: {}, batchBuffers };
+}
+
+/**
+ * Creates the log directory and proves it writable with a probe file (removed at once), so a
+ * directory the node cannot write is refused at startup naming it, not met at the first record.
+ *
+ * @throws {OptionsError} Naming the directory.
+ */
+async function checkLogDir(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".zcluster-write-check-" }));
+  } catch (error) {
+    throw logDirError(dir, error);
+  }
 }
 
 /**

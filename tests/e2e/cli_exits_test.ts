@@ -40,7 +40,7 @@ Deno.test("zcluster with an unknown flag exits 2 naming the nearest known flag",
   assert.match(r.stderr, /Unknown option '--lgo-dir': did you mean --log-dir\?/);
 });
 
-Deno.test("zcluster run with a log directory it cannot create says it is the log directory", async () => {
+Deno.test("zcluster run with a log directory it cannot create or write says it is the log directory", async () => {
   await withTempDir(async (dir) => {
     const [p, xpub, xsub] = freePorts(3);
     const layoutPath = `${dir}/layout.json`;
@@ -72,6 +72,53 @@ Deno.test("zcluster run with a log directory it cannot create says it is the log
     assert.match(
       r.stderr,
       new RegExp(`Cannot use the log directory "${logDir}" \\(--log-dir, option logDir\\): `),
+    );
+    // A directory that exists but takes no file, even from root (sysfs): refused at startup, not
+    // at the first record.
+    const sys = await runCli([
+      "run",
+      "--node",
+      "manager",
+      "--layout",
+      layoutPath,
+      "--log-dir",
+      "/sys",
+    ]);
+    assert.equal(sys.code, 2, sys.stderr);
+    assert.match(sys.stderr, /Cannot use the log directory "\/sys" \(--log-dir, option logDir\): /);
+  });
+});
+
+Deno.test("zcluster check lists a port on the proxy's, a missing manager and a bad field in one pass", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/layout.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        manager: {
+          nodeType: "MANAGER",
+          ip: "127.0.0.1",
+          p: 27762,
+          proxyXsub: "tcp://127.0.0.1:7001",
+        },
+        "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 5555, manager: "manager" },
+        "worker-2": { nodeType: "WORKER", ip: "127.0.0.1", p: 27766, manager: "mgr" },
+        "worker-3": { nodeType: "WORKER", ip: "127.0.0.1", p: 27767, metricsPort: 7001 },
+        "worker-4": { nodeType: "WORKER", ip: "10.0.0.300", p: 27768 },
+      }),
+    );
+    const r = await runCli(["check", "--layout", path]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /4 problems/);
+    assert.match(r.stderr, /node "worker-4": field "ip"/);
+    assert.match(r.stderr, /node "worker-2": field "manager" names unknown node "mgr"/);
+    assert.match(
+      r.stderr,
+      /node "worker-1": field "p" 127\.0\.0\.1:5555 is already used by the proxy's XPUB port/,
+    );
+    assert.match(
+      r.stderr,
+      /node "worker-3": field "metricsPort" 127\.0\.0\.1:7001 is already used by node "manager" field "proxyXsub"/,
     );
   });
 });
