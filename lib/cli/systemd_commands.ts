@@ -8,14 +8,14 @@
 import {
   GENERATOR_WANTS_LINK,
   renderSystemdUnits,
+  type SystemdFile,
   writeGeneratorUnits,
+  writeSystemdUnits,
 } from "../deploy/systemd.ts";
-import type { SystemdFile } from "../deploy/systemd.ts";
 import { OptionsError } from "../errors.ts";
 import { managerOf } from "../layout/queries.ts";
 import { NODE_OPTION_FLAGS, splitFlags, WEBSOCKET_FLAGS } from "./args.ts";
 import type { CommandContext } from "./control_commands.ts";
-import { writeSystemdUnits } from "../deploy/systemd.ts";
 
 /** Where the generator finds its arguments, unless `ZCLUSTER_SYSTEMD_CONFIG` names another file. */
 export const DEFAULT_GENERATOR_CONFIG = "/etc/zcluster/systemd.json";
@@ -86,6 +86,13 @@ export async function runSystemdCommand(ctx: CommandContext): Promise<number> {
 /**
  * Whether a command line is systemd running a generator: exactly three absolute directories
  * (normal, early and late output directories).
+ *
+ * @example
+ * ```ts
+ * import { isGeneratorCall } from "./systemd_commands.ts";
+ * isGeneratorCall(["/run/systemd/generator", "/run/systemd/generator.early", "/run/systemd/generator.late"]); // true
+ * isGeneratorCall(["status", "worker-1"]); // false
+ * ```
  *
  * @param argv Arguments after the program name.
  * @returns `true` for `/run/systemd/generator /run/systemd/generator.early /run/systemd/generator.late`.

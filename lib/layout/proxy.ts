@@ -44,7 +44,19 @@ export function proxyEndpoints(layout: ClusterLayout): ProxyEndpoints {
   };
 }
 
-/** Whether a text is a ZeroMQ endpoint zcluster can bind (`tcp://HOST:PORT`, `ipc://`, `inproc://`). */
+/**
+ * Whether a text is a ZeroMQ endpoint zcluster can bind (`tcp://HOST:PORT`, `ipc://`, `inproc://`).
+ *
+ * @example
+ * ```ts
+ * import { isEndpoint } from "./proxy.ts";
+ * isEndpoint("tcp://10.0.0.1:6555"); // true
+ * isEndpoint("10.0.0.1:6555"); // false
+ * ```
+ *
+ * @param text Anything the layout holds.
+ * @returns Whether it is an endpoint.
+ */
 export function isEndpoint(text: string): boolean {
   if (/^(ipc|inproc):\/\/.+/.test(text)) return true;
   const tcp = tcpEndpoint(text);
@@ -54,6 +66,12 @@ export function isEndpoint(text: string): boolean {
 /**
  * The host and port of a `tcp://` endpoint; the host in canonical form when it is an address, `*`
  * for a wildcard (`*`, `0.0.0.0`, `::`).
+ *
+ * @example
+ * ```ts
+ * import { tcpEndpoint } from "./proxy.ts";
+ * tcpEndpoint("tcp://*:5555"); // { host: "*", port: 5555 }
+ * ```
  *
  * @param text An endpoint.
  * @returns Host and port, or undefined for another transport or a malformed endpoint.
