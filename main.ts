@@ -4,12 +4,20 @@
  * @module
  */
 import { layout as defaultLayout } from "./cluster-layout.ts";
-import { parseCliArgs } from "./lib/cli/args.ts";
+import { parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./lib/cli/args.ts";
 import { loadLayout } from "./lib/cli/load_layout.ts";
-import { runControlCommand, runSystemdCommand } from "./lib/cli/control_commands.ts";
+import { runControlCommand } from "./lib/cli/control_commands.ts";
+import {
+  DEFAULT_GENERATOR_CONFIG,
+  isGeneratorCall,
+  readGeneratorConfig,
+  runSystemdCommand,
+  runSystemdGenerator,
+} from "./lib/cli/systemd_commands.ts";
 import { USAGE } from "./lib/cli/usage.ts";
 import { createLogger } from "./lib/diagnostics/logger.ts";
 import { LayoutError, LockHeldError, OptionsError } from "./lib/errors.ts";
+import { managerOf } from "./lib/layout/queries.ts";
 import { layoutProblems } from "./lib/layout/validate_layout.ts";
 import { assertNodeDirectoriesFree, createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
@@ -82,6 +90,7 @@ export interface MainHooks {
  */
 export async function main(argv: string[], hooks: MainHooks = {}): Promise<number> {
   const env = Deno.env.toObject();
+  if (argv[0] === "systemd-generator" || isGeneratorCall(argv)) return await generate(argv, env);
   const args = parseCliArgs(argv, env);
   if (args.command === "help") {
     console.log(USAGE);
@@ -113,6 +122,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     try {
       const ctx = {
         args,
+        argv,
         layout,
         layoutPath: args.layoutPath ?? (env.CLUSTER_LAYOUT || undefined),
         env,
@@ -133,7 +143,11 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     if (args.command === "start") {
       const logger = createLogger({ name: "start", level: args.logLevel, write: stderr });
       logger.info(`starting local nodes of layout ${source}`);
-      const passOn = argv.filter((a) => a !== "start");
+      // `--websocket` serves the API on the manager alone (one port cannot be bound five times);
+      // other nodes listen where the layout gives them a `websocketPort`.
+      const { rest, taken } = splitFlags(argv, WEBSOCKET_FLAGS);
+      const passOn = rest.filter((a) => a !== "start");
+      const [managerName] = managerOf(layout);
       const child = childCommand();
       const results = await superviseCluster({
         layout,
@@ -141,6 +155,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
           command: child.command,
           args: [...child.args, ...passOn, "--exit-with-parent"],
         },
+        nodeArgs: (node) => (node === managerName ? taken : []),
         localAddresses: hostAddresses(),
         writeLine: (line) => console.log(line),
         logger,
@@ -175,6 +190,7 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       ...(hooks.setup ? { setup: hooks.setup } : args.site === "demo" ? { setup: demoSite() } : {}),
       ...(hooks.connectNodeHook ? { connectNodeHook: hooks.connectNodeHook } : {}),
     });
+    const websocketPort = layout[args.node]?.websocketPort;
     if (args.websocket) {
       const { certFile, keyFile, undeclaredEvents, ...listen } = args.websocket;
       await node.listenWebSocket({
@@ -182,6 +198,8 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
         ...(undeclaredEvents ? { undeclaredEvents } : {}),
         ...(certFile && keyFile ? { tlsOptions: { certFile, keyFile } } : {}),
       });
+    } else if (websocketPort !== undefined) {
+      await node.listenWebSocket({ listenAddr: layout[args.node]!.ip, listenPort: websocketPort });
     }
     if (args.exitWithParent) stopWhenStdinCloses(controller);
     const stopped = new Promise<void>((resolve) =>
@@ -197,6 +215,37 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
   } finally {
     unlisten();
   }
+}
+
+/**
+ * `zcluster systemd-generator NORMAL [EARLY LATE]`, or the bare three directories systemd passes
+ * when the binary is linked into `/etc/systemd/system-generators/`: the units of the arguments in
+ * `/etc/zcluster/systemd.json` (or `ZCLUSTER_SYSTEMD_CONFIG`); nothing without that file.
+ */
+async function generate(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  const dirs = argv[0] === "systemd-generator" ? argv.slice(1) : argv;
+  if (dirs.length !== 1 && dirs.length !== 3) {
+    throw new OptionsError("Usage: zcluster systemd-generator NORMAL-DIR [EARLY-DIR LATE-DIR]");
+  }
+  const configPath = env.ZCLUSTER_SYSTEMD_CONFIG || DEFAULT_GENERATOR_CONFIG;
+  const config = await readGeneratorConfig(configPath);
+  if (config === undefined) return 0;
+  const commandLine = ["systemd", ...config];
+  const args = parseCliArgs(commandLine, {});
+  const { layout } = await loadLayout(args.layoutPath, {}, defaultLayout);
+  return await runSystemdGenerator({
+    args,
+    argv: commandLine,
+    layout,
+    layoutPath: args.layoutPath,
+    env,
+    logger: createLogger({ name: "zcluster-generator", level: args.logLevel, write: stderr }),
+    signal: new AbortController().signal,
+    print: (text: string) => console.log(text.trimEnd()),
+  }, dirs[0]!);
 }
 
 /**

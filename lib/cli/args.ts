@@ -20,6 +20,7 @@ export const COMMANDS = [
   "netstats",
   "stop",
   "systemd",
+  "systemd-generator",
   "keygen",
   "help",
   "version",
@@ -126,9 +127,14 @@ export function parseCliArgs(
 ): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(argv),
+      options: FLAGS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
-    throw new OptionsError(`${(error as Error).message}; see zcluster --help`, { cause: error });
+    throw new OptionsError(parseErrorMessage(error), { cause: error });
   }
   const { values, positionals } = parsed;
   const first = positionals[0];
@@ -300,3 +306,164 @@ function parseListen(text: string): { listenAddr: string; listenPort: number } {
   }
   return { listenAddr: m[1] ?? m[2] ?? "127.0.0.1", listenPort: port };
 }
+
+/** Long flags that take a value. */
+const VALUE_FLAGS: ReadonlySet<string> = new Set(
+  Object.entries(FLAGS).filter(([, spec]) => spec.type === "string").map(([name]) => name),
+);
+
+/**
+ * Joins `--flag -1h` into `--flag=-1h` for value flags, so a value that starts with a dash and a
+ * digit (a negative duration or number) reaches the flag's own check and its clear message,
+ * exactly as `--flag=-1h` does, instead of `parseArgs`' "argument is ambiguous".
+ */
+function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && VALUE_FLAGS.has(name) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** Edit distance (Levenshtein) between two short strings. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The known flag nearest to an unknown one (`--lgo-dir` → `--log-dir`), if one is near enough:
+ * at most a third of the longer name's letters differ (at least 1, at most 3 edits), or the unknown
+ * flag is a prefix of exactly one known flag.
+ *
+ * @example
+ * ```ts
+ * import { nearestFlag } from "./args.ts";
+ * nearestFlag("--lgo-dir"); // "--log-dir"
+ * ```
+ *
+ * @param flag The unknown flag, with its dashes.
+ * @returns The suggestion with its dashes, or undefined.
+ */
+export function nearestFlag(flag: string): string | undefined {
+  const name = flag.replace(/^-+/, "").split("=")[0]!;
+  if (name === "") return undefined;
+  const known = Object.keys(FLAGS);
+  const prefixed = known.filter((k) => k.startsWith(name));
+  if (prefixed.length === 1) return `--${prefixed[0]}`;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  const limit = Math.min(3, Math.max(1, Math.floor(Math.max(name.length, best!.length) / 3)));
+  return bestDistance <= limit ? `--${best}` : undefined;
+}
+
+/** The message for a `parseArgs` error: an unknown flag names the nearest known one. */
+function parseErrorMessage(error: unknown): string {
+  const message = (error as Error).message;
+  const code = (error as { code?: string }).code;
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const suggestion = nearestFlag(unknown[1]!);
+    return suggestion
+      ? `Unknown option '${unknown[1]}': did you mean ${suggestion}? See zcluster --help`
+      : `Unknown option '${unknown[1]}'; see zcluster --help`;
+  }
+  return `${message}; see zcluster --help`;
+}
+
+/** The flags of the WebSocket listener that `start` gives the manager only. */
+export const WEBSOCKET_FLAGS: readonly string[] = [
+  "websocket",
+  "websocket-cert",
+  "websocket-key",
+  "websocket-undeclared-events",
+];
+
+/**
+ * Splits a valid command line into the arguments without some flags and those flags with their
+ * values (`--flag VALUE` or `--flag=VALUE`; a boolean flag alone), each in order.
+ *
+ * @example
+ * ```ts
+ * import { splitFlags } from "./args.ts";
+ * splitFlags(["start", "--websocket", "27759", "--rotate", "1h"], ["websocket"]);
+ * // { rest: ["start", "--rotate", "1h"], taken: ["--websocket", "27759"] }
+ * ```
+ *
+ * @param argv Arguments that {@link parseCliArgs} accepted.
+ * @param names Flag names without dashes.
+ * @returns The remaining arguments and the taken ones.
+ */
+export function splitFlags(
+  argv: readonly string[],
+  names: readonly string[],
+): { rest: string[]; taken: string[] } {
+  const rest: string[] = [];
+  const taken: string[] = [];
+  const args = joinDashValues(argv);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
+    if (!names.includes(name)) rest.push(arg);
+    else if (arg.includes("=") || !VALUE_FLAGS.has(name)) taken.push(arg);
+    else taken.push(arg, ...(i + 1 < args.length ? [args[++i]!] : []));
+  }
+  return { rest, taken };
+}
+
+/**
+ * The flags that set a node's options, which `systemd` writes into every unit's `ExecStart=`
+ * (the WebSocket ones into the manager's only). The rest (`--layout`, `--node`, `--binary`,
+ * `--out`, `--user`, `--working-dir`, `--timeout`, `--sample`, `--exit-with-parent`) are the
+ * command's own.
+ */
+export const NODE_OPTION_FLAGS: readonly string[] = [
+  "log-dir",
+  "log-format",
+  "rotate",
+  "format",
+  "log-level",
+  "metrics-address",
+  "metrics-advertise",
+  "no-heartbeat",
+  "set",
+  "curve-key",
+  "curve-server-pub",
+  "curve-server-key",
+  "curve-allow",
+  "proxy-xpub",
+  "proxy-xsub",
+  "site",
+  ...WEBSOCKET_FLAGS,
+];

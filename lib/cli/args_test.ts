@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { OptionsError } from "../errors.ts";
-import { parseCliArgs } from "./args.ts";
+import { nearestFlag, parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./args.ts";
 import { parseDurationMs } from "./duration.ts";
 
 Deno.test("parseCliArgs() defaults to run and reads CLUSTER_NODE", () => {
@@ -104,4 +104,65 @@ Deno.test("parseCliArgs() reads --websocket-undeclared-events refuse|accept", ()
     () => parseCliArgs(["--websocket-undeclared-events", "accept"]),
     /needs --websocket/,
   );
+});
+
+Deno.test("parseCliArgs() gives --rotate -1h the message of --rotate=-1h", () => {
+  const message = (argv: string[]) => {
+    try {
+      parseCliArgs(argv);
+    } catch (error) {
+      assert.ok(error instanceof OptionsError);
+      return error.message;
+    }
+    assert.fail(`${argv.join(" ")} was accepted`);
+  };
+  const spaced = message(["run", "--rotate", "-1h"]);
+  assert.equal(spaced, message(["run", "--rotate=-1h"]));
+  assert.equal(spaced, 'Invalid --rotate "-1h": a duration cannot be negative');
+  assert.match(message(["status", "--timeout", "-5s"]), /Invalid --timeout "-5s"/);
+  // A value that merely starts with a dash is still a flag, and `--` still ends the flags.
+  assert.equal(parseCliArgs(["status", "--", "--rotate", "-1h"]).positionals.length, 2);
+});
+
+Deno.test("parseCliArgs() names the nearest known flag for an unknown one", () => {
+  assert.throws(
+    () => parseCliArgs(["run", "--lgo-dir", "x"]),
+    /^OptionsError: Unknown option '--lgo-dir': did you mean --log-dir\? See zcluster --help$/,
+  );
+  assert.throws(() => parseCliArgs(["--websock", "1"]), /did you mean --websocket\?/);
+  assert.throws(() => parseCliArgs(["--nodee", "x"]), /did you mean --node\?/);
+  assert.throws(() => parseCliArgs(["--proxy-xpb", "x"]), /did you mean --proxy-xpub\?/);
+  const far = (() => {
+    try {
+      parseCliArgs(["--frobnicate"]);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  })();
+  assert.equal(far, "Unknown option '--frobnicate'; see zcluster --help");
+  assert.equal(nearestFlag("--rotat"), "--rotate");
+  assert.equal(nearestFlag("--zzzzzzzz"), undefined);
+});
+
+Deno.test("splitFlags() takes the WebSocket flags out of a command line, both spellings", () => {
+  assert.deepEqual(
+    splitFlags([
+      "start",
+      "--websocket",
+      "27759",
+      "--log-dir",
+      "l",
+      "--websocket-cert=c.pem",
+      "--websocket-key",
+      "k.pem",
+    ], WEBSOCKET_FLAGS),
+    {
+      rest: ["start", "--log-dir", "l"],
+      taken: ["--websocket", "27759", "--websocket-cert=c.pem", "--websocket-key", "k.pem"],
+    },
+  );
+  assert.deepEqual(splitFlags(["start", "--rotate", "-1h"], WEBSOCKET_FLAGS).rest, [
+    "start",
+    "--rotate=-1h",
+  ]);
 });

@@ -1,11 +1,15 @@
 /**
  * The CLI commands that talk to a running cluster through Zeek's control events (`print`,
- * `peerstatus`, `netstats`, `stop`, `status`) and the deployment helper (`systemd`).
+ * `peerstatus`, `netstats`, `stop`, `status`).
  *
  * @module
  */
 import { ControlTimeoutError, OptionsError } from "../errors.ts";
-import { connectControl, resolveControlOptions } from "../control/control_client.ts";
+import {
+  connectControl,
+  controlTargets,
+  resolveControlOptions,
+} from "../control/control_client.ts";
 import {
   formatNetStats,
   formatPeerStatus,
@@ -13,7 +17,6 @@ import {
   formatStatus,
   formatStop,
 } from "../control/format.ts";
-import { renderSystemdUnits, writeSystemdUnits } from "../deploy/systemd.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -21,6 +24,8 @@ import type { ParsedArgs } from "./args.ts";
 /** What a command needs from `main`. */
 export interface CommandContext {
   readonly args: ParsedArgs;
+  /** The command line as given (after the program name). */
+  readonly argv: readonly string[];
   readonly layout: ClusterLayout;
   readonly layoutPath: string | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -43,6 +48,7 @@ export async function runControlCommand(ctx: CommandContext): Promise<number> {
     overrides: args.overrides,
     ...(args.controlNode !== undefined ? { node: args.controlNode } : {}),
   });
+  if (args.command !== "print") checkNodeNames(layout, args.positionals);
   const opts = { timeoutMs: args.timeoutMs, signal: ctx.signal };
   await using client = await connectControl({
     options,
@@ -106,25 +112,19 @@ export async function runControlCommand(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * `zcluster systemd --binary PATH --out DIR`: one unit per node and a `zcluster.target`.
+ * Refuses node names that are not nodes a controller addresses, naming each, before anything
+ * connects: `status worker-1 bogus` is a typo, not a node that is down.
  *
- * @returns 0.
- * @throws {OptionsError} Without `--binary` or `--out`.
+ * @throws {OptionsError} Naming every unknown node and the layout's nodes.
  */
-export async function runSystemdCommand(ctx: CommandContext): Promise<number> {
-  const { args } = ctx;
-  if (!args.binary || !args.out) {
-    throw new OptionsError("Usage: zcluster systemd --layout L.json --binary PATH --out DIR");
-  }
-  const files = renderSystemdUnits({
-    layout: ctx.layout,
-    binary: args.binary,
-    ...(ctx.layoutPath ? { layoutPath: await Deno.realPath(ctx.layoutPath) } : {}),
-    ...(args.user ? { user: args.user } : {}),
-    ...(args.workingDir ? { workingDir: args.workingDir } : {}),
-    ...(args.positionals.length > 0 ? { nodes: [...args.positionals] } : {}),
-  });
-  await writeSystemdUnits(args.out, files);
-  for (const f of files) ctx.print(`wrote ${args.out}/${f.name}`);
-  return 0;
+function checkNodeNames(layout: ClusterLayout, names: readonly string[]): void {
+  const targets = controlTargets(layout);
+  const unknown = names.filter((name) => !targets.includes(name));
+  if (unknown.length === 0) return;
+  const which = unknown.map((n) => JSON.stringify(n)).join(", ");
+  throw new OptionsError(
+    `Unknown node${unknown.length === 1 ? "" : "s"} ${which}: the layout's nodes are ${
+      targets.join(", ")
+    }`,
+  );
 }

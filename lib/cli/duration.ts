@@ -31,6 +31,9 @@ const UNITS_MS: Readonly<Record<string, number>> = {
  * @throws {RangeError} When the text is not a duration.
  */
 export function parseDurationMs(text: string, what = "duration"): number {
+  if (/^\s*-/.test(text)) {
+    throw new RangeError(`Invalid ${what} ${JSON.stringify(text)}: a duration cannot be negative`);
+  }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match?.[2]?.toLowerCase() ?? "";
   const factor = unit === "" ? 1000 : UNITS_MS[unit];

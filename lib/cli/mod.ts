@@ -13,3 +13,4 @@ export * from "./args.ts";
 export * from "./duration.ts";
 export * from "./load_layout.ts";
 export * from "./usage.ts";
+export * from "./systemd_commands.ts";

@@ -11,6 +11,8 @@ Usage:
   zcluster netstats [NODE...]      each node's message counters
   zcluster stop [NODE...]          graceful shutdown (workers, proxies, loggers, then the manager)
   zcluster systemd --binary PATH --out DIR [NODE...]   write systemd units and zcluster.target
+  zcluster systemd-generator NORMAL [EARLY LATE]       the same at boot, as a systemd generator,
+                                   from the arguments in /etc/zcluster/systemd.json
   zcluster keygen PREFIX           write a CURVE key pair: PREFIX.key (secret, 0600) and PREFIX.pub
   zcluster --help | --version
 
@@ -23,9 +25,11 @@ Options:
   --format bin|json        event serializer: broker-bin-v1 (default) or broker-json-v1
   --metrics-address ADDR   address the metrics endpoint binds (default: the node's ip)
   --metrics-advertise ADDR address listed in the manager's /services.json
-  --proxy-xpub ENDPOINT    the central proxy's XPUB (default tcp://<manager ip>:5555)
-  --proxy-xsub ENDPOINT    the central proxy's XSUB (default tcp://<manager ip>:5556)
-  --websocket [ADDR:]PORT  serve Zeek's WebSocket API (/v1/messages/json), e.g. 27759
+  --proxy-xpub ENDPOINT    the central proxy's XPUB (default: the manager's proxyXpub in the
+                           layout, else tcp://<manager ip>:5555)
+  --proxy-xsub ENDPOINT    the central proxy's XSUB (default: proxyXsub, else :5556)
+  --websocket [ADDR:]PORT  serve Zeek's WebSocket API (/v1/messages/json), e.g. 27759; start and
+                           systemd give it to the manager only (others: websocketPort in the layout)
   --websocket-cert FILE    TLS certificate (PEM) for the WebSocket API, with --websocket-key
   --websocket-key FILE     TLS private key (PEM)
   --websocket-undeclared-events refuse|accept
@@ -40,12 +44,18 @@ Options:
   --curve-server-key FILE  the CURVE server secret key (manager/proxy and loggers)
   --curve-allow FILE       allowed node public keys, one per line (manager/proxy and loggers)
   --no-heartbeat           turn ZMTP heartbeats off (Zeek's behaviour)
+  --binary PATH            systemd: the absolute path of the program the units run
+  --out DIR                systemd: where the unit files are written
+  --working-dir DIR        systemd: the units' WorkingDirectory (default: the current directory);
+                           relative --log-dir and store paths point there
+  --user USER              systemd: the units' User (default root)
   --timeout DURATION       control commands: how long to wait for answers (default 10s)
   --sample DURATION        status: the window rates are measured over (default 1s)
   --log-level LEVEL        debug, info, warn, error (default info)
 
 Environment:
-  CLUSTER_NODE, CLUSTER_LAYOUT, ZEEK_DEFAULT_CONNECT_RETRY (seconds)
+  CLUSTER_NODE, CLUSTER_LAYOUT, ZEEK_DEFAULT_CONNECT_RETRY (seconds),
+  ZCLUSTER_SYSTEMD_CONFIG (the generator's arguments file instead of /etc/zcluster/systemd.json)
 
 Exit codes: 0 success, 1 runtime failure, 2 bad layout, flag or node name.
 `;

@@ -5,7 +5,12 @@
  * ```ts ignore
  * import { renderSystemdUnits, writeSystemdUnits } from "./mod.ts";
  * declare const layout: import("../layout/types.ts").ClusterLayout;
- * const files = renderSystemdUnits({ layout, binary: "/usr/local/bin/zcluster", layoutPath: "/etc/zcluster/layout.json" });
+ * const files = renderSystemdUnits({
+ *   layout,
+ *   binary: "/usr/local/bin/zcluster",
+ *   layoutPath: "/etc/zcluster/layout.json",
+ *   workingDir: "/var/lib/zcluster",
+ * });
  * await writeSystemdUnits("/etc/systemd/system", files);
  * ```
  *

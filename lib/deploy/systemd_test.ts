@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { parseLayout } from "../layout/parse_layout.ts";
 import {
+  GENERATOR_WANTS_LINK,
   quoteExecWord,
   renderSystemdUnits,
   serviceName,
   type SystemdFile,
+  writeGeneratorUnits,
   writeSystemdUnits,
 } from "./systemd.ts";
 
@@ -23,6 +25,7 @@ function unit(files: SystemdFile[], name: string): string[] {
 
 Deno.test("renderSystemdUnits() writes one service per node zcluster runs, and the target", () => {
   const files = renderSystemdUnits({
+    workingDir: "/srv/zcluster",
     layout,
     binary: "/usr/local/bin/zcluster",
     layoutPath: "/etc/zcluster/layout.json",
@@ -79,8 +82,9 @@ Deno.test("renderSystemdUnits() service units run the node with restart and stop
   assert.ok(!manager.some((l) => l.includes("zcluster-manager.service")));
 });
 
-Deno.test("renderSystemdUnits() defaults: no --layout, root, 15 s stop timeout, deno as program", () => {
+Deno.test("renderSystemdUnits() defaults: no --layout, root, 15 s stop timeout, deno as program; always a WorkingDirectory", () => {
   const files = renderSystemdUnits({
+    workingDir: "/srv/zcluster",
     layout,
     binary: "/usr/bin/deno",
     binaryArgs: ["run", "-A", "/opt/zcluster/main.ts"],
@@ -88,30 +92,56 @@ Deno.test("renderSystemdUnits() defaults: no --layout, root, 15 s stop timeout, 
   const w1 = unit(files, "zcluster-worker-1.service");
   assert.ok(w1.includes("ExecStart=/usr/bin/deno run -A /opt/zcluster/main.ts run"));
   assert.ok(w1.includes("TimeoutStopSec=15"));
-  assert.ok(!w1.some((l) => l.startsWith("User=") || l.startsWith("WorkingDirectory=")));
+  assert.ok(!w1.some((l) => l.startsWith("User=")));
+  assert.ok(w1.includes("WorkingDirectory=/srv/zcluster"));
 });
 
 Deno.test("renderSystemdUnits() for some nodes leaves out a manager that is elsewhere", () => {
-  const files = renderSystemdUnits({ layout, binary: "/z", nodes: ["worker-1"] });
+  const files = renderSystemdUnits({
+    workingDir: "/srv/zcluster",
+    layout,
+    binary: "/z",
+    nodes: ["worker-1"],
+  });
   assert.deepEqual(files.map((f) => f.name), ["zcluster-worker-1.service", "zcluster.target"]);
   assert.ok(unit(files, "zcluster-worker-1.service").includes("After=network-online.target"));
   assert.throws(
-    () => renderSystemdUnits({ layout, binary: "/z", nodes: ["ctl"] }),
+    () => renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "/z", nodes: ["ctl"] }),
     /CONTROL node: zcluster does not run it/,
   );
-  assert.throws(() => renderSystemdUnits({ layout, binary: "/z", nodes: ["nope"] }), RangeError);
+  assert.throws(
+    () =>
+      renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "/z", nodes: ["nope"] }),
+    RangeError,
+  );
 });
 
 Deno.test("renderSystemdUnits() rejects relative paths and values a unit cannot hold", () => {
-  assert.throws(() => renderSystemdUnits({ layout, binary: "zcluster" }), /absolute path/);
   assert.throws(
-    () => renderSystemdUnits({ layout, binary: "/z", layoutPath: "site.json" }),
+    () => renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "zcluster" }),
+    /absolute path/,
+  );
+  assert.throws(
+    () =>
+      renderSystemdUnits({
+        workingDir: "/srv/zcluster",
+        layout,
+        binary: "/z",
+        layoutPath: "site.json",
+      }),
     /Invalid layout path "site.json"/,
   );
-  assert.throws(() => renderSystemdUnits({ layout, binary: "/z", user: "a\nb" }), TypeError);
-  assert.throws(() => renderSystemdUnits({ layout, binary: "/z", timeoutStopSec: 0 }), RangeError);
+  assert.throws(
+    () => renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "/z", user: "a\nb" }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "/z", timeoutStopSec: 0 }),
+    RangeError,
+  );
   const at = parseLayout({ "m@1": { nodeType: "MANAGER", ip: "10.0.0.1", p: 1 } });
-  const files = renderSystemdUnits({ layout: at, binary: "/z" });
+  const files = renderSystemdUnits({ workingDir: "/srv/zcluster", layout: at, binary: "/z" });
   assert.equal(files[0]!.name, "zcluster-m\\x401.service");
   assert.ok(files[0]!.content.includes("Environment=CLUSTER_NODE=m@1\n"));
 });
@@ -129,11 +159,55 @@ Deno.test("quoteExecWord() escapes specifiers, variables, spaces and quotes", ()
 Deno.test("writeSystemdUnits() writes every file into the directory", async () => {
   const dir = await Deno.makeTempDir({ prefix: "zcluster-units-" });
   try {
-    const files = renderSystemdUnits({ layout, binary: "/z" });
+    const files = renderSystemdUnits({ workingDir: "/srv/zcluster", layout, binary: "/z" });
     const paths = await writeSystemdUnits(`${dir}/sub/`, files);
     assert.deepEqual(paths, files.map((f) => `${dir}/sub/${f.name}`));
     assert.equal(await Deno.readTextFile(paths[0]!), files[0]!.content);
     assert.equal((await Deno.stat(paths[0]!)).mode! & 0o777, 0o644);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("renderSystemdUnits() gives per-node flags to their node only", () => {
+  const files = renderSystemdUnits({
+    workingDir: "/srv/zcluster",
+    layout,
+    binary: "/z",
+    extraArgs: ["--rotate", "1h"],
+    nodeArgs: { manager: ["--websocket", "27759"] },
+  });
+  assert.ok(
+    unit(files, "zcluster-manager.service").includes(
+      "ExecStart=/z run --rotate 1h --websocket 27759",
+    ),
+  );
+  assert.ok(unit(files, "zcluster-worker-1.service").includes("ExecStart=/z run --rotate 1h"));
+  assert.throws(
+    () =>
+      renderSystemdUnits({ workingDir: "/w", layout, binary: "/z", nodeArgs: { nope: ["-x"] } }),
+    /Unknown node "nope"/,
+  );
+  assert.throws(
+    () => renderSystemdUnits({ workingDir: "var/lib", layout, binary: "/z" }),
+    /Invalid working directory "var\/lib": expected an absolute path/,
+  );
+});
+
+Deno.test("writeGeneratorUnits() writes the units and the link that starts the target at boot", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster-units-" });
+  try {
+    const files = renderSystemdUnits({ workingDir: "/w", layout, binary: "/z" });
+    for (let i = 0; i < 2; i++) {
+      // Twice: systemd runs generators again on every daemon-reload, into the same directory.
+      const paths = await writeGeneratorUnits(dir, files);
+      assert.equal(paths.length, files.length + 1);
+    }
+    assert.equal(await Deno.readLink(`${dir}/${GENERATOR_WANTS_LINK}`), "../zcluster.target");
+    assert.equal(
+      await Deno.readTextFile(`${dir}/${GENERATOR_WANTS_LINK}`),
+      files.at(-1)!.content,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -14,3 +14,4 @@ export * from "./define_layout.ts";
 export * from "./parse_layout.ts";
 export * from "./validate_layout.ts";
 export * from "./queries.ts";
+export * from "./proxy.ts";

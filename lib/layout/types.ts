@@ -26,6 +26,19 @@ export interface ClusterNode {
   readonly id?: string;
   /** Port of the node's Prometheus endpoint (Zeek's `$metrics_port`). */
   readonly metricsPort?: number;
+  /**
+   * Port of the node's WebSocket API listener, bound on the node's `ip` (zcluster, not Zeek: Zeek
+   * scripts call `Cluster::listen_websocket`). `start --websocket` gives the manager one instead.
+   */
+  readonly websocketPort?: number;
+  /**
+   * MANAGER only: the central proxy's XPUB endpoint, which the manager binds and every node
+   * connects to (zcluster, not Zeek: Zeek's `Cluster::Backend::ZeroMQ::listen_xpub_endpoint`).
+   * Default `tcp://<manager ip>:5555`.
+   */
+  readonly proxyXpub?: string;
+  /** MANAGER only: the central proxy's XSUB endpoint. Default `tcp://<manager ip>:5556`. */
+  readonly proxyXsub?: string;
 }
 
 /** The cluster layout: node name → node, as Zeek's `Cluster::nodes`. */
@@ -40,4 +53,7 @@ export const NODE_FIELDS: readonly (keyof ClusterNode)[] = [
   "manager",
   "id",
   "metricsPort",
+  "websocketPort",
+  "proxyXpub",
+  "proxyXsub",
 ];

@@ -5,6 +5,12 @@
  */
 import { LayoutError } from "../errors.ts";
 import { canonicalIp } from "../net/ip.ts";
+import {
+  DEFAULT_PROXY_XPUB_PORT,
+  DEFAULT_PROXY_XSUB_PORT,
+  isEndpoint,
+  tcpEndpoint,
+} from "./proxy.ts";
 import { type ClusterLayout, type ClusterNode, NODE_FIELDS, NODE_TYPES } from "./types.ts";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -67,6 +73,24 @@ function checkNode(problems: string[], name: string, node: unknown): void {
   }
   checkPort(problems, name, "p", record.p, true);
   checkPort(problems, name, "metricsPort", record.metricsPort, false);
+  checkPort(problems, name, "websocketPort", record.websocketPort, false);
+  for (const field of ["proxyXpub", "proxyXsub"] as const) {
+    const value = record[field];
+    if (value === undefined) continue;
+    if (type !== undefined && type !== "MANAGER") {
+      problems.push(
+        `node "${name}": field "${field}" belongs on the MANAGER node (it runs the proxy), not on a ${
+          describe(type)
+        } node`,
+      );
+    } else if (typeof value !== "string" || !isEndpoint(value)) {
+      problems.push(
+        `node "${name}": field "${field}" must be a ZeroMQ endpoint like tcp://10.0.0.1:5555, got ${
+          describe(value)
+        }`,
+      );
+    }
+  }
   for (const field of ["zoneId", "manager", "id"] as const) {
     const value = record[field];
     if (value !== undefined && (typeof value !== "string" || value === "")) {
@@ -77,29 +101,75 @@ function checkNode(problems: string[], name: string, node: unknown): void {
   }
 }
 
-function checkClashes(problems: string[], layout: Record<string, ClusterNode>): void {
+/** Whether a value is a node record whose own fields passed {@link checkNode}. */
+type WellFormed = (name: string) => boolean;
+
+function checkClashes(
+  problems: string[],
+  layout: Record<string, ClusterNode>,
+  ok: WellFormed,
+): void {
   const seen = new Map<string, string>();
+  const claim = (key: string, owner: string, clash: () => string) => {
+    const first = seen.get(key);
+    if (first !== undefined) problems.push(`${clash()} is already used by ${first}`);
+    else seen.set(key, owner);
+  };
+  // The proxy's ports are known as soon as the manager's ip is, whatever else is wrong with it.
+  const managers = Object.entries(layout).filter(([, node]) =>
+    typeof node === "object" && node !== null && node.nodeType === "MANAGER" &&
+    typeof node.ip === "string" && canonicalIp(node.ip) !== undefined
+  );
+  const manager = managers.length === 1 ? managers[0] : undefined;
+  if (manager) {
+    const [mName, mNode] = manager;
+    const defaults = { xpub: DEFAULT_PROXY_XPUB_PORT, xsub: DEFAULT_PROXY_XSUB_PORT };
+    for (const which of ["xpub", "xsub"] as const) {
+      const field = which === "xpub" ? "proxyXpub" : "proxyXsub";
+      const given = mNode[field];
+      const tcp = given === undefined
+        ? { host: canonicalIp(mNode.ip)!, port: defaults[which] }
+        : typeof given === "string"
+        ? tcpEndpoint(given)
+        : undefined;
+      if (tcp === undefined) continue;
+      // A wildcard bind takes the port on the manager's own addresses.
+      const host = tcp.host === "*" ? canonicalIp(mNode.ip)! : tcp.host;
+      const what = given === undefined
+        ? `the proxy's ${which.toUpperCase()} port (default ${tcp.port}; set "${field}" on node "${mName}" to move it)`
+        : `node "${mName}" field "${field}" (the proxy's ${which.toUpperCase()})`;
+      claim(`${host}|${tcp.port}`, what, () => `node "${mName}": field "${field}" ${given}`);
+    }
+  }
   for (const [name, node] of Object.entries(layout)) {
-    const ip = canonicalIp(node.ip);
-    if (ip === undefined) continue;
-    const endpoints: [string, unknown][] = [["p", node.p], ["metricsPort", node.metricsPort]];
+    if (!ok(name)) continue;
+    const ip = canonicalIp(node.ip)!;
+    const endpoints: [string, number | undefined][] = [
+      ["p", node.p],
+      ["metricsPort", node.metricsPort],
+      ["websocketPort", node.websocketPort],
+    ];
     for (const [field, port] of endpoints) {
-      if (typeof port !== "number") continue;
-      const key = `${ip}|${port}`;
-      const owner = seen.get(key);
-      if (owner !== undefined) {
-        problems.push(
-          `node "${name}": field "${field}" ${node.ip}:${port} is already used by ${owner}`,
-        );
-      } else {
-        seen.set(key, `node "${name}" field "${field}"`);
-      }
+      if (port === undefined) continue;
+      claim(
+        `${ip}|${port}`,
+        `node "${name}" field "${field}"`,
+        () => `node "${name}": field "${field}" ${node.ip}:${port}`,
+      );
     }
   }
 }
 
-function checkManagers(problems: string[], layout: Record<string, ClusterNode>): void {
-  const managers = Object.entries(layout).filter(([, n]) => n.nodeType === "MANAGER");
+function checkManagers(
+  problems: string[],
+  layout: Record<string, ClusterNode>,
+  ok: WellFormed,
+): void {
+  // Counted over every node that says MANAGER, well-formed or not: a manager with a bad ip is
+  // still the manager (its own problem is reported), not a missing one.
+  const managers = Object.entries(layout).filter(([, node]) =>
+    typeof node === "object" && node !== null && node.nodeType === "MANAGER"
+  );
   if (managers.length === 0) problems.push(`no node has nodeType "MANAGER" (one is required)`);
   if (managers.length > 1) {
     problems.push(
@@ -109,11 +179,13 @@ function checkManagers(problems: string[], layout: Record<string, ClusterNode>):
     );
   }
   for (const [name, node] of Object.entries(layout)) {
-    if (node.manager === undefined || typeof node.manager !== "string") continue;
-    const target = layout[node.manager];
-    if (target === undefined) {
+    if (!ok(name) || node.manager === undefined) continue;
+    if (!Object.hasOwn(layout, node.manager)) {
       problems.push(`node "${name}": field "manager" names unknown node "${node.manager}"`);
-    } else if (target.nodeType !== "MANAGER") {
+      continue;
+    }
+    const target = layout[node.manager]!;
+    if (ok(node.manager) && target.nodeType !== "MANAGER") {
       problems.push(
         `node "${name}": field "manager" must name a MANAGER node, but "${node.manager}" is a ${target.nodeType}`,
       );
@@ -134,6 +206,9 @@ export function layoutProblems(input: unknown): string[] {
   }
   const entries = Object.entries(input as Record<string, unknown>);
   if (entries.length === 0) return ["the layout is empty: it needs at least a MANAGER node"];
+  // Every check runs in one pass: the cross-node checks look only at nodes whose own fields are
+  // valid, so one broken node does not hide a wrong manager reference or a port clash elsewhere.
+  const wellFormed = new Set<string>();
   for (const [name, node] of entries) {
     if (!NAME_PATTERN.test(name)) {
       problems.push(
@@ -143,12 +218,14 @@ export function layoutProblems(input: unknown): string[] {
       );
       continue;
     }
+    const before = problems.length;
     checkNode(problems, name, node);
+    if (problems.length === before) wellFormed.add(name);
   }
-  if (problems.length > 0) return problems;
   const layout = input as Record<string, ClusterNode>;
-  checkManagers(problems, layout);
-  checkClashes(problems, layout);
+  const ok = (name: string) => wellFormed.has(name);
+  checkManagers(problems, layout, ok);
+  checkClashes(problems, layout, ok);
   return problems;
 }
 

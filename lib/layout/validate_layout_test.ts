@@ -3,6 +3,7 @@ import { LayoutError } from "../errors.ts";
 import { defineLayout } from "./define_layout.ts";
 import { parseLayout, parseLayoutJson } from "./parse_layout.ts";
 import { layoutProblems } from "./validate_layout.ts";
+import { proxyEndpoints } from "./proxy.ts";
 import type { ClusterLayout } from "./types.ts";
 
 const M = { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 };
@@ -81,6 +82,36 @@ const BAD: [string, unknown, string[]][] = [
   ["node is null", { manager: M, w: null }, ['node "w"', "must be an object"]],
   ["empty zoneId", { manager: { ...M, zoneId: "" } }, ['"zoneId"']],
   ["id not a string", { manager: { ...M, id: 5 } }, ['"id"']],
+  ["a node on the default proxy XPUB port", { manager: M, w: { ...W, p: 5555 } }, [
+    'node "w"',
+    '"p" 127.0.0.1:5555',
+    "proxy's XPUB port (default 5555",
+    '"proxyXpub"',
+  ]],
+  ["a metrics port on the layout's proxy XSUB port", {
+    manager: { ...M, proxyXsub: "tcp://127.0.0.1:7001" },
+    w: { ...W, metricsPort: 7001 },
+  }, ['node "w"', '"metricsPort" 127.0.0.1:7001', '"proxyXsub"']],
+  ["a proxy port on a wildcard address clashing with a node", {
+    manager: { ...M, proxyXpub: "tcp://*:27765" },
+    w: W,
+  }, ['node "w"', '"p"', "27765", "proxyXpub"]],
+  ["the two proxy endpoints on one port", {
+    manager: { ...M, proxyXpub: "tcp://127.0.0.1:7001", proxyXsub: "tcp://127.0.0.1:7001" },
+  }, ['"proxyXsub" tcp://127.0.0.1:7001', '"proxyXpub"']],
+  ["a proxy endpoint that is not an endpoint", { manager: { ...M, proxyXpub: "127.0.0.1:7001" } }, [
+    'node "manager"',
+    '"proxyXpub"',
+    "ZeroMQ endpoint",
+  ]],
+  ["a proxy endpoint on a worker", { manager: M, w: { ...W, proxyXsub: "tcp://127.0.0.1:7001" } }, [
+    'node "w"',
+    '"proxyXsub" belongs on the MANAGER',
+  ]],
+  ["a websocket port on a node's p", { manager: { ...M, websocketPort: 27765 }, w: W }, [
+    '"websocketPort"',
+    "27765",
+  ]],
 ];
 
 for (const [label, input, fragments] of BAD) {
@@ -134,4 +165,40 @@ Deno.test("defineLayout() validates with the same rules", () => {
   );
   const ok = defineLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 1 } });
   assert.equal(ok.manager.p, 1);
+});
+
+Deno.test("layoutProblems() reports a wrong manager reference with the other problems, in one pass", () => {
+  const problems = layoutProblems({
+    manager: { ...M, p: 0 },
+    w1: { ...W, ip: "nope" },
+    w2: { ...W, p: 27766, manager: "mgr" },
+    w3: { ...W, p: 27767, metricsPort: 5556 },
+  });
+  assert.deepEqual(problems.map((p) => p.slice(0, 30)), [
+    'node "manager": field "p" must',
+    'node "w1": field "ip" must be ',
+    'node "w2": field "manager" nam',
+    'node "w3": field "metricsPort"',
+  ]);
+});
+
+Deno.test("parseLayout() accepts the proxy endpoints on the manager and websocket ports", () => {
+  const layout = parseLayout({
+    manager: {
+      ...M,
+      proxyXpub: "tcp://127.0.0.1:6555",
+      proxyXsub: "ipc:///run/zcluster/xsub",
+      websocketPort: 27759,
+    },
+    w: { ...W, p: 5555, websocketPort: 27760 },
+  });
+  assert.equal(layout.manager?.proxyXpub, "tcp://127.0.0.1:6555");
+  assert.deepEqual(proxyEndpoints(layout), {
+    xpub: "tcp://127.0.0.1:6555",
+    xsub: "ipc:///run/zcluster/xsub",
+  });
+  assert.deepEqual(proxyEndpoints(parseLayout({ manager: { ...M, ip: "::1" } })), {
+    xpub: "tcp://[::1]:5555",
+    xsub: "tcp://[::1]:5556",
+  });
 });

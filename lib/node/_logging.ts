@@ -8,6 +8,7 @@ import { LOG_ACK_EVENT, LogDelivery } from "../logging/log_delivery.ts";
 import { CLUSTER_INFO_COLUMNS, CLUSTER_LOG, LogService } from "../logging/log_service.ts";
 import { LOG_SERIALIZER_NAME } from "../logging/batch_codec.ts";
 import { LogWriterManager } from "../logging/writer_manager.ts";
+import { OptionsError } from "../errors.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { Count, count } from "../serialization/mod.ts";
@@ -45,6 +46,7 @@ export async function createNodeLogging(
     sendLog: (sender: string, format: string, batch: Uint8Array) => boolean;
   },
 ): Promise<NodeLogging> {
+  if (writesLocally(options)) await checkLogDir(options.logDir);
   const files = writesLocally(options)
     ? await LogWriterManager.create({
       dir: options.logDir,
@@ -53,6 +55,8 @@ export async function createNodeLogging(
       rotationIntervalSec: options.rotationIntervalMs / 1000,
       flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
+    }).catch((error) => {
+      throw logDirError(options.logDir, error);
     })
     : undefined;
   for (const r of files?.recovered ?? []) {
@@ -75,6 +79,37 @@ export async function createNodeLogging(
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
   return { service, files, send, receive: {}, batchBuffers };
+}
+
+/**
+ * Creates the log directory and proves it writable with a probe file (removed at once), so a
+ * directory the node cannot write is refused at startup naming it, not met at the first record.
+ *
+ * @throws {OptionsError} Naming the directory.
+ */
+async function checkLogDir(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".zcluster-write-check-" }));
+  } catch (error) {
+    throw logDirError(dir, error);
+  }
+}
+
+/**
+ * An operating-system error met creating or reading the log directory, as the operator can act on
+ * it: naming the directory and the option that sets it (exit 2, as a bad flag). Other errors pass
+ * unchanged.
+ */
+function logDirError(dir: string, error: unknown): Error {
+  const fromOs = Object.values(Deno.errors).some((type) => error instanceof type);
+  if (!fromOs) return error as Error;
+  return new OptionsError(
+    `Cannot use the log directory ${JSON.stringify(dir)} (--log-dir, option logDir): ${
+      (error as Error).message
+    }`,
+    { cause: error },
+  );
 }
 
 /** What {@linkcode startReliableLogging} needs from the running node. */

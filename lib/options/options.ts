@@ -13,12 +13,8 @@ import type { EventFormat } from "../serialization/event.ts";
 import type { BackendKind } from "../stores/backend.ts";
 import type { StoreInfoOverrides } from "../stores/store_info.ts";
 import { broadcastTopics, DEFAULT_TOPIC_OPTIONS, type TopicOptions } from "../topics/topics.ts";
-import {
-  DEFAULT_PROXY_XPUB_PORT,
-  DEFAULT_PROXY_XSUB_PORT,
-  DEFAULT_ZEROMQ_OPTIONS,
-  type ZeroMqOptions,
-} from "./zeromq_options.ts";
+import { proxyEndpoints } from "../layout/proxy.ts";
+import { DEFAULT_ZEROMQ_OPTIONS, type ZeroMqOptions } from "./zeromq_options.ts";
 
 /** Log file formats. */
 export type LogFormat = "ascii" | "json";
@@ -126,7 +122,7 @@ function deriveZeroMq(
   overrides: Partial<ZeroMqOptions> | undefined,
 ): ZeroMqOptions {
   const [, manager] = managerOf(layout);
-  const proxyHost = addrToUri(manager.ip);
+  const proxy = proxyEndpoints(layout);
   const logEndpoint = (n: ClusterNode) => `tcp://${addrToUri(n.ip)}:${n.p}`;
   const loggers = nodesOfType(layout, "LOGGER").map((name) => layout[name]!);
   if (managerIsLogger) loggers.push(manager);
@@ -135,10 +131,10 @@ function deriveZeroMq(
   const anyV6 = Object.values(layout).some((n) => n.ip.includes(":"));
   return Object.freeze({
     ...DEFAULT_ZEROMQ_OPTIONS,
-    connectXpubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XSUB_PORT}`,
-    connectXsubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XPUB_PORT}`,
-    listenXsubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XSUB_PORT}`,
-    listenXpubEndpoint: `tcp://${proxyHost}:${DEFAULT_PROXY_XPUB_PORT}`,
+    connectXpubEndpoint: proxy.xsub,
+    connectXsubEndpoint: proxy.xpub,
+    listenXsubEndpoint: proxy.xsub,
+    listenXpubEndpoint: proxy.xpub,
     runProxyThread: local?.nodeType === "MANAGER",
     listenLogEndpoint: isLogSink ? logEndpoint(local!) : "",
     connectLogEndpoints: isLogSink || node === "" ? [] : loggers.map(logEndpoint),

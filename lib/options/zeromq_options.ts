@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_PROXY_XPUB_PORT, DEFAULT_PROXY_XSUB_PORT } from "../layout/proxy.ts";
 
 /** Zeek's `Cluster::Backend::ZeroMQ` options. */
 export interface ZeroMqOptions {
@@ -88,10 +89,7 @@ export interface ZeroMqOptions {
   readonly reconnectIntervalMaxMs: number;
 }
 
-/** Zeek's default proxy XPUB port. */
-export const DEFAULT_PROXY_XPUB_PORT = 5555;
-/** Zeek's default proxy XSUB port. */
-export const DEFAULT_PROXY_XSUB_PORT = 5556;
+export { DEFAULT_PROXY_XPUB_PORT, DEFAULT_PROXY_XSUB_PORT };
 
 /** Zeek 8.2's defaults, with endpoints on 127.0.0.1. */
 export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({

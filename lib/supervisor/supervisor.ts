@@ -29,6 +29,8 @@ export interface SuperviseOptions {
   readonly logger: Logger;
   /** Aborting stops every child (SIGTERM, then SIGKILL after `killAfterMs`). */
   readonly signal: AbortSignal;
+  /** Arguments for one node only, after its `--node NAME` (e.g. the manager's `--websocket`). */
+  readonly nodeArgs?: (node: string) => readonly string[];
   /** Extra environment for the children. */
   readonly env?: Readonly<Record<string, string>>;
   /** Grace period before SIGKILL. Default 5000 ms. */
@@ -128,7 +130,7 @@ export async function superviseCluster(options: SuperviseOptions): Promise<Child
   let stopping = signal.aborted;
   const children = names.map((name) => {
     const proc = new Deno.Command(options.child.command, {
-      args: [...options.child.args, "--node", name],
+      args: [...options.child.args, "--node", name, ...(options.nodeArgs?.(name) ?? [])],
       env: { ...options.env, CLUSTER_NODE: name },
       // Held open and never written: it closes when this process ends, however it ends, and
       // children started with --exit-with-parent then stop.

@@ -3,7 +3,11 @@
  * must load with no error and no warning, with the program being a small script or deno itself.
  */
 import assert from "node:assert/strict";
-import { renderSystemdUnits, writeSystemdUnits } from "../../lib/deploy/mod.ts";
+import {
+  renderSystemdUnits,
+  writeGeneratorUnits,
+  writeSystemdUnits,
+} from "../../lib/deploy/mod.ts";
 import { parseLayout } from "../../lib/layout/parse_layout.ts";
 import { MAIN } from "../_fixtures.ts";
 
@@ -76,6 +80,7 @@ Deno.test("systemd-analyze verify accepts every unit (program: an executable scr
 Deno.test("systemd-analyze verify accepts units that run main.ts with deno", async () => {
   await withDir(async (dir) => {
     const files = renderSystemdUnits({
+      workingDir: dir,
       layout: LAYOUT,
       binary: Deno.execPath(),
       binaryArgs: ["run", "-A", MAIN],
@@ -91,6 +96,7 @@ Deno.test("systemd-analyze verify accepts units that run main.ts with deno", asy
 Deno.test("systemd-analyze verify rejects a unit whose program is missing (the check bites)", async () => {
   await withDir(async (dir) => {
     const files = renderSystemdUnits({
+      workingDir: dir,
       layout: LAYOUT,
       binary: `${dir}/missing`,
       nodes: ["manager"],
@@ -99,5 +105,25 @@ Deno.test("systemd-analyze verify rejects a unit whose program is missing (the c
     const { code, output } = await verify(paths);
     assert.notEqual(code, 0);
     assert.match(output, /is not executable/);
+  });
+});
+
+Deno.test("systemd-analyze verify accepts generator output: per-node flags, WorkingDirectory, the wants link", async () => {
+  await withDir(async (dir) => {
+    const binary = `${dir}/zcluster`;
+    await Deno.writeTextFile(binary, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const files = renderSystemdUnits({
+      layout: LAYOUT,
+      binary,
+      workingDir: dir,
+      extraArgs: ["--log-dir", "logs", "--rotate", "1h"],
+      nodeArgs: { manager: ["--websocket", "127.0.0.1:27759"] },
+    });
+    const paths = await writeGeneratorUnits(`${dir}/normal`, files);
+    const units = paths.filter((p) => !p.includes(".wants/"));
+    const { code, output } = await verify(units);
+    assert.equal(code, 0, output);
+    assert.deepEqual(ourLines(output, dir), [], output);
+    assert.equal(await Deno.readLink(paths.at(-1)!), "../zcluster.target");
   });
 });
