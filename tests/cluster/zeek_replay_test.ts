@@ -9,7 +9,7 @@
  * normalisation is needed and none is done.
  */
 import assert from "node:assert/strict";
-import { startCluster } from "../_cluster.ts";
+import { startCluster, type TestCluster } from "../_cluster.ts";
 import { waitFor } from "../_fixtures.ts";
 import { createZeromqTransport } from "../../lib/transport/zeromq/mod.ts";
 
@@ -72,58 +72,76 @@ async function namesIn(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Records per path in a trace's batches. */
+function recordsPerPath(frames: readonly Frame[]): Map<string, number> {
+  const perPath = new Map<string, number>();
+  for (const f of frames) perPath.set(f.path, (perPath.get(f.path) ?? 0) + f.records);
+  return perPath;
+}
+
+/**
+ * Starts the test cluster of the replay loggers. The layout needs a manager; it is never started,
+ * so the loggers are in no running cluster (as the Zeek logger that wrote the JSON files) and
+ * receive nothing but the replayed batches.
+ */
+function startLoggers(loggers: readonly string[]): Promise<TestCluster> {
+  return startCluster({
+    nodes: { manager: "MANAGER", ...Object.fromEntries(loggers.map((l) => [l, "LOGGER"])) },
+    entry: SITE,
+    deferred: ["manager", ...loggers],
+    args: ["--set", "rotationIntervalMs=0"],
+  });
+}
+
+/**
+ * Starts logger `node` writing to `dir` with `args`, sends it every frame over a PUSH socket (not
+ * in the cluster: its proxy endpoints are unused ports, as the recorder that fed Zeek's JSON
+ * logger), waits for every record on disk and stops the logger with SIGTERM.
+ */
+async function replay(
+  cluster: TestCluster,
+  node: string,
+  dir: string,
+  args: readonly string[],
+  frames: readonly Frame[],
+): Promise<void> {
+  cluster.nodeArgsOverride(node, ["--log-dir", dir, ...args]);
+  cluster.start(node);
+  await cluster.waitForLine(node, /node logger-\w+ up/);
+  const endpoint = `tcp://127.0.0.1:${cluster.layout[node]!.p}`;
+  const handlers = { onMessage() {}, onSubscription() {}, onLog() {}, onError() {} };
+  {
+    await using push = await createZeromqTransport(handlers, {
+      connectXsubEndpoint: cluster.proxyXpub,
+      connectXpubEndpoint: cluster.proxyXsub,
+      connectLogEndpoints: [endpoint],
+    });
+    for (const f of frames) assert.ok(push.sendLog(f.sender, f.format, f.batch), "batch dropped");
+    await waitFor(
+      async () => {
+        for (const [path, n] of recordsPerPath(frames)) {
+          if (await recordLines(`${dir}/${path}.log`) < n) return false;
+        }
+        return true;
+      },
+      30_000,
+      `${node} has every record`,
+    );
+  }
+  const status = await cluster.stop(node, "SIGTERM");
+  assert.equal(status.code, 0, `${node} exit code`);
+}
+
 const TRACES = [...Deno.readDirSync(DATA)].filter((e) => e.isDirectory).map((e) => e.name).sort();
 
 for (const trace of TRACES) {
   Deno.test(`Zeek 8.2.2 batches of ${trace} give Zeek's ASCII and JSON files, byte for byte`, async () => {
     const frames = await readFrames(trace);
-    const perPath = new Map<string, number>();
-    for (const f of frames) perPath.set(f.path, (perPath.get(f.path) ?? 0) + f.records);
-
-    await using cluster = await startCluster({
-      // The layout needs a manager; it is never started, so the loggers are in no running
-      // cluster (as the Zeek logger that wrote the JSON files) and receive nothing else.
-      nodes: { manager: "MANAGER", "logger-ascii": "LOGGER", "logger-json": "LOGGER" },
-      entry: SITE,
-      deferred: ["manager", "logger-ascii", "logger-json"],
-      args: ["--set", "rotationIntervalMs=0"],
-    });
+    await using cluster = await startLoggers(["logger-ascii", "logger-json"]);
     const dirs = { ascii: `${cluster.logDir}/ascii`, json: `${cluster.logDir}/json` };
     for (const format of FORMATS) {
-      const node = `logger-${format}`;
-      cluster.nodeArgsOverride(node, ["--log-dir", dirs[format], "--log-format", format]);
-      cluster.start(node);
-      await cluster.waitForLine(node, /node logger-\w+ up/);
+      await replay(cluster, `logger-${format}`, dirs[format], ["--log-format", format], frames);
     }
-    for (const format of FORMATS) {
-      const endpoint = `tcp://127.0.0.1:${cluster.layout[`logger-${format}`]!.p}`;
-      const handlers = { onMessage() {}, onSubscription() {}, onLog() {}, onError() {} };
-      // Not in the loggers' cluster (its proxy endpoints are unused ports): only a PUSH socket,
-      // as the recorder that fed Zeek's JSON logger.
-      await using push = await createZeromqTransport(handlers, {
-        connectXsubEndpoint: cluster.proxyXpub,
-        connectXpubEndpoint: cluster.proxyXsub,
-        connectLogEndpoints: [endpoint],
-      });
-      for (const f of frames) {
-        assert.ok(push.sendLog(f.sender, f.format, f.batch), `${trace}: a batch was dropped`);
-      }
-      await waitFor(
-        async () => {
-          for (const [path, n] of perPath) {
-            if (await recordLines(`${dirs[format]}/${path}.log`) < n) return false;
-          }
-          return true;
-        },
-        30_000,
-        `${format} logger has every record of ${trace}`,
-      );
-    }
-    for (const format of FORMATS) {
-      const status = await cluster.stop(`logger-${format}`, "SIGTERM");
-      assert.equal(status.code, 0, `logger-${format} exit code`);
-    }
-
     for (const format of FORMATS) {
       const want = await namesIn(`${DATA}${trace}/${format}`);
       const got = (await namesIn(dirs[format])).filter((n) => n.endsWith(".log"));
@@ -141,3 +159,35 @@ for (const trace of TRACES) {
     }
   });
 }
+
+Deno.test("logJsonTimestamps and logJsonIncludeUnsetFields reach a logger's JSON files", async () => {
+  const trace = "socks";
+  const frames = await readFrames(trace);
+  await using cluster = await startLoggers(["logger-iso"]);
+  const dir = `${cluster.logDir}/iso`;
+  const args = [
+    "--log-format",
+    "json",
+    "--set",
+    "logJsonTimestamps=iso8601",
+    "--set",
+    "logJsonIncludeUnsetFields=true",
+  ];
+  await replay(cluster, "logger-iso", dir, args, frames);
+  const zeekJson = (await Deno.readTextFile(`${DATA}${trace}/json/conn.log`)).trim().split("\n");
+  const fields = (await Deno.readTextFile(`${DATA}${trace}/ascii/conn.log`)).split("\n")
+    .find((l) => l.startsWith("#fields\t"))!.split("\t").slice(1);
+  const lines = (await Deno.readTextFile(`${dir}/conn.log`)).trim().split("\n");
+  assert.equal(lines.length, zeekJson.length);
+  lines.forEach((line, i) => {
+    const got = JSON.parse(line) as Record<string, unknown>;
+    const zeek = JSON.parse(zeekJson[i]!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(got), fields, "every field, unset ones as null");
+    const ts = got.ts as string;
+    assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.ok(Math.abs(Date.parse(ts) / 1000 - (zeek.ts as number)) < 0.001, `${ts} vs ${zeek.ts}`);
+    for (const [k, v] of Object.entries(got)) {
+      if (k !== "ts") assert.deepEqual(v, zeek[k] ?? null, `${k} of line ${i + 1}`);
+    }
+  });
+});
