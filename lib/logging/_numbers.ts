@@ -8,12 +8,15 @@
  *   is finite and within 1e-9 of an integer. So 1e-7 gives `0` (rounds to zero but is not near an
  *   integer), 1e-300 and -0.0 give `0.0`, 123456789.123456789 gives `123456789.123457`, 3e20 gives
  *   `300000000000000000000.0`.
- * - {@linkcode formatJsonDouble}: the JSON writer's doubles: shortest round-trip digits, decimal
- *   notation for decimal exponents -6..20, integral values with `.0`, exponents as `1e-7` / `1e21`,
- *   `-0.0` for negative zero, `null` for NaN and infinities.
+ * - {@linkcode formatJsonDouble}: the JSON writer's doubles: RapidJSON's `Writer::Double` text
+ *   (Grisu2 digits, see `_grisu2.ts`), decimal notation for decimal exponents -6..20, integral
+ *   values with `.0`, exponents as `1e-7` / `1e21`, `-0.0` for negative zero, `null` for NaN and
+ *   infinities.
  *
  * @module
  */
+
+import { rapidJsonDouble } from "./_grisu2.ts";
 
 /** Largest `int`, the point where Zeek's modp formatting leaves its fast path. */
 export const INT_MAX = 2147483647;
@@ -158,10 +161,5 @@ export function formatAsciiDouble(value: number): string {
  */
 export function formatJsonDouble(value: number): string {
   if (!Number.isFinite(value)) return "null";
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
-  // Number#toString gives the shortest round-trip digits and switches to exponent notation at
-  // the same points (below 1e-6, from 1e21); the JSON writer drops the "+" and adds ".0".
-  const s = String(value);
-  if (s.includes("e")) return s.replace("e+", "e");
-  return s.includes(".") ? s : `${s}.0`;
+  return rapidJsonDouble(value);
 }

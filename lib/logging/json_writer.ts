@@ -17,12 +17,18 @@ import {
   splitType,
 } from "./schema.ts";
 
-/** How time columns are written (Zeek's `LogAscii::json_timestamps`). */
-export type JsonTimestamps = "epoch" | "millis" | "iso8601";
+/**
+ * How time columns are written (Zeek's `LogAscii::json_timestamps`: `JSON::TS_EPOCH`,
+ * `TS_MILLIS`, `TS_MILLIS_UNSIGNED`, `TS_ISO8601`).
+ */
+export type JsonTimestamps = "epoch" | "millis" | "millis_unsigned" | "iso8601";
 
 /** Options of the JSON format. */
 export interface JsonFormatOptions {
-  /** Time columns: epoch seconds (default), integer milliseconds or ISO 8601 UTC strings. */
+  /**
+   * Time columns: epoch seconds (default), integer milliseconds (signed, or as the unsigned
+   * 64-bit reading of the signed value) or ISO 8601 UTC strings.
+   */
   readonly timestamps?: JsonTimestamps;
   /** Write unset fields as `null` instead of leaving them out (`json_include_unset_fields`). */
   readonly includeUnset?: boolean;
@@ -74,15 +80,40 @@ export function zeekJsonString(v: string | Uint8Array): string {
   return out + '"';
 }
 
+/** What Zeek writes for a time its `gmtime` cannot convert (NaN, infinities, far years). */
+const ISO8601_FAILURE = '"2000-01-01T00:00:00.000000"';
+
+/**
+ * Zeek's `TS_ISO8601`: `strftime("%Y-%m-%dT%H:%M:%S")` of floor(t), then `.%06.0f` of the
+ * fraction in microseconds (C rounding, halves to even; 0.9999996 s gives `.1000000`), then `Z`.
+ */
 function iso8601(t: number): string {
   const whole = Math.floor(t);
+  const d = new Date(whole * 1000);
+  if (Number.isNaN(d.getTime())) return ISO8601_FAILURE; // beyond JavaScript dates (±275760 years)
   let frac = t - Math.trunc(t);
   if (frac < 0) frac += 1;
-  const d = new Date(whole * 1000);
+  const micros = Math.abs(frac) * 1e6;
+  let rounded = Math.round(micros);
+  if (rounded - micros === 0.5 && rounded % 2 === 1) rounded--; // a tie goes to even, as printf
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   return `"${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T${
     p(d.getUTCHours())
-  }:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(Math.round(Math.abs(frac) * 1e6), 6)}Z"`;
+  }:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(rounded, 6)}Z"`;
+}
+
+const TWO63 = 2 ** 63;
+
+/**
+ * Zeek's `TS_MILLIS` (`static_cast<int64_t>(t * 1000)`) and `TS_MILLIS_UNSIGNED` (that value
+ * cast on to `uint64_t`): truncated towards zero; NaN and values out of the 64-bit range give
+ * INT64_MIN, as x86-64's conversion does.
+ */
+function millis(t: number, unsigned: boolean): string {
+  const x = Math.trunc(t * 1000);
+  if (!(x >= -TWO63 && x < TWO63)) return unsigned ? "9223372036854775808" : "-9223372036854775808";
+  if (unsigned && x < 0) return BigInt.asUintN(64, BigInt(x)).toString();
+  return Number.isSafeInteger(x) ? String(x) : BigInt(x).toString();
 }
 
 /**
@@ -154,9 +185,9 @@ export class JsonFormatter implements LogFormatter {
   #scalar(type: ScalarTypeName, v: LogScalar): string {
     switch (type) {
       case "time":
+        if (this.#timestamps === "epoch") return formatJsonDouble(v as number);
         if (this.#timestamps === "iso8601") return iso8601(v as number);
-        if (this.#timestamps === "millis") return String(Math.trunc((v as number) * 1000));
-        return formatJsonDouble(v as number);
+        return millis(v as number, this.#timestamps === "millis_unsigned");
       case "interval":
       case "double":
         return formatJsonDouble(v as number);

@@ -57,3 +57,27 @@ Deno.test("JsonFormatter writes null for NaN and infinite doubles and vector hol
   }]);
   assert.equal(fmt.formatRow([NaN, [1n, null]]), '{"d":null,"v":[1,null]}\n');
 });
+
+Deno.test("JsonFormatter's millisecond timestamps are C++'s int64 and uint64 casts", () => {
+  const fields = [{ name: "ts", type: "time", optional: false }] as const;
+  const ms = new JsonFormatter(fields, { timestamps: "millis" });
+  const ums = new JsonFormatter(fields, { timestamps: "millis_unsigned" });
+  const line = (f: JsonFormatter, t: number) => f.formatRow([t]).slice(6, -2);
+  assert.equal(line(ms, -1.5), "-1500");
+  assert.equal(line(ms, -0.0004), "0");
+  assert.equal(line(ums, -1.5), "18446744073709550116");
+  assert.equal(line(ums, 1700000000.9999), "1700000000999");
+  // Exact digits of a large value, not the shortest (String() gives 1125899906842625000).
+  assert.equal(line(ms, 2 ** 50 + 1), "1125899906842625024");
+  assert.equal(line(ms, NaN), "-9223372036854775808");
+  assert.equal(line(ms, 1e300), "-9223372036854775808");
+  assert.equal(line(ums, 1e300), "9223372036854775808");
+});
+
+Deno.test("JsonFormatter's ISO 8601 rounds microseconds as printf and fails as Zeek", () => {
+  const fields = [{ name: "ts", type: "time", optional: false }] as const;
+  const iso = new JsonFormatter(fields, { timestamps: "iso8601" });
+  assert.equal(iso.formatRow([59.9999996]), '{"ts":"1970-01-01T00:00:59.1000000Z"}\n');
+  assert.equal(iso.formatRow([0.0000025]), '{"ts":"1970-01-01T00:00:00.000002Z"}\n');
+  assert.equal(iso.formatRow([NaN]), '{"ts":"2000-01-01T00:00:00.000000"}\n');
+});

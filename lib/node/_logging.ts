@@ -51,6 +51,10 @@ export async function createNodeLogging(
     ? await LogWriterManager.create({
       dir: options.logDir,
       format: options.logFormat,
+      json: {
+        timestamps: options.logJsonTimestamps,
+        includeUnset: options.logJsonIncludeUnsetFields,
+      },
       clock: { now: () => deps.clock.now() },
       rotationIntervalSec: options.rotationIntervalMs / 1000,
       flushIntervalMs: options.logFlushIntervalMs,

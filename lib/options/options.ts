@@ -18,6 +18,8 @@ import { DEFAULT_ZEROMQ_OPTIONS, type ZeroMqOptions } from "./zeromq_options.ts"
 
 /** Log file formats. */
 export type LogFormat = "ascii" | "json";
+/** Time columns in JSON logs (Zeek's `LogAscii::json_timestamps`, `JSON::TS_*` in lower case). */
+export type LogJsonTimestamps = "epoch" | "millis" | "millis_unsigned" | "iso8601";
 
 /** Every option of a node. */
 export interface ClusterOptions extends TopicOptions {
@@ -68,6 +70,10 @@ export interface ClusterOptions extends TopicOptions {
   readonly logDir: string;
   /** Log file format. */
   readonly logFormat: LogFormat;
+  /** JSON logs: time columns (`LogAscii::json_timestamps`); default `epoch`. */
+  readonly logJsonTimestamps: LogJsonTimestamps;
+  /** JSON logs: unset fields as `null` (`LogAscii::json_include_unset_fields`); default false. */
+  readonly logJsonIncludeUnsetFields: boolean;
   /** `Log::default_rotation_interval`, ms; 0 turns rotation off. 1 h on loggers. */
   readonly rotationIntervalMs: number;
   /** Address the metrics endpoint binds ("" = the node's ip, like Zeek). */
@@ -209,6 +215,8 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   logResendBufferBytes: 64 * 1024 * 1024,
   logDir: "./logs",
   logFormat: "ascii",
+  logJsonTimestamps: "epoch",
+  logJsonIncludeUnsetFields: false,
   rotationIntervalMs: 0,
   metricsAddress: "",
   metricsAdvertiseAddress: "",
@@ -272,6 +280,14 @@ function checkOptions(options: ClusterOptions, defaults: ClusterOptions): void {
   if (options.rotationIntervalMs < 0 || !Number.isFinite(options.rotationIntervalMs)) {
     throw new OptionsError(
       `Invalid option rotationIntervalMs: expected 0 or more, got ${options.rotationIntervalMs}`,
+    );
+  }
+  const stamps = ["epoch", "millis", "millis_unsigned", "iso8601"];
+  if (!stamps.includes(options.logJsonTimestamps)) {
+    throw new OptionsError(
+      `Invalid option logJsonTimestamps: expected ${
+        stamps.join(", ")
+      }, got ${options.logJsonTimestamps}`,
     );
   }
   if (!["broker-bin-v1", "broker-json-v1"].includes(options.eventSerializer)) {

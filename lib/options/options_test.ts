@@ -131,3 +131,25 @@ Deno.test("resolveOptions() rejects unknown options and wrong types, naming them
   assert.throws(() => bad({ zeromq: { lingerMs: "5" } }), /zeromq\.lingerMs: expected number/);
   assert.throws(() => bad({ zeromq: { lingerMS: 5 } }), /Unknown option zeromq\.lingerMS/);
 });
+
+Deno.test("resolveOptions() takes Zeek's JSON log options and refuses an unknown time format", () => {
+  const d = resolveOptions({ layout: defaultLayout, node: "logger-1" });
+  assert.equal(d.logJsonTimestamps, "epoch");
+  assert.equal(d.logJsonIncludeUnsetFields, false);
+  const o = resolveOptions({
+    layout: defaultLayout,
+    node: "logger-1",
+    overrides: { logJsonTimestamps: "millis_unsigned", logJsonIncludeUnsetFields: true },
+  });
+  assert.equal(o.logJsonTimestamps, "millis_unsigned");
+  assert.equal(o.logJsonIncludeUnsetFields, true);
+  assert.throws(
+    () =>
+      resolveOptions({
+        layout: defaultLayout,
+        node: "logger-1",
+        overrides: { logJsonTimestamps: "TS_ISO8601" as "iso8601" },
+      }),
+    /logJsonTimestamps: expected epoch, millis, millis_unsigned, iso8601, got TS_ISO8601/,
+  );
+});
