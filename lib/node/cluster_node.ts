@@ -260,8 +260,11 @@ export async function createNode(
   let closing: Promise<void> | undefined;
   let failure: Error | undefined;
   const curveRejectedSources: (() => number)[] = [];
+  /** Run first when the node starts to stop (before anything is disposed). */
+  const stopping: (() => void)[] = [];
   const close = () => {
     closing ??= (async () => {
+      for (const stop of stopping) stop();
       for (const dispose of resources.reverse()) {
         try {
           await dispose();
@@ -322,6 +325,7 @@ export async function createNode(
           ? logging.receive.acks.receive(batch)
           : logging.service.receiveBatch(batch),
     });
+    stopping.push(() => cluster.stopping());
     const { transport, logEndpoints } = await connectTransport(
       options,
       cluster,
