@@ -13,8 +13,8 @@ import { createEventSerializer } from "../../lib/serialization/event.ts";
 import { nodeidFromTopic, nodeidTopic } from "../../lib/topics/topics.ts";
 import { createZeromqTransport } from "../../lib/transport/zeromq/mod.ts";
 
-const [name, proxyXpub, proxyXsub, peerCount] = Deno.args;
-const id = makeNodeId({ node: name!, host: Deno.hostname(), pid: Deno.pid });
+const [name, proxyXpub, proxyXsub, peerCount] = Deno.args as [string, string, string, string];
+const id = makeNodeId({ node: name, host: Deno.hostname(), pid: Deno.pid });
 const serializer = createEventSerializer("broker-bin-v1");
 const peers = new Set<string>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +46,7 @@ for (const peer of peers) {
       topic: nodeidTopic(peer),
       sender: id,
       format: serializer.format,
-      payload: serializer.encode({ name: event, args: [name!, id] }),
+      payload: serializer.encode({ name: event, args: [name, id] }),
     });
   }
 }
