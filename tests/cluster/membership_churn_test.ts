@@ -24,6 +24,7 @@ Deno.test("20 workers that join and exit within milliseconds end down on every o
     nodes,
     deferred: ["tester", ...SHORT, ...LATE],
     entry: new URL("./_short_site.ts", import.meta.url).pathname,
+    metrics: true,
   });
   await cluster.waitForFullMesh(STAYING);
   await using tester = await startTester(cluster);
@@ -87,6 +88,11 @@ Deno.test("20 workers that join and exit within milliseconds end down on every o
     }
     const seen = SHORT.filter((name) => cluster.count(node, new RegExp(`node_up ${name}( |$)`)));
     console.log(`${node}: ${seen.length} of 20 short workers seen up, all down again`);
+    // Each late peer's two hellos reached this node after its unsubscription: held, counted.
+    const held = await cluster.metric(node, "zcluster_membership_departed_hellos_total", {
+      event: "held",
+    });
+    assert.ok(held >= 2 * LATE.length, `${node} held back ${held} hellos`);
     assert.ok(
       cluster.count(node, /node_down short-/) > 0,
       `${node} never saw a short worker come and go`,
