@@ -48,12 +48,17 @@ export interface MembershipOptions {
   readonly proxyHost?: string;
 }
 
+/** Most node ids remembered as departed; beyond it the oldest is forgotten (and counted). */
+export const MAX_DEPARTED = 10_000;
+
 /** Counters of {@link Membership}. */
 export interface MembershipStats {
   /** Hellos (either kind) from a node id whose unsubscription came first, held back. */
   hellosFromDeparted: number;
   /** Held hellos whose node id stayed gone for `helloExpirationMs`: dropped, no `node_up`. */
   departedExpired: number;
+  /** Departed ids forgotten early because {@link MAX_DEPARTED} were remembered. */
+  departedEvicted: number;
 }
 
 /** A hello held back because its node id had already unsubscribed. */
@@ -78,7 +83,11 @@ export class Membership {
   /** Proxy hosts whose `node down:` line waits for their next hello: name → id that left. */
   readonly #unloggedDowns = new Map<string, string>();
   /** Counters; see {@link MembershipStats}. */
-  readonly stats: MembershipStats = { hellosFromDeparted: 0, departedExpired: 0 };
+  readonly stats: MembershipStats = {
+    hellosFromDeparted: 0,
+    departedExpired: 0,
+    departedEvicted: 0,
+  };
 
   /** @param options Layout, own name and id, topics, hello expiration. */
   constructor(options: MembershipOptions) {
@@ -140,6 +149,11 @@ export class Membership {
     this.#pendingHellos.delete(peer);
     for (const [name, id] of this.#ids) {
       if (id === peer) return this.#nodeDown(name, id, name !== this.#o.proxyHost);
+    }
+    if (this.#departed.size >= MAX_DEPARTED && !this.#departed.has(peer)) {
+      const oldest = this.#departed.keys().next().value!;
+      this.#departed.delete(oldest);
+      this.stats.departedEvicted++;
     }
     this.#departed.set(peer, { expiresMs: nowMs + this.#o.helloExpirationMs, held: [] });
     return [{ type: "warning", message: `unsubscription of unknown node with id ${peer}` }];

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { parseLayout } from "../layout/parse_layout.ts";
 import { DEFAULT_TOPIC_OPTIONS, nodeidTopic } from "../topics/topics.ts";
-import { Membership, type MembershipAction, type MembershipOptions } from "./membership.ts";
+import {
+  MAX_DEPARTED,
+  Membership,
+  type MembershipAction,
+  type MembershipOptions,
+} from "./membership.ts";
 
 const layout = parseLayout({
   manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 1 },
@@ -164,4 +169,14 @@ Deno.test("Membership: the proxy host's departure raises node_down and writes it
   const again = [...m.zeromqHello("manager", "M2", 4), ...m.clusterHello("manager", "M2", 4)]
     .filter((a) => a.type === "cluster_log").map((a) => (a as { message: string }).message);
   assert.deepEqual(again, ["got hello from manager (M2)"]);
+});
+
+Deno.test("Membership: the departed ids are bounded; the oldest is forgotten first and counted", () => {
+  const m = member("manager", "M1");
+  for (let i = 0; i <= MAX_DEPARTED; i++) m.unsubscribed(nodeidTopic(`X${i}`), 0);
+  assert.equal(m.pending().departed, MAX_DEPARTED);
+  assert.equal(m.stats.departedEvicted, 1);
+  // X0 was forgotten: its hello is an ordinary one; X1 is still held back.
+  assert.equal(m.clusterHello("worker-1", "X0", 1).filter((a) => a.type === "node_up").length, 1);
+  assert.deepEqual(m.clusterHello("worker-1", "X1", 1).map((a) => a.type), ["warning"]);
 });
