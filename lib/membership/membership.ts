@@ -196,13 +196,8 @@ export class Membership {
         message: `node ${name} (${known}) never said goodbye, now ${id}`,
       });
       actions.push(...this.#nodeDown(name, known, true));
-    } else if (this.#unloggedDowns.has(name)) {
-      // A Zeek node never sees the proxy host leave; it writes the line when a new instance (a
-      // new id) says hello. The same id back (a lost and regained connection) is no news to it.
-      if (this.#unloggedDowns.get(name) !== id) {
-        actions.push({ type: "cluster_log", message: `node down: ${name}` });
-      }
-      this.#unloggedDowns.delete(name);
+    } else {
+      actions.push(...this.#owedDownLine(name, id));
     }
     if (this.#pendingSubscriptions.delete(id)) {
       actions.push(this.#hello(CLUSTER_HELLO, nodeidTopic(id, this.#o.topics)));
@@ -232,6 +227,7 @@ export class Membership {
     if (known !== undefined && known !== id) {
       actions.push({ type: "error", message: `duplicate node: ${name} (${known} and ${id})` });
     } else if (known === undefined) {
+      actions.push(...this.#owedDownLine(name, id));
       actions.push({ type: "node_up", name, id });
     }
     this.#ids.set(name, id);
@@ -300,6 +296,18 @@ export class Membership {
       hellos: this.#pendingHellos.size,
       departed: this.#departed.size,
     };
+  }
+
+  /**
+   * The `node down:` line of a proxy host whose departure was not written, due when it says hello
+   * again: a Zeek node never saw it leave and writes the line when a new instance (a new id) says
+   * hello. The same id back (a lost and regained connection) is no news to it.
+   */
+  #owedDownLine(name: string, id: string): MembershipAction[] {
+    const gone = this.#unloggedDowns.get(name);
+    if (gone === undefined) return [];
+    this.#unloggedDowns.delete(name);
+    return gone === id ? [] : [{ type: "cluster_log", message: `node down: ${name}` }];
   }
 
   #nodeDown(name: string, id: string, logged: boolean): MembershipAction[] {

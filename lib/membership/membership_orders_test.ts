@@ -169,6 +169,11 @@ Deno.test("Membership: the proxy host's departure raises node_down and writes it
   const again = [...m.zeromqHello("manager", "M2", 4), ...m.clusterHello("manager", "M2", 4)]
     .filter((a) => a.type === "cluster_log").map((a) => (a as { message: string }).message);
   assert.deepEqual(again, ["got hello from manager (M2)"]);
+  // A new instance whose cluster hello comes first gets its line too, once.
+  m.unsubscribed(nodeidTopic("M2"), 5);
+  const first = [...m.clusterHello("manager", "M3", 6), ...m.zeromqHello("manager", "M3", 6)]
+    .filter((a) => a.type === "cluster_log").map((a) => (a as { message: string }).message);
+  assert.deepEqual(first, ["node down: manager", "got hello from manager (M3)"]);
 });
 
 Deno.test("Membership: the departed ids are bounded; the oldest is forgotten first and counted", () => {
