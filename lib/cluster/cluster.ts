@@ -13,6 +13,7 @@ import {
   CLUSTER_HELLO,
   Membership,
   type MembershipAction,
+  type MembershipStats,
   ZEROMQ_HELLO,
 } from "../membership/membership.ts";
 import type { ClusterOptions } from "../options/options.ts";
@@ -178,13 +179,33 @@ export class Cluster {
     this.pools = registerPools(options.layout, options.node, {
       managerIsLogger: options.managerIsLogger,
     });
+    const proxyHost = Object.entries(options.layout).find(([, n]) => n.nodeType === "MANAGER")
+      ?.[0];
     this.#membership = new Membership({
       layout: options.layout,
       name: options.node,
       id: deps.nodeId,
       topics: options,
       helloExpirationMs: options.zeromq.helloExpirationMs,
+      ...(proxyHost !== undefined && proxyHost !== options.node ? { proxyHost } : {}),
     });
+  }
+
+  /** Counters of the membership state machine (hellos held back from departed node ids...). */
+  get membershipStats(): Readonly<MembershipStats> {
+    return this.#membership.stats;
+  }
+
+  #stopping = false;
+
+  /**
+   * Marks the node as terminating: from now on membership changes still update the pools and
+   * raise `node_up`/`node_down`, but write nothing to cluster.log. A Zeek node terminates its log
+   * writers before its cluster backend and never runs the events its backend queues after its
+   * main loop ended, so it writes no `node down` for what it learns while it stops.
+   */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /**
@@ -642,7 +663,7 @@ export class Cluster {
     this.#apply(
       event.name === ZEROMQ_HELLO
         ? this.#membership.zeromqHello(name, id, this.#nowMs())
-        : this.#membership.clusterHello(name, id),
+        : this.#membership.clusterHello(name, id, this.#nowMs()),
     );
   }
 
@@ -660,7 +681,7 @@ export class Cluster {
     } else {
       if (ev.topic.startsWith(this.options.zeromq.internalTopicPrefix)) return;
       this.#seenTopics.delete(ev.topic);
-      this.#apply(this.#membership.unsubscribed(ev.topic));
+      this.#apply(this.#membership.unsubscribed(ev.topic, this.#nowMs()));
     }
   }
 
@@ -684,7 +705,7 @@ export class Cluster {
           break;
         }
         case "cluster_log":
-          this.#deps.clusterLog?.(action.message);
+          if (!this.#stopping) this.#deps.clusterLog?.(action.message);
           break;
         case "warning":
           this.#deps.logger.warn(action.message);

@@ -27,7 +27,7 @@ function deliver(actions: MembershipAction[], to: Membership, toId: string): Mem
     if (a.type !== "publish" || a.topic !== nodeidTopic(toId)) continue;
     const [name, id] = a.args;
     out.push(
-      ...(a.event === ZEROMQ_HELLO ? to.zeromqHello(name, id, 0) : to.clusterHello(name, id)),
+      ...(a.event === ZEROMQ_HELLO ? to.zeromqHello(name, id, 0) : to.clusterHello(name, id, 0)),
     );
   }
   return out;
@@ -65,7 +65,7 @@ Deno.test("Membership completes the hello handshake and raises node_up once on e
   );
   assert.equal(m.activeCount("WORKER"), 1);
   assert.equal(m.nameOf("W1"), "worker-1");
-  assert.deepEqual(m.pending(), { subscriptions: 0, hellos: 0 });
+  assert.deepEqual(m.pending(), { subscriptions: 0, hellos: 0, departed: 0 });
 });
 
 Deno.test("Membership handles a hello that arrives before the subscription", () => {
@@ -77,38 +77,38 @@ Deno.test("Membership handles a hello that arrives before the subscription", () 
 
 Deno.test("Membership raises node_down on the nodeid unsubscription", () => {
   const m = member("manager", "M1");
-  m.clusterHello("worker-1", "W1");
-  const acts = m.unsubscribed(nodeidTopic("W1"));
+  m.clusterHello("worker-1", "W1", 0);
+  const acts = m.unsubscribed(nodeidTopic("W1"), 0);
   assert.deepEqual(acts, [
     { type: "node_down", name: "worker-1", id: "W1" },
     { type: "cluster_log", message: "node down: worker-1" },
   ]);
   assert.equal(m.activeCount("WORKER"), 0);
-  assert.equal(m.unsubscribed(nodeidTopic("W1"))[0]!.type, "warning");
-  assert.deepEqual(m.unsubscribed("zeek.cluster.worker"), []);
+  assert.equal(m.unsubscribed(nodeidTopic("W1"), 0)[0]!.type, "warning");
+  assert.deepEqual(m.unsubscribed("zeek.cluster.worker", 0), []);
 });
 
 Deno.test("Membership fabricates node_down when a restarted node never said goodbye", () => {
   const m = member("manager", "M1");
-  m.clusterHello("worker-1", "W1");
+  m.clusterHello("worker-1", "W1", 0);
   const acts = m.zeromqHello("worker-1", "W2", 0);
   assert.equal(acts[0]!.type, "warning");
   assert.match((acts[0] as { message: string }).message, /never said goodbye/);
   assert.deepEqual(acts[1], { type: "node_down", name: "worker-1", id: "W1" });
-  assert.deepEqual(ups(m.clusterHello("worker-1", "W2")), ["worker-1"]);
+  assert.deepEqual(ups(m.clusterHello("worker-1", "W2", 0)), ["worker-1"]);
   assert.equal(m.idOf("worker-1"), "W2");
   assert.match(
-    (m.unsubscribed(nodeidTopic("W1"))[0] as { message: string }).message,
+    (m.unsubscribed(nodeidTopic("W1"), 0)[0] as { message: string }).message,
     /unknown node/,
   );
 });
 
 Deno.test("Membership warns on a repeated hello and rejects unexpected and duplicate nodes", () => {
   const m = member("manager", "M1");
-  m.clusterHello("worker-1", "W1");
+  m.clusterHello("worker-1", "W1", 0);
   assert.match((m.zeromqHello("worker-1", "W1", 0)[0] as { message: string }).message, /twice/);
-  assert.deepEqual(m.clusterHello("intruder", "X")[0]!.type, "error");
-  const dup = m.clusterHello("worker-1", "W9");
+  assert.deepEqual(m.clusterHello("intruder", "X", 0)[0]!.type, "error");
+  const dup = m.clusterHello("worker-1", "W9", 0);
   assert.equal(dup[0]!.type, "error");
   assert.deepEqual(ups(dup), []);
 });
@@ -125,7 +125,7 @@ Deno.test("Membership expires half-finished handshakes after helloExpirationMs",
   assert.deepEqual(m.expire(15_000).map((a) => (a as { message: string }).message), [
     "Expired hello from nodeid W2",
   ]);
-  assert.deepEqual(m.pending(), { subscriptions: 0, hellos: 0 });
+  assert.deepEqual(m.pending(), { subscriptions: 0, hellos: 0, departed: 0 });
 });
 
 Deno.test("makeNodeId() follows Zeek's format and uniqueId() is base62 of 64 bits", () => {

@@ -242,6 +242,13 @@ function buildCluster(ctx: _HandleContext, level: EventTelemetryLevel): ClusterM
       "Number of events that could not be encoded or decoded.",
       ["direction"],
     ),
+    departedHellos: _labelledCounter(
+      ctx,
+      "zcluster_membership_departed_hellos_total",
+      "Hellos from node ids that had already unsubscribed: held back (no node_up), and " +
+        "expired (dropped after hello_expiration).",
+      ["event"],
+    ),
   };
 }
 

@@ -32,6 +32,11 @@ export interface ClusterMetrics {
   readonly handlerInvocations: LabelledCounterMetric<"name">;
   /** `zcluster_serialization_errors_total{direction,node}`; direction `encode` or `decode`. */
   readonly serializationErrors: LabelledCounterMetric<"direction">;
+  /**
+   * `zcluster_membership_departed_hellos_total{event,node}`: hellos from node ids that had already
+   * unsubscribed, `held` (no node_up for a node already gone) and `expired` (dropped).
+   */
+  readonly departedHellos: LabelledCounterMetric<"event">;
 }
 
 /** This node's own ZeroMQ sockets (`src/cluster/backend/zeromq/ZeroMQ.cc` in Zeek). */

@@ -54,6 +54,10 @@ export function createMetricsFor(
     },
     { labels: { direction: "out" }, value: cluster.stats.publishFailures },
   ]);
+  metrics.cluster.departedHellos.addSource(() => [
+    { labels: { event: "held" }, value: cluster.membershipStats.hellosFromDeparted },
+    { labels: { event: "expired" }, value: cluster.membershipStats.departedExpired },
+  ]);
   metrics.logs.streamWrites.addSource(() =>
     [...log.stats.writes.entries()].map(([key, value]) => {
       const stream = key.slice(0, key.indexOf("/"));

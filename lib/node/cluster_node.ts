@@ -41,6 +41,8 @@ import {
   type CurveClientOptions,
   type CurveServerOptions,
   startZeromqProxy,
+  type ZeromqProxyOptions,
+  type ZeromqTransportOptions,
 } from "../transport/zeromq/mod.ts";
 import { loadCurveSettings } from "../security/curve_config.ts";
 import { OptionsError } from "../errors.ts";
@@ -221,8 +223,27 @@ async function loadSecurity(
   };
 }
 
-/** The ZeroMQ transport configured from the node options. */
-export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) => {
+/**
+ * The ZeroMQ transport's options from the node options: every `zeromq.*` option the transport
+ * uses, plus the CURVE keys.
+ *
+ * @example
+ * ```ts
+ * import { zeromqTransportOptions } from "./cluster_node.ts";
+ * import { parseLayout } from "../layout/parse_layout.ts";
+ * import { resolveOptions } from "../options/options.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
+ * zeromqTransportOptions(resolveOptions({ layout, node: "manager" })).xpubImmediate; // true
+ * ```
+ *
+ * @param options The node's options.
+ * @param security CURVE keys, if any.
+ * @returns Options for `createZeromqTransport`.
+ */
+export function zeromqTransportOptions(
+  options: ClusterOptions,
+  security: TransportSecurity = {},
+): ZeromqTransportOptions {
   const z = options.zeromq;
   const heartbeat = z.heartbeatIntervalMs > 0
     ? {
@@ -231,7 +252,7 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
       heartbeatTtlMs: z.heartbeatTimeoutMs,
     }
     : {};
-  return createZeromqTransport(handlers, {
+  return {
     connectXsubEndpoint: z.connectXsubEndpoint,
     connectXpubEndpoint: z.connectXpubEndpoint,
     listenLogEndpoint: z.listenLogEndpoint,
@@ -248,6 +269,7 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
     logImmediate: z.logImmediate,
     logDistribution: options.enableRoundRobinLogging ? "round-robin" : "all",
     connectXpubNodrop: z.connectXpubNodrop,
+    xpubImmediate: z.xpubImmediate,
     xpubRetryOnEagain: z.xpubRetryOnEagain,
     onloopQueueHwm: z.onloopQueueHwm,
     pollMaxMessages: z.pollMaxMessages,
@@ -257,8 +279,45 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
     ...heartbeat,
     ...(security.curveClient ? { curveClient: security.curveClient } : {}),
     ...(security.curveServer && z.listenLogEndpoint ? { curveServer: security.curveServer } : {}),
-  });
-};
+  };
+}
+
+/**
+ * The options of the XPUB/XSUB proxy a node runs (`zeromq.runProxyThread`).
+ *
+ * @example
+ * ```ts
+ * import { zeromqProxyOptions } from "./cluster_node.ts";
+ * import { parseLayout } from "../layout/parse_layout.ts";
+ * import { resolveOptions } from "../options/options.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
+ * zeromqProxyOptions(resolveOptions({ layout, node: "manager" })).proxyIoThreads; // 2
+ * ```
+ *
+ * @param options The node's options.
+ * @param security CURVE keys, if any.
+ * @returns Options for `startZeromqProxy`.
+ */
+export function zeromqProxyOptions(
+  options: ClusterOptions,
+  security: TransportSecurity = {},
+): ZeromqProxyOptions {
+  const z = options.zeromq;
+  return {
+    listenXpubEndpoint: z.listenXpubEndpoint,
+    listenXsubEndpoint: z.listenXsubEndpoint,
+    listenXpubNodrop: z.listenXpubNodrop,
+    proxyIoThreads: z.proxyIoThreads,
+    ipv6: z.ipv6,
+    heartbeatIntervalMs: z.heartbeatIntervalMs,
+    heartbeatTimeoutMs: z.heartbeatTimeoutMs,
+    ...(security.curveServer ? { curveServer: security.curveServer } : {}),
+  };
+}
+
+/** The ZeroMQ transport configured from the node options. */
+export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) =>
+  createZeromqTransport(handlers, zeromqTransportOptions(options, security));
 
 /**
  * Checks, without taking anything, that no other process holds the log directory this node would
@@ -299,8 +358,11 @@ export async function createNode(
   let closing: Promise<void> | undefined;
   let failure: Error | undefined;
   const curveRejectedSources: (() => number)[] = [];
+  /** Run first when the node starts to stop (before anything is disposed). */
+  const stopping: (() => void)[] = [];
   const close = () => {
     closing ??= (async () => {
+      for (const stop of stopping) stop();
       for (const dispose of resources.reverse()) {
         try {
           await dispose();
@@ -334,16 +396,7 @@ export async function createNode(
       ? "curve"
       : "plain";
     if (z.runProxyThread) {
-      const proxy = await startZeromqProxy({
-        listenXpubEndpoint: z.listenXpubEndpoint,
-        listenXsubEndpoint: z.listenXsubEndpoint,
-        listenXpubNodrop: z.listenXpubNodrop,
-        proxyIoThreads: z.proxyIoThreads,
-        ipv6: z.ipv6,
-        heartbeatIntervalMs: z.heartbeatIntervalMs,
-        heartbeatTimeoutMs: z.heartbeatTimeoutMs,
-        ...(security.curveServer ? { curveServer: security.curveServer } : {}),
-      });
+      const proxy = await startZeromqProxy(zeromqProxyOptions(options, security));
       resources.push(() => proxy[Symbol.asyncDispose]());
       curveRejectedSources.push(() => proxy.stats.curveRejected);
       listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (${mode})`);
@@ -363,6 +416,7 @@ export async function createNode(
           ? logging.receive.acks.receive(batch)
           : logging.service.receiveBatch(batch),
     });
+    stopping.push(() => cluster.stopping());
     const { transport, logEndpoints } = await connectTransport(
       options,
       cluster,

@@ -55,6 +55,13 @@ export interface ZeroMqOptions {
    * retry (true) instead of dropping each one (false, Zeek's policy, counted in xpub drops).
    */
   readonly xpubRetryOnEagain: boolean;
+  /**
+   * Beyond Zeek: ZMQ_IMMEDIATE on the node XPUB. On (the default), losing the proxy connection
+   * ends the XPUB's pipe, libzmq reports every subscription gone and the node raises `node_down`
+   * for all peers; the proxy replays them after the reconnect. Off, as in Zeek, a node never learns
+   * that the proxy went away.
+   */
+  readonly xpubImmediate: boolean;
   /** ZMQ_XPUB_NODROP on the proxy XPUB (`listen_xpub_nodrop`). */
   readonly listenXpubNodrop: boolean;
   /** Messages read from one socket per poll round (`poll_max_messages`). */
@@ -115,6 +122,7 @@ export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({
   ipv6: false,
   connectXpubNodrop: true,
   xpubRetryOnEagain: false,
+  xpubImmediate: true,
   listenXpubNodrop: true,
   pollMaxMessages: 100,
   helloExpirationMs: 10_000,
