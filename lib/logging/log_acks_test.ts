@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { LogBatch } from "../transport/transport.ts";
 import { BATCH_LEDGER_FILE, BatchLedger } from "./batch_ledger.ts";
-import { LogAcknowledger } from "./log_acks.ts";
+import { type BatchLines, LogAcknowledger } from "./log_acks.ts";
 
 const MALFORMED = new Uint8Array([0xff]);
 
@@ -16,27 +16,38 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
+/** A write-out the test ends: `resolve()` or `reject(error)` calls the waiting callback. */
+interface WriteOut {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
  * An acknowledger over a real ledger in a temp dir, a recording writer (throws for
- * {@linkcode MALFORMED}), a `flushed` whose promises the test settles, and recorded acks.
+ * {@linkcode MALFORMED}) whose lines always wait for a write-out the test ends, and recorded
+ * acks.
  */
 async function setup(ackDelayMs?: number) {
   const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
   const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
   const written: LogBatch[] = [];
-  const flushes: PromiseWithResolvers<void>[] = [];
+  const flushes: WriteOut[] = [];
   const acked: [string, number[]][] = [];
   let ackWaiter: PromiseWithResolvers<void> | undefined;
+  const lines: BatchLines = {
+    flushSync: () => false,
+    whenWritten: (done) =>
+      flushes.push({
+        resolve: () => done(undefined, false),
+        reject: (error) => done(error, false),
+      }),
+  };
   const acks = new LogAcknowledger({
     ledger,
     write: (b) => {
       if (b.batch === MALFORMED) throw new SyntaxError("Cannot decode batch: bad tag 255");
       written.push(b);
-    },
-    flushed: () => {
-      const d = Promise.withResolvers<void>();
-      flushes.push(d);
-      return d.promise;
+      return lines;
     },
     sendAcks: (sender, seqs) => {
       acked.push([sender, seqs]);
@@ -200,16 +211,23 @@ Deno.test("LogAcknowledger.receive() records a batch in the ledger in the same t
   const order: string[] = [];
   const acked: [string, number[]][] = [];
   let canSync = true;
-  const acks = new LogAcknowledger({
-    ledger,
-    write: () => order.push("write"),
+  let writeOut: (() => void) | undefined;
+  const lines: BatchLines = {
     flushSync: () => {
       order.push(canSync ? "flushSync" : "flushSync refused");
       return canSync;
     },
-    flushed: () => {
-      order.push("flushed");
-      return Promise.resolve();
+    whenWritten: (done) => {
+      order.push("whenWritten");
+      writeOut = () => done(undefined, false);
+    },
+  };
+  const acks = new LogAcknowledger({
+    ledger,
+    write: (b) => {
+      order.push("write");
+      // A batch with nothing to write (refused, empty) has no lines to wait for.
+      return b.seq === 3 ? undefined : lines;
     },
     sendAcks: (sender, seqs) => acked.push([sender, seqs]),
     ackDelayMs: 60_000,
@@ -220,14 +238,55 @@ Deno.test("LogAcknowledger.receive() records a batch in the ledger in the same t
     assert.deepEqual(order, ["write", "flushSync"]);
     canSync = false;
     acks.receive(batch("s", 2));
-    assert.equal(ledger.has("s", 2), false, "waits for the asynchronous flush");
-    await settle();
-    assert.equal(ledger.has("s", 2), true);
-    assert.deepEqual(order.slice(2), ["write", "flushSync refused", "flushed"]);
+    assert.equal(ledger.has("s", 2), false, "waits for the write-out of its file");
+    assert.deepEqual(order.slice(2), ["write", "flushSync refused", "whenWritten"]);
+    writeOut!();
+    assert.equal(ledger.has("s", 2), true, "recorded from within the write-out");
+    acks.receive(batch("s", 3));
+    assert.equal(ledger.has("s", 3), true, "nothing to write: recorded at once");
+    assert.deepEqual(order.slice(5), ["write"]);
   } finally {
     acks[Symbol.dispose]();
     ledger[Symbol.dispose]();
     await Deno.remove(dir, { recursive: true });
   }
-  assert.deepEqual(acked, [["s", [1, 2]]], "dispose sent both acknowledgements");
+  assert.deepEqual(acked, [["s", [1, 2, 3]]], "dispose sent the acknowledgements");
+});
+
+Deno.test("LogAcknowledger records the batches one write-out wrote together, with its last callback", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const waiting: ((error: Error | undefined, more: boolean) => void)[] = [];
+  const acked: [string, number[]][] = [];
+  const acks = new LogAcknowledger({
+    ledger,
+    write: () => ({ flushSync: () => false, whenWritten: (done) => waiting.push(done) }),
+    sendAcks: (sender, seqs) => acked.push([sender, seqs]),
+    ackDelayMs: 60_000,
+  });
+  try {
+    for (const seq of [1, 2, 3]) acks.receive(batch("s", seq));
+    acks.receive(batch("t", 1));
+    // One write-out wrote 1, 2 (failed for none) and t's 1; 3 is left for the next one.
+    waiting[0]!(undefined, true);
+    waiting[1]!(undefined, true);
+    assert.equal(ledger.has("s", 1), false, "not before the write-out's last callback");
+    waiting[3]!(undefined, false);
+    assert.deepEqual([ledger.has("s", 1), ledger.has("s", 2), ledger.has("t", 1)], [
+      true,
+      true,
+      true,
+    ]);
+    assert.equal(ledger.has("s", 3), false);
+    assert.equal(Deno.readTextFileSync(`${dir}/${BATCH_LEDGER_FILE}`), "s 1\ns 2\nt 1\n");
+    // A failed write-out records none of its batches.
+    waiting[2]!(new Error("No space left on device"), false);
+    assert.equal(ledger.has("s", 3), false);
+    assert.equal(acks.stats.written, 3);
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(acked, [["s", [1, 2]], ["t", [1]]]);
 });
