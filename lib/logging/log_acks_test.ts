@@ -290,3 +290,27 @@ Deno.test("LogAcknowledger records the batches one write-out wrote together, wit
   }
   assert.deepEqual(acked, [["s", [1, 2]], ["t", [1]]]);
 });
+
+Deno.test("LogAcknowledger.receive() neither records nor acks a batch whose write failed in flushSync", async () => {
+  await using t = await setup(1);
+  let fail = true;
+  const failing = new LogAcknowledger({
+    ledger: t.ledger,
+    write: () => ({
+      flushSync: () => false,
+      // What a file whose flushSync() failed does: nothing left to write, the error that lost it.
+      whenWritten: (done) => done(fail ? new Error("Input/output error") : undefined, false),
+    }),
+    sendAcks: (sender, seqs) => t.acked.push([sender, seqs]),
+    ackDelayMs: 1,
+  });
+  failing.receive(batch("s", 1));
+  assert.equal(t.ledger.has("s", 1), false);
+  assert.equal(failing.stats.written, 0);
+  fail = false;
+  failing.receive(batch("s", 1)); // the resend: not in flight any more, written again
+  assert.equal(t.ledger.has("s", 1), true);
+  failing[Symbol.dispose]();
+  assert.deepEqual(t.acked, [["s", [1]]], "one ack, for the copy written");
+  assert.deepEqual(failing.stats, { written: 1, duplicates: 0, ackEvents: 1 });
+});

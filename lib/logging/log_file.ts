@@ -151,6 +151,8 @@ export class LogFileWriter implements AsyncDisposable {
   #settled = 0;
   /** Callbacks of {@linkcode whenWritten}, in the order of their marks. */
   #waiters: Waiter[] = [];
+  /** The error of the last write-out, undefined when it succeeded. */
+  #lastError: Error | undefined;
   /** Cuts of rotations whose write-out has not run yet, oldest first. */
   #seals: Seal[] = [];
   /** A flush queued but not started: later flushes join it. */
@@ -359,8 +361,9 @@ export class LogFileWriter implements AsyncDisposable {
    * Calls `done` right after the write-out that writes the last of the lines buffered so far (its
    * system calls, `fdatasync` included when `fsync` is on): in the same turn, before any other
    * operation of the event loop, so that a caller can record the fact (a logger's ledger) with no
-   * window but one system call wide. Called at once when nothing is buffered or being written. No
-   * write-out is started: one already asked for ({@linkcode flush}, {@linkcode tick}, a full
+   * window but one system call wide. Called at once when nothing is buffered or being written,
+   * with the error of the last write-out if it failed (a {@linkcode flushSync} that failed took
+   * the lines buffered before it). No write-out is started: one already asked for ({@linkcode flush}, {@linkcode tick}, a full
    * buffer, a rotation, {@linkcode close}) takes the lines. A failed write-out passes its error.
    * No promise is made: a busy logger registers one per batch.
    *
@@ -368,7 +371,7 @@ export class LogFileWriter implements AsyncDisposable {
    */
   whenWritten(done: WrittenCallback): void {
     const mark = this.#taken + this.#chunkRecords;
-    if (mark <= this.#settled) return done(undefined, false);
+    if (mark <= this.#settled) return done(this.#lastError, false);
     this.#waiters.push({ mark, done });
   }
 
@@ -533,12 +536,14 @@ export class LogFileWriter implements AsyncDisposable {
    */
   #settle(records: number, error: unknown): void {
     this.#settled += records;
+    this.#lastError = error === undefined || error instanceof Error
+      ? error
+      : new Error(String(error));
     const waiters = this.#waiters;
     if (waiters.length === 0 || waiters[0]!.mark > this.#settled) return;
     let n = 0;
     while (n < waiters.length && waiters[n]!.mark <= this.#settled) n++;
-    const cause = error === undefined || error instanceof Error ? error : new Error(String(error));
-    this.#call(waiters.splice(0, n), cause);
+    this.#call(waiters.splice(0, n), this.#lastError);
   }
 
   #call(waiters: readonly Waiter[], error: Error | undefined): void {

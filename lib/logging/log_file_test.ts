@@ -360,7 +360,18 @@ Deno.test("LogFileWriter.whenWritten() passes the error of a failed write-out", 
     assert.equal(got.length, 1);
     assert.ok(got[0] instanceof Deno.errors.NotFound, "the write-out's error");
     assert.equal(w.stats().dropped, 1);
+    // Nothing left to write: called at once, with the error that lost the lines before it (a
+    // failed flushSync() leaves its caller here).
     w.whenWritten((error) => got.push(error));
-    assert.deepEqual(got.slice(1), [undefined], "nothing left to write: called at once");
+    assert.equal(got.length, 2);
+    assert.ok(got[1] instanceof Deno.errors.NotFound);
+    await Deno.mkdir(`${dir}/removed`);
+    w.write([T0, "worker-1", "two"]);
+    w.whenWritten((error) => got.push(error));
+    await w.flush();
+    w.whenWritten((error) => got.push(error));
+    assert.deepEqual(got.slice(2), [undefined, undefined], "written, then nothing to write");
+    assert.equal(w.stats().written, 1);
     await w.close();
+    assert.deepEqual(errors, [], "the failed write-out's error went to flush()'s caller");
   }));
