@@ -5,8 +5,11 @@
  * the system calls that wrote the batch's lines, with no turn of the event loop between: in the
  * same call when its file can write them at once, else from the write-out of that one file (a
  * batch never waits for another file's open or rotation), the ledger lines of all the batches one
- * write-out wrote in one write. A copy of a batch already written is acknowledged again and not
- * written; a copy of one still being written is dropped (the first one's acknowledgement covers
+ * write-out wrote in one write. Acknowledgements still go out in the order the batches came (a
+ * sender takes an acknowledgement of a later batch to mean that the earlier ones were lost): one
+ * that waits for a file holds back those of its sender's later batches, recorded or not, until it
+ * is written (or failed: then it is not acknowledged). A copy of a batch already written is
+ * acknowledged again and not written; a copy of one still being written is dropped (the first one's acknowledgement covers
  * it). A batch without a number (a Zeek sender) is written as always.
  *
  * @module
@@ -50,6 +53,18 @@ export interface LogAcknowledgerDeps {
   readonly onError?: (error: Error) => void;
 }
 
+/** A batch whose acknowledgement may wait for an earlier batch of its sender. */
+interface Held {
+  readonly seq: number;
+  /** Still being written, to acknowledge, or not to acknowledge (not recorded). */
+  state: "writing" | "ack" | "none";
+}
+
+/** A batch a write-out wrote, to record. */
+interface Written extends LedgerEntry {
+  readonly held: Held;
+}
+
 /** Counters of a {@linkcode LogAcknowledger}. */
 export interface LogAcknowledgerStats {
   /** Numbered batches written. */
@@ -78,7 +93,12 @@ export class LogAcknowledger implements Disposable {
   readonly #deps: LogAcknowledgerDeps;
   readonly #inflight = new Set<string>();
   /** Batches a write-out wrote, recorded with its last callback. */
-  #written: LedgerEntry[] = [];
+  #written: Written[] = [];
+  /**
+   * Per sender with a batch being written: its batches from that one on, in the order they came;
+   * their acknowledgements go out in this order.
+   */
+  readonly #held = new Map<string, Held[]>();
   #acks = new Map<string, number[]>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -115,7 +135,7 @@ export class LogAcknowledger implements Disposable {
     try {
       lines = this.#deps.write(batch);
     } catch (error) {
-      this.#ack(sender, seq);
+      this.#ackInOrder(sender, seq);
       throw error;
     }
     if (lines === undefined || lines.flushSync()) {
@@ -124,12 +144,21 @@ export class LogAcknowledger implements Disposable {
       return;
     }
     this.#inflight.add(key);
+    const held: Held = { seq, state: "writing" };
+    const list = this.#held.get(sender);
+    if (list) list.push(held);
+    else this.#held.set(sender, [held]);
     // Called from the write-out of this file right after its system calls: the ledger lines of
     // all the batches it wrote then go in one write.
     lines.whenWritten((error, more) => {
       this.#inflight.delete(key);
-      // Not written: no acknowledgement, so the sender sends it again.
-      if (error === undefined && !this.#closed) this.#written.push({ sender, seq });
+      if (error === undefined && !this.#closed) {
+        this.#written.push({ sender, seq, held });
+      } else {
+        // Not written: no acknowledgement, so the sender sends it again.
+        held.state = "none";
+        this.#release(sender);
+      }
       if (!more) this.#recordWritten();
     });
   }
@@ -143,7 +172,7 @@ export class LogAcknowledger implements Disposable {
       return;
     }
     this.stats.written++;
-    this.#ack(sender, seq);
+    this.#ackInOrder(sender, seq);
   }
 
   /** Records the batches of the write-out that just ran in the ledger, then acknowledges them. */
@@ -151,20 +180,42 @@ export class LogAcknowledger implements Disposable {
     const written = this.#written;
     if (written.length === 0) return;
     this.#written = [];
+    let state: Held["state"] = "ack";
     try {
       this.#deps.ledger.addAll(written);
+      this.stats.written += written.length;
     } catch (error) {
+      state = "none";
       this.#deps.onError?.(error instanceof Error ? error : new Error(String(error)));
-      return;
     }
-    this.stats.written += written.length;
-    for (const { sender, seq } of written) this.#ack(sender, seq);
+    for (const { held } of written) held.state = state;
+    for (const { sender } of written) this.#release(sender);
+  }
+
+  /** Acknowledges a batch now, or after the earlier ones of its sender still being written. */
+  #ackInOrder(sender: string, seq: number): void {
+    const list = this.#held.get(sender);
+    if (list === undefined) this.#ack(sender, seq);
+    else list.push({ seq, state: "ack" });
+  }
+
+  /** Acknowledges the held batches of `sender` up to the first one still being written. */
+  #release(sender: string): void {
+    const list = this.#held.get(sender);
+    if (list === undefined) return;
+    let n = 0;
+    for (; n < list.length && list[n]!.state !== "writing"; n++) {
+      if (list[n]!.state === "ack") this.#ack(sender, list[n]!.seq);
+    }
+    if (n === list.length) this.#held.delete(sender);
+    else if (n > 0) list.splice(0, n);
   }
 
   /** Sends the acknowledgements still waiting and stops. */
   [Symbol.dispose](): void {
     this.#sendAcks();
     this.#closed = true;
+    this.#held.clear();
   }
 
   #ack(sender: string, seq: number): void {

@@ -314,3 +314,53 @@ Deno.test("LogAcknowledger.receive() neither records nor acks a batch whose writ
   assert.deepEqual(t.acked, [["s", [1]]], "one ack, for the copy written");
   assert.deepEqual(failing.stats, { written: 1, duplicates: 0, ackEvents: 1 });
 });
+
+Deno.test("LogAcknowledger acknowledges a sender's batches in the order they came, recording each at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const waiting = new Map<number, (error: Error | undefined, more: boolean) => void>();
+  const acked: [string, number[]][] = [];
+  let ackWaiter = Promise.withResolvers<void>();
+  /** Batches 1 and 4 go to a file being opened; the others to one open and idle. */
+  const acks = new LogAcknowledger({
+    ledger,
+    write: (b) => {
+      if (b.batch === MALFORMED) throw new SyntaxError("Cannot decode batch: bad tag 255");
+      const slow = b.seq === 1 || b.seq === 4;
+      return { flushSync: () => !slow, whenWritten: (done) => waiting.set(b.seq!, done) };
+    },
+    sendAcks: (sender, seqs) => {
+      acked.push([sender, seqs]);
+      ackWaiter.resolve();
+    },
+    ackDelayMs: 1,
+  });
+  try {
+    acks.receive(batch("s", 1));
+    acks.receive(batch("s", 2));
+    acks.receive(batch("t", 7)); // another sender: not held back by s's batches
+    assert.throws(() => acks.receive(batch("s", 3, MALFORMED)), SyntaxError);
+    acks.receive(batch("s", 4));
+    acks.receive(batch("s", 5));
+    assert.deepEqual([1, 2, 4, 5].map((s) => ledger.has("s", s)), [false, true, false, true]);
+    await ackWaiter.promise;
+    assert.deepEqual(acked, [["t", [7]]], "2, 3 and 5 wait for 1");
+    ackWaiter = Promise.withResolvers();
+    waiting.get(1)!(undefined, false);
+    await ackWaiter.promise;
+    assert.deepEqual(acked.slice(1), [["s", [1, 2, 3]]], "5 waits for 4");
+    ackWaiter = Promise.withResolvers();
+    // 4's write-out fails: not acknowledged (the sender sends it again), 5 goes.
+    waiting.get(4)!(new Error("No space left on device"), false);
+    await ackWaiter.promise;
+    assert.deepEqual(acked.slice(2), [["s", [5]]]);
+    assert.equal(ledger.has("s", 4), false);
+    acks.receive(batch("s", 6));
+    assert.deepEqual(acks.stats, { written: 5, duplicates: 0, ackEvents: 3 });
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(acked.slice(3), [["s", [6]]], "nothing held any more");
+});
