@@ -9,8 +9,8 @@
  * sender takes an acknowledgement of a later batch to mean that the earlier ones were lost): one
  * that waits for a file holds back those of its sender's later batches, recorded or not, until it
  * is written (or failed: then it is not acknowledged). A copy of a batch already written is
- * acknowledged again and not written; a copy of one still being written is dropped (the first one's acknowledgement covers
- * it). A batch without a number (a Zeek sender) is written as always.
+ * acknowledged again and not written; a copy of one still being written is dropped (the first
+ * one's acknowledgement covers it). A batch without a number (a Zeek sender) is written as always.
  *
  * @module
  */
