@@ -147,7 +147,7 @@ export class LogFileWriter implements AsyncDisposable {
   #chunkRecords = 0;
   /** Records taken for write-outs so far. */
   #taken = 0;
-  /** Records of taken chunks whose write-out is over (written or dropped); write-outs run in order. */
+  /** Records of taken chunks whose write-out is over (written or dropped), in take order. */
   #settled = 0;
   /** Callbacks of {@linkcode whenWritten}, in the order of their marks. */
   #waiters: Waiter[] = [];
@@ -363,9 +363,10 @@ export class LogFileWriter implements AsyncDisposable {
    * operation of the event loop, so that a caller can record the fact (a logger's ledger) with no
    * window but one system call wide. Called at once when nothing is buffered or being written,
    * with the error of the last write-out if it failed (a {@linkcode flushSync} that failed took
-   * the lines buffered before it). No write-out is started: one already asked for ({@linkcode flush}, {@linkcode tick}, a full
-   * buffer, a rotation, {@linkcode close}) takes the lines. A failed write-out passes its error.
-   * No promise is made: a busy logger registers one per batch.
+   * the lines buffered before it). No write-out is started: one already asked for
+   * ({@linkcode flush}, {@linkcode tick}, a full buffer, a rotation, {@linkcode close}) takes the
+   * lines. A failed write-out passes its error. No promise is made: a busy logger registers one
+   * per batch. Waiters are bounded as the buffered lines are (one per batch buffered).
    *
    * @param done called once, with the error of the write-out when it failed
    */
