@@ -25,6 +25,12 @@ export interface BatchLedgerOptions {
   readonly fileMaxBytes?: number;
 }
 
+/** One written batch: its sender and sequence number. */
+export interface LedgerEntry {
+  readonly sender: string;
+  readonly seq: number;
+}
+
 /** Remembers written batches, persisted in one append-only file. */
 export class BatchLedger implements Disposable {
   readonly #path: string;
@@ -76,16 +82,33 @@ export class BatchLedger implements Disposable {
   /** Records a written batch (in memory and in the file). */
   add(sender: string, seq: number): void {
     this.#remember(sender, seq);
-    const line = this.#enc.encode(`${sender} ${seq}\n`);
-    for (let off = 0; off < line.length;) off += this.#file!.writeSync(line.subarray(off));
-    this.#fileBytes += line.length;
-    if (this.#fileBytes > this.#compactAt) this.#compact();
+    this.#append(`${sender} ${seq}\n`);
+  }
+
+  /**
+   * Records written batches (in memory, and in the file with one write: a logger records together
+   * the batches one write-out wrote).
+   */
+  addAll(entries: readonly LedgerEntry[]): void {
+    let text = "";
+    for (const { sender, seq } of entries) {
+      this.#remember(sender, seq);
+      text += `${sender} ${seq}\n`;
+    }
+    if (text !== "") this.#append(text);
   }
 
   /** Closes the file. */
   [Symbol.dispose](): void {
     this.#file?.close();
     this.#file = undefined;
+  }
+
+  #append(text: string): void {
+    const bytes = this.#enc.encode(text);
+    for (let off = 0; off < bytes.length;) off += this.#file!.writeSync(bytes.subarray(off));
+    this.#fileBytes += bytes.length;
+    if (this.#fileBytes > this.#compactAt) this.#compact();
   }
 
   #remember(sender: string, seq: number): void {

@@ -35,6 +35,23 @@ Deno.test("BatchLedger.has() is true after add() for that sender and number only
   });
 });
 
+Deno.test("BatchLedger.addAll() records several batches as add() does each", async () => {
+  await withDir((path) => {
+    using ledger = BatchLedger.open(path);
+    ledger.add("a", 1);
+    ledger.addAll([{ sender: "a", seq: 2 }, { sender: "b", seq: 5 }]);
+    ledger.addAll([]);
+    assert.deepEqual([ledger.has("a", 2), ledger.has("b", 5), ledger.has("b", 2)], [
+      true,
+      true,
+      false,
+    ]);
+    assert.equal(Deno.readTextFileSync(path), "a 1\na 2\nb 5\n");
+    using again = BatchLedger.open(path);
+    assert.equal(again.has("b", 5), true);
+  });
+});
+
 Deno.test("BatchLedger.open() finds what an earlier ledger added", async () => {
   await withDir((path) => {
     {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { LogBatch } from "../transport/transport.ts";
 import { BATCH_LEDGER_FILE, BatchLedger } from "./batch_ledger.ts";
-import { LogAcknowledger } from "./log_acks.ts";
+import { type BatchLines, LogAcknowledger } from "./log_acks.ts";
 
 const MALFORMED = new Uint8Array([0xff]);
 
@@ -16,27 +16,38 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
+/** A write-out the test ends: `resolve()` or `reject(error)` calls the waiting callback. */
+interface WriteOut {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
  * An acknowledger over a real ledger in a temp dir, a recording writer (throws for
- * {@linkcode MALFORMED}), a `flushed` whose promises the test settles, and recorded acks.
+ * {@linkcode MALFORMED}) whose lines always wait for a write-out the test ends, and recorded
+ * acks.
  */
 async function setup(ackDelayMs?: number) {
   const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
   const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
   const written: LogBatch[] = [];
-  const flushes: PromiseWithResolvers<void>[] = [];
+  const flushes: WriteOut[] = [];
   const acked: [string, number[]][] = [];
   let ackWaiter: PromiseWithResolvers<void> | undefined;
+  const lines: BatchLines = {
+    flushSync: () => false,
+    whenWritten: (done) =>
+      flushes.push({
+        resolve: () => done(undefined, false),
+        reject: (error) => done(error, false),
+      }),
+  };
   const acks = new LogAcknowledger({
     ledger,
     write: (b) => {
       if (b.batch === MALFORMED) throw new SyntaxError("Cannot decode batch: bad tag 255");
       written.push(b);
-    },
-    flushed: () => {
-      const d = Promise.withResolvers<void>();
-      flushes.push(d);
-      return d.promise;
+      return lines;
     },
     sendAcks: (sender, seqs) => {
       acked.push([sender, seqs]);
@@ -200,16 +211,23 @@ Deno.test("LogAcknowledger.receive() records a batch in the ledger in the same t
   const order: string[] = [];
   const acked: [string, number[]][] = [];
   let canSync = true;
-  const acks = new LogAcknowledger({
-    ledger,
-    write: () => order.push("write"),
+  let writeOut: (() => void) | undefined;
+  const lines: BatchLines = {
     flushSync: () => {
       order.push(canSync ? "flushSync" : "flushSync refused");
       return canSync;
     },
-    flushed: () => {
-      order.push("flushed");
-      return Promise.resolve();
+    whenWritten: (done) => {
+      order.push("whenWritten");
+      writeOut = () => done(undefined, false);
+    },
+  };
+  const acks = new LogAcknowledger({
+    ledger,
+    write: (b) => {
+      order.push("write");
+      // A batch with nothing to write (refused, empty) has no lines to wait for.
+      return b.seq === 3 ? undefined : lines;
     },
     sendAcks: (sender, seqs) => acked.push([sender, seqs]),
     ackDelayMs: 60_000,
@@ -220,14 +238,129 @@ Deno.test("LogAcknowledger.receive() records a batch in the ledger in the same t
     assert.deepEqual(order, ["write", "flushSync"]);
     canSync = false;
     acks.receive(batch("s", 2));
-    assert.equal(ledger.has("s", 2), false, "waits for the asynchronous flush");
-    await settle();
-    assert.equal(ledger.has("s", 2), true);
-    assert.deepEqual(order.slice(2), ["write", "flushSync refused", "flushed"]);
+    assert.equal(ledger.has("s", 2), false, "waits for the write-out of its file");
+    assert.deepEqual(order.slice(2), ["write", "flushSync refused", "whenWritten"]);
+    writeOut!();
+    assert.equal(ledger.has("s", 2), true, "recorded from within the write-out");
+    acks.receive(batch("s", 3));
+    assert.equal(ledger.has("s", 3), true, "nothing to write: recorded at once");
+    assert.deepEqual(order.slice(5), ["write"]);
   } finally {
     acks[Symbol.dispose]();
     ledger[Symbol.dispose]();
     await Deno.remove(dir, { recursive: true });
   }
-  assert.deepEqual(acked, [["s", [1, 2]]], "dispose sent both acknowledgements");
+  assert.deepEqual(acked, [["s", [1, 2, 3]]], "dispose sent the acknowledgements");
+});
+
+Deno.test("LogAcknowledger records the batches one write-out wrote together, with its last callback", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const waiting: ((error: Error | undefined, more: boolean) => void)[] = [];
+  const acked: [string, number[]][] = [];
+  const acks = new LogAcknowledger({
+    ledger,
+    write: () => ({ flushSync: () => false, whenWritten: (done) => waiting.push(done) }),
+    sendAcks: (sender, seqs) => acked.push([sender, seqs]),
+    ackDelayMs: 60_000,
+  });
+  try {
+    for (const seq of [1, 2, 3]) acks.receive(batch("s", seq));
+    acks.receive(batch("t", 1));
+    // One write-out wrote 1, 2 (failed for none) and t's 1; 3 is left for the next one.
+    waiting[0]!(undefined, true);
+    waiting[1]!(undefined, true);
+    assert.equal(ledger.has("s", 1), false, "not before the write-out's last callback");
+    waiting[3]!(undefined, false);
+    assert.deepEqual([ledger.has("s", 1), ledger.has("s", 2), ledger.has("t", 1)], [
+      true,
+      true,
+      true,
+    ]);
+    assert.equal(ledger.has("s", 3), false);
+    assert.equal(Deno.readTextFileSync(`${dir}/${BATCH_LEDGER_FILE}`), "s 1\ns 2\nt 1\n");
+    // A failed write-out records none of its batches.
+    waiting[2]!(new Error("No space left on device"), false);
+    assert.equal(ledger.has("s", 3), false);
+    assert.equal(acks.stats.written, 3);
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(acked, [["s", [1, 2]], ["t", [1]]]);
+});
+
+Deno.test("LogAcknowledger.receive() neither records nor acks a batch whose write failed in flushSync", async () => {
+  await using t = await setup(1);
+  let fail = true;
+  const failing = new LogAcknowledger({
+    ledger: t.ledger,
+    write: () => ({
+      flushSync: () => false,
+      // What a file whose flushSync() failed does: nothing left to write, the error that lost it.
+      whenWritten: (done) => done(fail ? new Error("Input/output error") : undefined, false),
+    }),
+    sendAcks: (sender, seqs) => t.acked.push([sender, seqs]),
+    ackDelayMs: 1,
+  });
+  failing.receive(batch("s", 1));
+  assert.equal(t.ledger.has("s", 1), false);
+  assert.equal(failing.stats.written, 0);
+  fail = false;
+  failing.receive(batch("s", 1)); // the resend: not in flight any more, written again
+  assert.equal(t.ledger.has("s", 1), true);
+  failing[Symbol.dispose]();
+  assert.deepEqual(t.acked, [["s", [1]]], "one ack, for the copy written");
+  assert.deepEqual(failing.stats, { written: 1, duplicates: 0, ackEvents: 1 });
+});
+
+Deno.test("LogAcknowledger acknowledges a sender's batches in the order they came, recording each at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const waiting = new Map<number, (error: Error | undefined, more: boolean) => void>();
+  const acked: [string, number[]][] = [];
+  let ackWaiter = Promise.withResolvers<void>();
+  /** Batches 1 and 4 go to a file being opened; the others to one open and idle. */
+  const acks = new LogAcknowledger({
+    ledger,
+    write: (b) => {
+      if (b.batch === MALFORMED) throw new SyntaxError("Cannot decode batch: bad tag 255");
+      const slow = b.seq === 1 || b.seq === 4;
+      return { flushSync: () => !slow, whenWritten: (done) => waiting.set(b.seq!, done) };
+    },
+    sendAcks: (sender, seqs) => {
+      acked.push([sender, seqs]);
+      ackWaiter.resolve();
+    },
+    ackDelayMs: 1,
+  });
+  try {
+    acks.receive(batch("s", 1));
+    acks.receive(batch("s", 2));
+    acks.receive(batch("t", 7)); // another sender: not held back by s's batches
+    assert.throws(() => acks.receive(batch("s", 3, MALFORMED)), SyntaxError);
+    acks.receive(batch("s", 4));
+    acks.receive(batch("s", 5));
+    assert.deepEqual([1, 2, 4, 5].map((s) => ledger.has("s", s)), [false, true, false, true]);
+    await ackWaiter.promise;
+    assert.deepEqual(acked, [["t", [7]]], "2, 3 and 5 wait for 1");
+    ackWaiter = Promise.withResolvers();
+    waiting.get(1)!(undefined, false);
+    await ackWaiter.promise;
+    assert.deepEqual(acked.slice(1), [["s", [1, 2, 3]]], "5 waits for 4");
+    ackWaiter = Promise.withResolvers();
+    // 4's write-out fails: not acknowledged (the sender sends it again), 5 goes.
+    waiting.get(4)!(new Error("No space left on device"), false);
+    await ackWaiter.promise;
+    assert.deepEqual(acked.slice(2), [["s", [5]]]);
+    assert.equal(ledger.has("s", 4), false);
+    acks.receive(batch("s", 6));
+    assert.deepEqual(acks.stats, { written: 5, duplicates: 0, ackEvents: 3 });
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(acked.slice(3), [["s", [6]]], "nothing held any more");
 });

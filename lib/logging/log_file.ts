@@ -53,6 +53,19 @@ interface Seal {
   readonly periodStart: number;
 }
 
+/**
+ * A callback of {@linkcode LogFileWriter.whenWritten}: `error` when the write-out failed; `more`
+ * when further callbacks of the same write-out follow within the same call (so that a caller can
+ * gather what it records for them into one system call, made with the last).
+ */
+export type WrittenCallback = (error: Error | undefined, more: boolean) => void;
+
+/** A {@linkcode WrittenCallback} and the count of records taken that it waits for. */
+interface Waiter {
+  readonly mark: number;
+  readonly done: WrittenCallback;
+}
+
 /** Options of {@linkcode LogFileWriter}. */
 export interface LogFileWriterOptions {
   /** Log directory (must exist). */
@@ -132,6 +145,14 @@ export class LogFileWriter implements AsyncDisposable {
   /** Buffers whose write-out is done, for the next take. */
   readonly #spare: Uint8Array[] = [];
   #chunkRecords = 0;
+  /** Records taken for write-outs so far. */
+  #taken = 0;
+  /** Records of taken chunks whose write-out is over (written or dropped), in take order. */
+  #settled = 0;
+  /** Callbacks of {@linkcode whenWritten}, in the order of their marks. */
+  #waiters: Waiter[] = [];
+  /** The error of the last write-out, undefined when it succeeded. */
+  #lastError: Error | undefined;
   /** Cuts of rotations whose write-out has not run yet, oldest first. */
   #seals: Seal[] = [];
   /** A flush queued but not started: later flushes join it. */
@@ -327,11 +348,32 @@ export class LogFileWriter implements AsyncDisposable {
       this.#stats.written += chunk.records;
     } catch (e) {
       this.#stats.dropped += chunk.records;
+      this.#settle(chunk.records, e);
       this.#report(e);
       return false;
     }
+    this.#settle(chunk.records, undefined);
     this.#recycle(chunk);
     return true;
+  }
+
+  /**
+   * Calls `done` right after the write-out that writes the last of the lines buffered so far (its
+   * system calls, `fdatasync` included when `fsync` is on): in the same turn, before any other
+   * operation of the event loop, so that a caller can record the fact (a logger's ledger) with no
+   * window but one system call wide. Called at once when nothing is buffered or being written,
+   * with the error of the last write-out if it failed (a {@linkcode flushSync} that failed took
+   * the lines buffered before it). No write-out is started: one already asked for
+   * ({@linkcode flush}, {@linkcode tick}, a full buffer, a rotation, {@linkcode close}) takes the
+   * lines. A failed write-out passes its error. No promise is made: a busy logger registers one
+   * per batch. Waiters are bounded as the buffered lines are (one per batch buffered).
+   *
+   * @param done called once, with the error of the write-out when it failed
+   */
+  whenWritten(done: WrittenCallback): void {
+    const mark = this.#taken + this.#chunkRecords;
+    if (mark <= this.#settled) return done(this.#lastError, false);
+    this.#waiters.push({ mark, done });
   }
 
   /** Rotates if the rotation time has passed, then flushes. */
@@ -373,6 +415,11 @@ export class LogFileWriter implements AsyncDisposable {
       this.#file.close();
       this.#file = undefined;
     }
+    // Every line was taken by the close; a waiter left would wait for nothing.
+    this.#call(
+      this.#waiters.splice(0),
+      new Error(`Cannot write to log "${this.#path}": closed before the lines were written`),
+    );
     await Promise.all([...this.#postRuns]);
   }
 
@@ -409,6 +456,7 @@ export class LogFileWriter implements AsyncDisposable {
     if (seal === undefined) {
       const bytes = sink.pos === 0 ? sink.buf.subarray(0, 0) : sink.swap(this.#nextBuffer());
       const chunk = { bytes, records: this.#chunkRecords, periodStart: this.#periodStart };
+      this.#taken += chunk.records;
       this.#chunkRecords = 0;
       return chunk;
     }
@@ -426,6 +474,7 @@ export class LogFileWriter implements AsyncDisposable {
       sink.pos = tail.length;
     }
     this.#chunkRecords -= chunk.records;
+    this.#taken += chunk.records;
     for (const s of this.#seals) {
       s.pos -= chunk.bytes.length;
       s.records -= chunk.records;
@@ -475,9 +524,38 @@ export class LogFileWriter implements AsyncDisposable {
       this.#stats.written += batch.records;
     } catch (e) {
       this.#stats.dropped += batch.records;
+      this.#settle(batch.records, e);
       throw e;
     }
+    this.#settle(batch.records, undefined);
     this.#recycle(batch);
+  }
+
+  /**
+   * Counts `records` taken as written (or dropped, with `error`), and calls the waiters whose
+   * lines they complete.
+   */
+  #settle(records: number, error: unknown): void {
+    this.#settled += records;
+    this.#lastError = error === undefined || error instanceof Error
+      ? error
+      : new Error(String(error));
+    const waiters = this.#waiters;
+    if (waiters.length === 0 || waiters[0]!.mark > this.#settled) return;
+    let n = 0;
+    while (n < waiters.length && waiters[n]!.mark <= this.#settled) n++;
+    this.#call(waiters.splice(0, n), this.#lastError);
+  }
+
+  #call(waiters: readonly Waiter[], error: Error | undefined): void {
+    const last = waiters.length - 1;
+    for (let i = 0; i <= last; i++) {
+      try {
+        waiters[i]!.done(error, i < last);
+      } catch (e) {
+        this.#report(e);
+      }
+    }
   }
 
   #writeAll(text: string): void {

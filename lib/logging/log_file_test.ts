@@ -295,3 +295,83 @@ Deno.test("LogFileWriter.flush() with the file open writes before the event loop
     );
     assert.equal(lines.length, 101, "each line once");
   }));
+
+Deno.test("LogFileWriter.whenWritten() calls back right after the write-out of the lines buffered before it", () =>
+  withDir(async (dir) => {
+    const clock = new ManualClock(T0);
+    const w = new LogFileWriter({
+      dir,
+      path: "acked",
+      fields: FIELDS,
+      clock,
+      rotationIntervalSec: 3600,
+    });
+    const seen: string[] = [];
+    /** A callback that notes, when called, what the current file and the directory hold. */
+    const note = (name: string) => (error: Error | undefined, more: boolean) => {
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      const text = names.includes("acked.log") ? Deno.readTextFileSync(`${dir}/acked.log`) : "";
+      const lines = text.split("\n").filter((l) => l.includes("worker-1"));
+      const closed = text.includes("#close");
+      seen.push(
+        `${name}: ${error?.message ?? "ok"} [${lines.map((l) => l.split("\t")[2])}]` +
+          `${closed ? " #close" : ""}, ${names.length} files${more ? ", more follow" : ""}`,
+      );
+    };
+    w.whenWritten(note("nothing buffered"));
+    assert.deepEqual(seen, ["nothing buffered: ok [], 0 files"], "called at once");
+    w.write([T0, "worker-1", "one"]);
+    w.whenWritten(note("one"));
+    w.write([T0, "worker-1", "two"]);
+    w.whenWritten(note("two"));
+    assert.equal(seen.length, 1, "no write-out yet");
+    await w.flush(); // opens the file, then writes both lines in one write-out
+    // The past period's lines are cut off from the next ones by the rotation: its write-out calls
+    // back before it writes `#close` and renames the file.
+    w.write([T0, "worker-1", "old"]);
+    w.whenWritten(note("old"));
+    clock.t = T0 + 3600;
+    w.write([clock.t, "worker-1", "new"]);
+    w.whenWritten(note("new"));
+    await w.flush();
+    await w.close();
+    assert.deepEqual(seen.slice(1), [
+      "one: ok [one,two], 2 files, more follow",
+      "two: ok [one,two], 2 files",
+      "old: ok [one,two,old], 2 files",
+      "new: ok [new], 3 files",
+    ]);
+  }));
+
+Deno.test("LogFileWriter.whenWritten() passes the error of a failed write-out", () =>
+  withDir(async (dir) => {
+    const errors: Error[] = [];
+    const w = new LogFileWriter({
+      dir: `${dir}/removed`,
+      path: "lost",
+      fields: FIELDS,
+      clock: new ManualClock(T0),
+      onError: (e) => errors.push(e),
+    });
+    w.write([T0, "worker-1", "one"]);
+    const got: (Error | undefined)[] = [];
+    w.whenWritten((error) => got.push(error));
+    await assert.rejects(w.flush(), Deno.errors.NotFound);
+    assert.equal(got.length, 1);
+    assert.ok(got[0] instanceof Deno.errors.NotFound, "the write-out's error");
+    assert.equal(w.stats().dropped, 1);
+    // Nothing left to write: called at once, with the error that lost the lines before it (a
+    // failed flushSync() leaves its caller here).
+    w.whenWritten((error) => got.push(error));
+    assert.equal(got.length, 2);
+    assert.ok(got[1] instanceof Deno.errors.NotFound);
+    await Deno.mkdir(`${dir}/removed`);
+    w.write([T0, "worker-1", "two"]);
+    w.whenWritten((error) => got.push(error));
+    await w.flush();
+    w.whenWritten((error) => got.push(error));
+    assert.deepEqual(got.slice(2), [undefined, undefined], "written, then nothing to write");
+    assert.equal(w.stats().written, 1);
+    await w.close();
+    assert.deepEqual(errors, [], "the failed write-out's error went to flush()'s caller");
+  }));

@@ -104,6 +104,8 @@ export class LogWriterManager implements AsyncDisposable {
   #ticking: Promise<void> | undefined;
   #postRuns = new Set<Promise<void>>();
   #closed = false;
+  /** The file the last batch went to. */
+  #lastBatchFile: LogFileWriter | undefined;
   /** The log directory's lock, taken by {@linkcode LogWriterManager.create}; released last. */
   #lock: Disposable | undefined;
 
@@ -146,6 +148,16 @@ export class LogWriterManager implements AsyncDisposable {
     return m;
   }
 
+  /**
+   * The file whose buffer took the lines of the last {@linkcode writeBatch} or
+   * {@linkcode writeEncodedBatch} call (a batch has one writer and path); undefined when that call
+   * buffered nothing (refused, malformed, empty, `Log::WRITER_NONE`). A logger that acknowledges a
+   * batch waits for the write-out of this file only, never for another file's open or rotation.
+   */
+  get lastBatchFile(): LogFileWriter | undefined {
+    return this.#lastBatchFile;
+  }
+
   /** Files rotated at start-up. */
   get recovered(): readonly RecoveredLog[] {
     return this.#recovered;
@@ -160,14 +172,15 @@ export class LogWriterManager implements AsyncDisposable {
    * @returns the number of records accepted
    */
   writeBatch(batch: LogBatchData): number {
+    this.#lastBatchFile = undefined;
     const n = this.writeRows(batch.path, batch.fields, batch.records, batch.writerName);
+    if (n === 0) return 0;
+    const file = this.#writers.get(`${batch.writerName}\u0000${batch.path}`)?.file;
+    this.#lastBatchFile = file;
     // A batch from another node is written out at once, as Zeek's writer writes records through
     // to the file: a logger that is killed must not lose batches it had taken off the socket up to
     // a flush interval earlier.
-    if (n > 0) {
-      this.#writers.get(`${batch.writerName}\u0000${batch.path}`)?.file.flush()
-        .catch((e) => this.#report(e));
-    }
+    file?.flush().catch((e) => this.#report(e));
     return n;
   }
 
@@ -182,6 +195,7 @@ export class LogWriterManager implements AsyncDisposable {
    * @throws {SerializationError} for a malformed batch (nothing of it is written)
    */
   writeEncodedBatch(bytes: Uint8Array): number {
+    this.#lastBatchFile = undefined;
     const head = decodeLogBatchHeader(bytes);
     const entry = this.#closed || head.writerName !== WRITER_ASCII
       ? undefined
@@ -197,7 +211,9 @@ export class LogWriterManager implements AsyncDisposable {
       // The decoder says exactly what is wrong; should it not object, its rows are written.
       return this.writeBatch(decodeLogBatch(bytes));
     }
-    if (head.numRecords > 0) file.flush().catch((e) => this.#report(e));
+    if (head.numRecords === 0) return 0;
+    this.#lastBatchFile = file;
+    file.flush().catch((e) => this.#report(e));
     return head.numRecords;
   }
 
@@ -241,18 +257,6 @@ export class LogWriterManager implements AsyncDisposable {
   }
 
   /** Writes every buffered record out. */
-  /**
-   * Writes every file's buffered lines now, synchronously, where {@linkcode LogFileWriter.flushSync}
-   * can.
-   *
-   * @returns true when every buffered line is in its file
-   */
-  flushSync(): boolean {
-    let all = true;
-    for (const { file } of this.#writers.values()) all = file.flushSync() && all;
-    return all;
-  }
-
   async flush(): Promise<void> {
     await Promise.all(
       [...this.#writers.values()].map(({ file }) => file.flush().catch((e) => this.#report(e))),

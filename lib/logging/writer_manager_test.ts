@@ -196,3 +196,39 @@ Deno.test("LogWriterManager.writeBatch() writes a received batch out without wai
     }
     assert.fail("the batch was not written out");
   }));
+
+Deno.test("LogWriterManager.lastBatchFile is the file the last batch's lines went to, or undefined", () =>
+  withDir(async (dir) => {
+    await using logs = await LogWriterManager.create({
+      dir,
+      flushIntervalMs: 0,
+      onError: () => {},
+    });
+    // A function: an assertion that it is undefined would narrow the getter's type for good.
+    const last = () => logs.lastBatchFile?.path;
+    assert.equal(last(), undefined);
+    logs.writeBatch(batch("first", [[1, "w", "a"]])); // decoded path
+    assert.equal(last(), "first");
+    const wire = encodeLogBatch(batch("second", [[2, "w", "b"]]));
+    logs.writeEncodedBatch(wire);
+    assert.equal(last(), "second");
+    logs.writeEncodedBatch(wire); // the fused path, now that the file exists
+    assert.equal(last(), "second");
+    logs.writeRows("local", FIELDS, [[3, "n", "m"]]); // not a batch: leaves it alone
+    assert.equal(last(), "second");
+    const nothing = [
+      batch("../escape", [[1, "w", "x"]]),
+      batch("first", [[1, "w", "x"]], { writerName: "Log::WRITER_NONE" }),
+      batch("first", []),
+    ];
+    for (const b of nothing) {
+      logs.writeEncodedBatch(wire);
+      logs.writeBatch(b);
+      assert.equal(last(), undefined, `nothing buffered for ${b.path}`);
+    }
+    logs.writeEncodedBatch(wire);
+    assert.throws(() => logs.writeEncodedBatch(new Uint8Array([0xff])));
+    assert.equal(last(), undefined, "a malformed batch");
+    await logs.flush();
+    assert.deepEqual(dataLines(await Deno.readTextFile(`${dir}/second.log`)).length, 2 + 4);
+  }));

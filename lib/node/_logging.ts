@@ -143,9 +143,10 @@ export function startReliableLogging(
     const files = logging.files;
     const acks = new LogAcknowledger({
       ledger,
-      write: (batch) => logging.service.receiveBatch(batch),
-      flushed: () => files.flush(),
-      flushSync: () => files.flushSync(),
+      write: (batch) => {
+        logging.service.receiveBatch(batch);
+        return files.lastBatchFile;
+      },
       sendAcks: (sender, seqs) =>
         cluster.publish(
           nodeidTopic(sender, options),
