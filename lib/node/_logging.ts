@@ -51,6 +51,8 @@ export async function createNodeLogging(
       format: options.logFormat,
       clock: { now: () => deps.clock.now() },
       rotationIntervalSec: options.rotationIntervalMs / 1000,
+      compression: options.logCompress,
+      gzipLevel: options.logCompressLevel,
       flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
     })
