@@ -15,6 +15,7 @@ import { createNode, type NodeDeps } from "./lib/node/cluster_node.ts";
 import { resolveOptions } from "./lib/options/options.ts";
 import { hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
+import { formatHostPort } from "./lib/metrics/services.ts";
 import { keygen } from "./lib/security/keys.ts";
 import { demoSite } from "./site/demo.ts";
 
@@ -133,6 +134,10 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
     if (args.command === "start") {
       const logger = createLogger({ name: "start", level: args.logLevel, write: stderr });
       logger.info(`starting local nodes of layout ${source}`);
+      const manager = Object.values(layout).find((n) => n.nodeType === "MANAGER");
+      if (manager?.metricsPort) {
+        console.log(`status page: http://${formatHostPort(manager.ip, manager.metricsPort)}/`);
+      }
       const passOn = argv.filter((a) => a !== "start");
       const child = childCommand();
       const results = await superviseCluster({
