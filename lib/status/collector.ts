@@ -165,8 +165,8 @@ export class StatusCollector implements AsyncDisposable {
   }
 
   /**
-   * The current `/status.json` text. Starts collecting if nobody looked lately (the first call
-   * then waits for the first collection); otherwise answers from the last collection.
+   * The current `/status.json` text. Starts collecting if nobody looked lately (that call then
+   * waits for a collection); otherwise answers from the last collection.
    *
    * @returns The JSON document.
    */
@@ -174,12 +174,15 @@ export class StatusCollector implements AsyncDisposable {
     this.#stats.requests++;
     this.#lastViewMs = this.#clock.monotonicMs();
     if (this.#cancel === undefined && this.#running === undefined && !this.#closed) {
+      // Nobody looked lately: the last document is stale, so this request waits for a fresh one.
       this.#running = this.#collect().finally(() => {
         this.#running = undefined;
         this.#next();
       });
+      await this.#running;
+    } else if (this.#doc === undefined) {
+      await this.#running;
     }
-    if (this.#doc === undefined) await this.#running;
     return this.#doc ?? this.#render();
   }
 
