@@ -12,6 +12,7 @@ import type { Transport } from "../transport/transport.ts";
 import { VERSION } from "../version.ts";
 import { StatusCollector } from "../status/collector.ts";
 import { mountStatus } from "../status/routes.ts";
+import { familiesFromRegistry } from "../status/sample.ts";
 
 /** Registers the node's counters as metric sources. */
 export function createMetricsFor(
@@ -150,7 +151,7 @@ function statusCollector(
         };
       },
     },
-    ownMetrics: () => metrics.registry.metrics(),
+    ownMetrics: () => familiesFromRegistry(metrics.registry),
     ...(advertise ? { advertiseAddress: advertise } : {}),
     clusterLogFile: `${options.logDir}/cluster.log`,
   });

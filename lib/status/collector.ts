@@ -13,7 +13,7 @@
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterLayout } from "../layout/types.ts";
-import { parsePrometheusText } from "../metrics/scrape.ts";
+import type { ScrapedFamily } from "../metrics/scrape.ts";
 import { formatHostPort, type ServicesOptions } from "../metrics/services.ts";
 import {
   type ClusterLogLine,
@@ -21,6 +21,7 @@ import {
   type NodeSample,
   type NodeStatusDoc,
   parseClusterLogTail,
+  parseStatusMetrics,
   ratesBetween,
   sampleFromMetrics,
   STATUS_VERSION,
@@ -54,8 +55,8 @@ export interface StatusCollectorOptions {
   readonly self: string;
   readonly selfId: string;
   readonly membership: MembershipView;
-  /** This node's own metrics text (read without HTTP). */
-  readonly ownMetrics: () => Promise<string>;
+  /** This node's own metric families (read without HTTP), e.g. `familiesFromRegistry()`. */
+  readonly ownMetrics: () => Promise<ReadonlyMap<string, ScrapedFamily>>;
   /** Addresses to reach the nodes' metrics (as `/services.json` lists them). */
   readonly advertiseAddress?: ServicesOptions["advertiseAddress"];
   /** cluster.log to tail (where the logger writes it, when on this host). */
@@ -109,7 +110,7 @@ const defaultSchedule = (fn: () => void, ms: number) => {
  *   self: "manager",
  *   selfId: "id",
  *   membership: { upNodes: () => [], idOf: () => undefined, onChange: () => () => {} },
- *   ownMetrics: () => Promise.resolve(""),
+ *   ownMetrics: () => Promise.resolve(new Map()),
  * });
  * const doc = JSON.parse(await c.document());
  * console.assert(doc.version === 1 && doc.nodes[0].state === "up");
@@ -226,19 +227,20 @@ export class StatusCollector implements AsyncDisposable {
 
   async #scrape(name: string, s: NodeState, at: number): Promise<void> {
     const url = this.#metricsUrl(name);
-    let text: string;
+    let families: ReadonlyMap<string, ScrapedFamily>;
     try {
-      if (name === this.#o.self) text = await this.#o.ownMetrics();
+      if (name === this.#o.self) families = await this.#o.ownMetrics();
       else if (url === null) throw new Error("no metrics port in the layout");
       else if (!s.up) throw new Error("node is down");
       else {
         const res = await (this.#o.fetch ?? fetch)(url, {
           signal: AbortSignal.timeout(Math.max(100, this.#intervalMs)),
         });
-        text = await res.text();
+        const text = await res.text();
         if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+        families = parseStatusMetrics(text);
       }
-      const sample = sampleFromMetrics(parsePrometheusText(text), at);
+      const sample = sampleFromMetrics(families, at);
       s.rates = ratesBetween(s.sample, sample);
       s.sample = sample;
       s.scrapeAt = at;

@@ -7,7 +7,14 @@ import { createNodeMetrics } from "../metrics/registry.ts";
 import { parsePrometheusText } from "../metrics/scrape.ts";
 import { StatusCollector } from "./collector.ts";
 import { mountStatus } from "./routes.ts";
-import { parseClusterLogTail, ratesBetween, sampleFromMetrics, type StatusDoc } from "./sample.ts";
+import {
+  familiesFromRegistry,
+  parseClusterLogTail,
+  parseStatusMetrics,
+  ratesBetween,
+  sampleFromMetrics,
+  type StatusDoc,
+} from "./sample.ts";
 
 Deno.test("sampleFromMetrics() reads counters, drops of every kind, clone lag and clients", () => {
   const f = parsePrometheusText([
@@ -40,6 +47,38 @@ Deno.test("sampleFromMetrics() reads counters, drops of every kind, clone lag an
   assert.equal(empty.storeCloneLagS, null);
   assert.equal(empty.websocketClients, null);
   assert.equal(empty.startTime, null);
+});
+
+Deno.test("parseStatusMetrics() keeps the families a sample reads and skips the rest unparsed", () => {
+  const text = [
+    "# HELP zeek_cluster_core_incoming_events_total Number of events received",
+    "# TYPE zeek_cluster_core_incoming_events_total counter",
+    'zeek_cluster_core_incoming_events_total{node="w"} 10',
+    'zeek_event_handler_invocations_total{name="x",node="w"} this would not parse',
+    "zcluster_websocket_clients 3",
+    "",
+  ].join("\n");
+  const f = parseStatusMetrics(text);
+  assert.deepEqual([...f.keys()].sort(), [
+    "zcluster_websocket_clients",
+    "zeek_cluster_core_incoming_events_total",
+  ]);
+  assert.equal(sampleFromMetrics(f, 0).eventsIn, 10);
+  assert.equal(sampleFromMetrics(f, 0).websocketClients, 3);
+});
+
+Deno.test("familiesFromRegistry() reads the same values as a scrape of /metrics", async () => {
+  const m = createNodeMetrics({ node: "w", nodeType: "WORKER", version: "1.0.0" });
+  m.cluster.incomingEvents.inc(7);
+  m.logs.streamWrites.inc({ module: "Conn", stream: "Conn::LOG" }, 2);
+  m.logs.streamWrites.inc({ module: "DNS", stream: "DNS::LOG" }, 3);
+  m.websocket.clients.set(4);
+  const direct = sampleFromMetrics(await familiesFromRegistry(m.registry), 1);
+  const scraped = sampleFromMetrics(parseStatusMetrics(await m.registry.metrics()), 1);
+  assert.equal(direct.eventsIn, 7);
+  assert.equal(direct.logRecords, 5);
+  assert.equal(direct.websocketClients, 4);
+  assert.deepEqual({ ...direct, startTime: null }, { ...scraped, startTime: null });
 });
 
 Deno.test("ratesBetween() gives per-second rates, and none across a restart", () => {
@@ -109,7 +148,7 @@ Deno.test("StatusCollector serves status.json from one shared collection: scrape
           return () => {};
         },
       },
-      ownMetrics: () => manager.registry.metrics(),
+      ownMetrics: () => familiesFromRegistry(manager.registry),
       clock,
       fetch: (url, init) => {
         scrapes++;

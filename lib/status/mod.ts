@@ -11,7 +11,7 @@
  *   self: "manager",
  *   selfId: "id",
  *   membership: { upNodes: () => [], idOf: () => undefined, onChange: () => () => {} },
- *   ownMetrics: () => Promise.resolve(""),
+ *   ownMetrics: () => Promise.resolve(new Map()),
  * });
  * mountStatus(new Hono(), collector);
  * ```

@@ -26,7 +26,7 @@ import { STATUS_PAGE_HTML } from "./page.ts";
  *   self: "manager",
  *   selfId: "id",
  *   membership: { upNodes: () => [], idOf: () => undefined, onChange: () => () => {} },
- *   ownMetrics: () => Promise.resolve(""),
+ *   ownMetrics: () => Promise.resolve(new Map()),
  * });
  * const app = mountStatus(new Hono(), collector);
  * const res = await app.request("/status.json");

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { sampleValue, type ScrapedFamily } from "../metrics/scrape.ts";
+import type { Registry } from "prom-client";
+import { parsePrometheusText, sampleValue, type ScrapedFamily } from "../metrics/scrape.ts";
 import type { NodeType } from "../layout/types.ts";
 
 /** The version of the `/status.json` document. */
@@ -42,6 +43,83 @@ export interface NodeSample {
   readonly websocketClients: number | null;
   /** Process start, epoch seconds; null when unknown. */
   readonly startTime: number | null;
+}
+
+/** The metric families a sample reads; everything else in a scrape is skipped unparsed. */
+export const STATUS_METRIC_NAMES: readonly string[] = [
+  "zeek_cluster_core_incoming_events_total",
+  "zeek_cluster_core_outgoing_events_total",
+  "zeek_log_stream_writes_total",
+  "zeek_cluster_zeromq_xpub_drops_total",
+  "zeek_cluster_zeromq_onloop_drops_total",
+  "zcluster_log_queue_drops_total",
+  "zeek_log_writer_discarded_writes_total",
+  "zcluster_websocket_overflows_total",
+  "zcluster_store_clone_lag_seconds",
+  "zcluster_websocket_clients",
+  "process_start_time_seconds",
+];
+const WANTED = new Set(STATUS_METRIC_NAMES);
+
+/**
+ * Parses the sample lines of a `/metrics` text that a status sample reads, skipping the others
+ * (and every comment) before parsing: a node's exposition holds many more families.
+ *
+ * @param text A Prometheus text exposition.
+ * @returns The parsed families that matter.
+ * @throws {SyntaxError} For a malformed line among those kept.
+ * @example
+ * ```ts
+ * import { parseStatusMetrics } from "./sample.ts";
+ * const f = parseStatusMetrics("other 1\nzcluster_websocket_clients{node=\"m\"} 2\n");
+ * console.assert(f.size === 1);
+ * ```
+ */
+export function parseStatusMetrics(text: string): Map<string, ScrapedFamily> {
+  const kept: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const brace = line.indexOf("{");
+    const space = line.indexOf(" ");
+    const end = brace >= 0 && (space < 0 || brace < space) ? brace : space;
+    if (WANTED.has(end < 0 ? line : line.slice(0, end))) kept.push(line);
+  }
+  return parsePrometheusText(kept.join("\n"));
+}
+
+/**
+ * Reads the families a status sample needs straight from a registry (the manager's own; no text
+ * rendering of the rest).
+ *
+ * @param registry A prom-client registry.
+ * @returns The families, as `parsePrometheusText()` gives them.
+ * @example
+ * ```ts
+ * import { Registry } from "prom-client";
+ * import { familiesFromRegistry } from "./sample.ts";
+ * console.assert((await familiesFromRegistry(new Registry())).size === 0);
+ * ```
+ */
+export async function familiesFromRegistry(
+  registry: Registry,
+): Promise<Map<string, ScrapedFamily>> {
+  const out = new Map<string, ScrapedFamily>();
+  for (const name of STATUS_METRIC_NAMES) {
+    const metric = registry.getSingleMetric(name);
+    if (!metric) continue;
+    const { values } = await metric.get();
+    out.set(name, {
+      name,
+      help: undefined,
+      type: "untyped",
+      samples: values.map((v) => ({
+        name,
+        labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])),
+        value: v.value,
+      })),
+    });
+  }
+  return out;
 }
 
 /**
