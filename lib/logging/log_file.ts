@@ -545,6 +545,7 @@ export class LogFileWriter implements AsyncDisposable {
     if (!post && !compressor) return;
     const run = (async () => {
       try {
+        // A failed compression is reported and the post-processor gets the plain file.
         const file = compressor
           ? await compressor.compress({
             dir: this.#dir,
@@ -552,6 +553,7 @@ export class LogFileWriter implements AsyncDisposable {
             path: this.#path,
             ...times,
           })
+            .catch((e) => void this.#report(e))
           : rotated;
         await post?.(postProcessCall(this.#dir, file ?? rotated, this.#path, times));
       } catch (e) {

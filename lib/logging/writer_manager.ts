@@ -369,8 +369,10 @@ export class LogWriterManager implements AsyncDisposable {
     const run = (async () => {
       const { dir, path, openTime, closeTime, terminating } = call;
       const plain = call.argv[0];
+      // A failed compression is reported and the post-processor gets the plain file.
       const gz = compressor
         ? await compressor.compress({ dir, plain, path, openTime, closeTime })
+          .catch((e) => void this.#report(e))
         : undefined;
       await post?.(
         gz ? postProcessCall(dir, gz, path, { openTime, closeTime, terminating }) : call,
