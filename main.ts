@@ -23,6 +23,7 @@ import { assertNodeDirectoriesFree, createNode, type NodeDeps } from "./lib/node
 import { resolveOptions } from "./lib/options/options.ts";
 import { EXIT_REFUSED, hostAddresses, superviseCluster } from "./lib/supervisor/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
+import { formatHostPort } from "./lib/metrics/services.ts";
 import { keygen } from "./lib/security/keys.ts";
 import { demoSite } from "./site/demo.ts";
 
@@ -148,6 +149,10 @@ export async function main(argv: string[], hooks: MainHooks = {}): Promise<numbe
       const { rest, taken } = splitFlags(argv, WEBSOCKET_FLAGS);
       const passOn = rest.filter((a) => a !== "start");
       const [managerName] = managerOf(layout);
+      const manager = managerName === undefined ? undefined : layout[managerName];
+      if (manager?.metricsPort) {
+        console.log(`status page: http://${formatHostPort(manager.ip, manager.metricsPort)}/`);
+      }
       const child = childCommand();
       const results = await superviseCluster({
         layout,

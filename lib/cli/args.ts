@@ -75,6 +75,7 @@ const FLAGS = {
   layout: { type: "string" },
   "log-dir": { type: "string" },
   "log-format": { type: "string" },
+  "log-compress": { type: "string" },
   rotate: { type: "string" },
   format: { type: "string" },
   "log-level": { type: "string" },
@@ -153,6 +154,9 @@ export function parseCliArgs(
   if (values["log-dir"] !== undefined) overrides.logDir = values["log-dir"];
   if (values["log-format"] !== undefined) {
     overrides.logFormat = oneOf<LogFormat>("log-format", values["log-format"], ["ascii", "json"]);
+  }
+  if (values["log-compress"] !== undefined) {
+    overrides.logCompress = oneOf("log-compress", values["log-compress"], ["none", "gzip"]);
   }
   if (values.rotate !== undefined) {
     try {

@@ -22,6 +22,7 @@ Options:
   --log-dir DIR            where loggers write logs (default ./logs)
   --log-format ascii|json  log file format (default ascii)
   --rotate DURATION        log rotation interval, e.g. 10s, 1h (default 1h on loggers; 0 = off)
+  --log-compress none|gzip rotated files as path.<open>-<close>.log.gz (level: --set logCompressLevel=N)
   --format bin|json        event serializer: broker-bin-v1 (default) or broker-json-v1
   --metrics-address ADDR   address the metrics endpoint binds (default: the node's ip)
   --metrics-advertise ADDR address listed in the manager's /services.json

@@ -17,7 +17,6 @@ import { type JsonFormatOptions, JsonFormatter } from "./json_writer.ts";
 import {
   isValidLogPath,
   nextRotationTime,
-  type PostProcessCall,
   postProcessCall,
   type PostProcessor,
   recoverLeftover,
@@ -25,6 +24,7 @@ import {
   shadowName,
   type WallClock,
 } from "./rotation.ts";
+import type { LogCompressor } from "./compress.ts";
 import type { LogField, LogRow } from "./schema.ts";
 
 /** Default size at which buffered lines are written out without waiting for the timer. */
@@ -94,6 +94,11 @@ export interface LogFileWriterOptions {
   readonly fsync?: boolean;
   /** Called for each rotated file with Zeek's `archive-log` argv. */
   readonly postProcessor?: PostProcessor;
+  /**
+   * Compresses each rotated file (`path.<open>-<close>.log.gz`) before the post-processor sees it;
+   * the live file stays plain.
+   */
+  readonly compressor?: LogCompressor;
   /** Receives errors of background write-outs and post-processors. */
   readonly onError?: (error: Error) => void;
 }
@@ -135,6 +140,7 @@ export class LogFileWriter implements AsyncDisposable {
   readonly #maxPending: number;
   readonly #fsync: boolean;
   readonly #post: PostProcessor | undefined;
+  readonly #compressor: LogCompressor | undefined;
   readonly #onError: (error: Error) => void;
   readonly #enc = new TextEncoder();
   /** The fused formatter of encoded batches, when the format allows it. */
@@ -191,6 +197,7 @@ export class LogFileWriter implements AsyncDisposable {
       ? new AsciiBatchFormatter(options.fields, options.ascii)
       : undefined;
     this.#post = options.postProcessor;
+    this.#compressor = options.compressor;
     this.#onError = options.onError ?? (() => {});
     const now = this.#clock.now();
     this.#periodStart = now;
@@ -508,7 +515,10 @@ export class LogFileWriter implements AsyncDisposable {
     const now = this.#clock.now();
     // Never append to or overwrite a file this writer did not create.
     const left = await recoverLeftover(this.#dir, this.#path, now);
-    if (left) this.#runPost(left.call);
+    if (left) {
+      const { openTime, closeTime, terminating } = left.call;
+      this.#runPost(left.rotated, { openTime, closeTime, terminating });
+    }
     const marker = JSON.stringify({ path: this.#path, periodStart, open: now });
     await Deno.writeTextFile(`${this.#dir}/${shadowName(fileName)}`, marker + "\n");
     this.#file = await Deno.open(`${this.#dir}/${fileName}`, { write: true, createNew: true });
@@ -602,18 +612,28 @@ export class LogFileWriter implements AsyncDisposable {
       const rotated = await renameRotated(this.#dir, fileName, this.#path, openTime);
       await Deno.remove(`${this.#dir}/${shadowName(fileName)}`).catch(() => {});
       this.#stats.rotations++;
-      this.#runPost(
-        postProcessCall(this.#dir, rotated, this.#path, { openTime, closeTime: now, terminating }),
-      );
+      this.#runPost(rotated, { openTime, closeTime: now, terminating });
     });
   }
 
-  #runPost(call: PostProcessCall): void {
+  /** Compresses the rotated file (when asked to), then runs the post-processor on the result. */
+  #runPost(rotated: string, times: Parameters<typeof postProcessCall>[3]): void {
     const post = this.#post;
-    if (!post) return;
+    const compressor = this.#compressor;
+    if (!post && !compressor) return;
     const run = (async () => {
       try {
-        await post(call);
+        // A failed compression is reported and the post-processor gets the plain file.
+        const file = compressor
+          ? await compressor.compress({
+            dir: this.#dir,
+            plain: rotated,
+            path: this.#path,
+            ...times,
+          })
+            .catch((e) => void this.#report(e))
+          : rotated;
+        await post?.(postProcessCall(this.#dir, file ?? rotated, this.#path, times));
       } catch (e) {
         this.#report(e);
       }

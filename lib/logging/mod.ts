@@ -24,3 +24,4 @@ export * from "./rotation.ts";
 export * from "./log_file.ts";
 export * from "./writer_manager.ts";
 export { formatAsciiDouble, formatAsciiTime, formatJsonDouble } from "./_numbers.ts";
+export * from "./compress.ts";

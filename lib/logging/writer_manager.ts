@@ -16,7 +16,14 @@ import type { LogFormat } from "./formatter.ts";
 import type { JsonFormatOptions } from "./json_writer.ts";
 import { type LogFileStats, LogFileWriter } from "./log_file.ts";
 import {
+  type LogCompression,
+  LogCompressor,
+  type LogCompressorStats,
+  pendingCompressions,
+} from "./compress.ts";
+import {
   isValidLogPath,
+  postProcessCall,
   type PostProcessor,
   type RecoveredLog,
   recoverLeftovers,
@@ -55,6 +62,13 @@ export interface LogWriterManagerOptions {
   readonly fsync?: boolean;
   /** Called for each rotated file with Zeek's `archive-log` argv, leftovers included. */
   readonly postProcessor?: PostProcessor;
+  /**
+   * `gzip` compresses every rotated file to `path.<open>-<close>.log.gz` (see `compress.ts`), and
+   * at start-up finishes what a crashed run left; default `none`.
+   */
+  readonly compression?: LogCompression;
+  /** gzip level, 1 to 9 (6, as zlib). */
+  readonly gzipLevel?: number;
   /** Receives every error (bad batches, write failures, post-processor failures). */
   readonly onError?: (error: Error) => void;
 }
@@ -108,6 +122,7 @@ export class LogWriterManager implements AsyncDisposable {
   #lastBatchFile: LogFileWriter | undefined;
   /** The log directory's lock, taken by {@linkcode LogWriterManager.create}; released last. */
   #lock: Disposable | undefined;
+  readonly #compressor: LogCompressor | undefined;
 
   /**
    * Prefer {@linkcode LogWriterManager.create}: this constructor neither creates the directory nor
@@ -118,6 +133,9 @@ export class LogWriterManager implements AsyncDisposable {
    */
   constructor(options: LogWriterManagerOptions, recovered: readonly RecoveredLog[] = []) {
     this.#opt = options;
+    this.#compressor = options.compression === "gzip"
+      ? new LogCompressor(options.gzipLevel === undefined ? {} : { level: options.gzipLevel })
+      : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#recovered = recovered;
     this.#schedule();
@@ -144,7 +162,17 @@ export class LogWriterManager implements AsyncDisposable {
     }
     const m = new LogWriterManager(options, recovered);
     m.#lock = lock;
-    for (const r of recovered) m.#post(r.call);
+    const compressor = m.#compressor;
+    if (compressor) {
+      // Leftovers just rotated, and rotated files a crash left plain, compressed oldest first.
+      for (const job of await pendingCompressions(options.dir)) {
+        m.#post({
+          ...postProcessCall(job.dir, job.plain, job.path, { ...job, terminating: false }),
+        });
+      }
+    } else {
+      for (const r of recovered) m.#post(r.call);
+    }
     return m;
   }
 
@@ -293,8 +321,14 @@ export class LogWriterManager implements AsyncDisposable {
       );
     }
     await Promise.all([...this.#postRuns]);
+    await this.#compressor?.[Symbol.asyncDispose]();
     this.#lock?.[Symbol.dispose]();
     this.#lock = undefined;
+  }
+
+  /** Counters of the compression of rotated files, when it is on. */
+  get compression(): LogCompressorStats | undefined {
+    return this.#compressor?.stats;
   }
 
   /** Same as {@linkcode close}. */
@@ -333,6 +367,7 @@ export class LogWriterManager implements AsyncDisposable {
       ...(o.maxPendingBytes === undefined ? {} : { maxPendingBytes: o.maxPendingBytes }),
       ...(o.fsync === undefined ? {} : { fsync: o.fsync }),
       ...(o.postProcessor === undefined ? {} : { postProcessor: o.postProcessor }),
+      ...(this.#compressor === undefined ? {} : { compressor: this.#compressor }),
     });
     this.#writers.set(key, { writer, file });
     return file;
@@ -349,10 +384,23 @@ export class LogWriterManager implements AsyncDisposable {
     this.#opt.onError?.(e instanceof Error ? e : new Error(String(e)));
   }
 
+  /** Runs the post-processor on a rotated file, compressing it first when compression is on. */
   #post(call: Parameters<PostProcessor>[0]): void {
     const post = this.#opt.postProcessor;
-    if (!post) return;
-    const run = Promise.resolve().then(() => post(call)).catch((e) => this.#report(e));
+    const compressor = this.#compressor;
+    if (!post && !compressor) return;
+    const run = (async () => {
+      const { dir, path, openTime, closeTime, terminating } = call;
+      const plain = call.argv[0];
+      // A failed compression is reported and the post-processor gets the plain file.
+      const gz = compressor
+        ? await compressor.compress({ dir, plain, path, openTime, closeTime })
+          .catch((e) => void this.#report(e))
+        : undefined;
+      await post?.(
+        gz ? postProcessCall(dir, gz, path, { openTime, closeTime, terminating }) : call,
+      );
+    })().catch((e) => this.#report(e));
     this.#postRuns.add(run);
     run.finally(() => this.#postRuns.delete(run));
   }

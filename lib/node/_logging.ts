@@ -57,6 +57,8 @@ export async function createNodeLogging(
       },
       clock: { now: () => deps.clock.now() },
       rotationIntervalSec: options.rotationIntervalMs / 1000,
+      compression: options.logCompress,
+      gzipLevel: options.logCompressLevel,
       flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
     }).catch((error) => {

@@ -1,4 +1,4 @@
-import type { Cluster } from "../cluster/cluster.ts";
+import { type Cluster, NODE_DOWN, NODE_UP } from "../cluster/cluster.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { LogService } from "../logging/log_service.ts";
 import type { NodeLogging } from "./_logging.ts";
@@ -10,6 +10,9 @@ import type { ClusterOptions } from "../options/options.ts";
 import { localNodeMetricsPort, localNodeType } from "../options/options.ts";
 import type { Transport } from "../transport/transport.ts";
 import { VERSION } from "../version.ts";
+import { StatusCollector } from "../status/collector.ts";
+import { mountStatus } from "../status/routes.ts";
+import { familiesFromRegistry } from "../status/sample.ts";
 
 /** Registers the node's counters as metric sources. */
 export function createMetricsFor(
@@ -84,8 +87,9 @@ export function createMetricsFor(
 }
 
 /**
- * Serves `/metrics` (and `/services.json` on the manager) on the node's metrics port, bound to
- * `metricsAddress` or the node's ip, as Zeek does.
+ * Serves `/metrics` (and, on the manager, `/services.json`, the status page `/` and
+ * `/status.json`) on the node's metrics port, bound to `metricsAddress` or the node's ip, as Zeek
+ * does.
  *
  * @returns The server, or undefined when the node has no metrics port.
  * @throws {Error} Naming the node, address and port when the port cannot be bound.
@@ -93,6 +97,7 @@ export function createMetricsFor(
 export function serveNodeMetrics(
   options: ClusterOptions,
   metrics: NodeMetrics,
+  parts?: { cluster: Cluster },
 ): MetricsServer | undefined {
   const port = localNodeMetricsPort(options);
   if (port === 0) return undefined;
@@ -107,9 +112,53 @@ export function serveNodeMetrics(
       }
       : {}),
   });
+  const collector = node.nodeType === "MANAGER" && parts
+    ? statusCollector(options, metrics, parts.cluster)
+    : undefined;
+  if (collector) mountStatus(app, collector);
+  let server: MetricsServer;
   try {
-    return serveMetrics({ app, hostname: options.metricsAddress || node.ip, port });
+    server = serveMetrics({ app, hostname: options.metricsAddress || node.ip, port });
   } catch (error) {
+    collector?.[Symbol.asyncDispose]();
     throw new Error(`Node ${options.node}: ${(error as Error).message}`, { cause: error });
   }
+  if (!collector) return server;
+  return {
+    addr: server.addr,
+    finished: server.finished,
+    async [Symbol.asyncDispose]() {
+      await collector[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** The status page's collector on the manager: membership from the cluster, metrics scraped. */
+function statusCollector(
+  options: ClusterOptions,
+  metrics: NodeMetrics,
+  cluster: Cluster,
+): StatusCollector {
+  const advertise = options.metricsAdvertiseAddress;
+  return new StatusCollector({
+    layout: options.layout,
+    self: options.node,
+    selfId: cluster.nodeId,
+    membership: {
+      upNodes: () => cluster.upNodes(),
+      idOf: (name) => cluster.idOf(name),
+      onChange: (listener) => {
+        const offUp = cluster.on(NODE_UP, () => listener());
+        const offDown = cluster.on(NODE_DOWN, () => listener());
+        return () => {
+          offUp();
+          offDown();
+        };
+      },
+    },
+    ownMetrics: () => familiesFromRegistry(metrics.registry),
+    ...(advertise ? { advertiseAddress: advertise } : {}),
+    clusterLogFile: `${options.logDir}/cluster.log`,
+  });
 }

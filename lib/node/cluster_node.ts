@@ -457,10 +457,13 @@ export async function createNode(
     metrics.zeromq.curveRejected.addSource(() =>
       curveRejectedSources.reduce((sum, read) => sum + read(), 0)
     );
-    const server = serveNodeMetrics(options, metrics);
+    const server = serveNodeMetrics(options, metrics, { cluster });
     if (server) {
       resources.push(() => server[Symbol.asyncDispose]());
       listeners.push(`metrics http://${server.addr.hostname}:${server.addr.port}/metrics (plain)`);
+      if (localNodeType(options) === "MANAGER") {
+        listeners.push(`status page http://${server.addr.hostname}:${server.addr.port}/ (plain)`);
+      }
     }
     const stores = new NodeStores(options, cluster, clock, logger);
     resources.push(() => stores[Symbol.asyncDispose]());

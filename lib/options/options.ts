@@ -76,6 +76,13 @@ export interface ClusterOptions extends TopicOptions {
   readonly logJsonIncludeUnsetFields: boolean;
   /** `Log::default_rotation_interval`, ms; 0 turns rotation off. 1 h on loggers. */
   readonly rotationIntervalMs: number;
+  /**
+   * Compression of rotated log files (`--log-compress`): `gzip` writes them as
+   * `path.<open>-<close>.log.gz`, `none` (default) leaves them plain. Live files stay plain.
+   */
+  readonly logCompress: "none" | "gzip";
+  /** gzip level of rotated log files, 1 to 9 (Zeek's `LogAscii::gzip_level`); 6 by default. */
+  readonly logCompressLevel: number;
   /** Address the metrics endpoint binds ("" = the node's ip, like Zeek). */
   readonly metricsAddress: string;
   /** Address advertised in `/services.json` instead of the layout's ip ("" = layout ip). */
@@ -218,6 +225,8 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   logJsonTimestamps: "epoch",
   logJsonIncludeUnsetFields: false,
   rotationIntervalMs: 0,
+  logCompress: "none",
+  logCompressLevel: 6,
   metricsAddress: "",
   metricsAdvertiseAddress: "",
   zeromq: DEFAULT_ZEROMQ_OPTIONS,
@@ -288,6 +297,19 @@ function checkOptions(options: ClusterOptions, defaults: ClusterOptions): void {
       `Invalid option logJsonTimestamps: expected ${
         stamps.join(", ")
       }, got ${options.logJsonTimestamps}`,
+    );
+  }
+  if (!["none", "gzip"].includes(options.logCompress)) {
+    throw new OptionsError(
+      `Invalid option logCompress: expected none or gzip, got ${
+        JSON.stringify(options.logCompress)
+      }`,
+    );
+  }
+  const level = options.logCompressLevel;
+  if (!Number.isInteger(level) || level < 1 || level > 9) {
+    throw new OptionsError(
+      `Invalid option logCompressLevel: expected an integer from 1 to 9, got ${level}`,
     );
   }
   if (!["broker-bin-v1", "broker-json-v1"].includes(options.eventSerializer)) {
