@@ -22,7 +22,11 @@ export const systemClock: Clock = Object.freeze({
 export class ManualClock implements Clock {
   #now: number;
   #mono = 0;
-  /** @param startSeconds Initial wall-clock time in epoch seconds. */
+  /**
+   * Creates a `ManualClock`.
+   *
+   * @param startSeconds Initial wall-clock time in epoch seconds.
+   */
   constructor(startSeconds = 1_700_000_000) {
     this.#now = startSeconds;
   }

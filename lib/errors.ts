@@ -8,6 +8,12 @@
 export class LayoutError extends Error {
   /** Every problem found, each naming the node and the field. */
   readonly problems: readonly string[];
+  /**
+   * Creates a `LayoutError`.
+   *
+   * @param problems Every problem found.
+   * @param options The `cause`, if any.
+   */
   constructor(problems: readonly string[], options?: ErrorOptions) {
     super(
       problems.length === 1
@@ -22,6 +28,12 @@ export class LayoutError extends Error {
 
 /** Options (flags, environment, option objects) are invalid. */
 export class OptionsError extends Error {
+  /**
+   * Creates an `OptionsError`.
+   *
+   * @param message What is wrong, naming the option.
+   * @param options The `cause`, if any.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "OptionsError";
@@ -30,6 +42,12 @@ export class OptionsError extends Error {
 
 /** Wire data could not be encoded or decoded. Never thrown for anything but bad data. */
 export class SerializationError extends Error {
+  /**
+   * Creates a `SerializationError`.
+   *
+   * @param message What could not be encoded or decoded.
+   * @param options The `cause`, if any.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SerializationError";
@@ -38,6 +56,12 @@ export class SerializationError extends Error {
 
 /** An operation was attempted on a transport that is closed. */
 export class TransportClosedError extends Error {
+  /**
+   * Creates a `TransportClosedError`.
+   *
+   * @param message The operation refused.
+   * @param options The `cause`, if any.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "TransportClosedError";
@@ -46,7 +70,15 @@ export class TransportClosedError extends Error {
 
 /** A data store operation failed. `code` is Broker's error name where one applies. */
 export class StoreError extends Error {
+  /** Broker's error name, e.g. `no_such_key`, `stale_data`, `request_timeout`. */
   readonly code: string;
+  /**
+   * Creates a `StoreError`.
+   *
+   * @param code Broker's error name.
+   * @param message What failed.
+   * @param options The `cause`, if any.
+   */
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "StoreError";
@@ -56,6 +88,12 @@ export class StoreError extends Error {
 
 /** A control request got no answer in time. */
 export class ControlTimeoutError extends Error {
+  /**
+   * Creates a `ControlTimeoutError`.
+   *
+   * @param message What went unanswered.
+   * @param options The `cause`, if any.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ControlTimeoutError";
@@ -73,6 +111,14 @@ export class LockHeldError extends Error {
   readonly lockPath: string;
   /** The holder's pid, when its lock file names one. */
   readonly pid: number | undefined;
+  /**
+   * Creates a `LockHeldError`.
+   *
+   * @param subject What the lock protects.
+   * @param lockPath The lock file.
+   * @param pid The holder's pid, if known.
+   * @param options The `cause`, if any.
+   */
   constructor(subject: string, lockPath: string, pid: number | undefined, options?: ErrorOptions) {
     super(
       `Cannot use ${subject}: ${

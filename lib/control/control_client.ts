@@ -61,7 +61,9 @@ export interface ControlClientOptions {
   readonly options: ClusterOptions;
   /** The transport; ZeroMQ by default. */
   readonly transport?: TransportFactory;
+  /** Time; the system clock by default. */
   readonly clock?: Clock;
+  /** Diagnostics; silent by default. */
   readonly logger?: Logger;
   /** The client's node id; a fresh Zeek-style one by default. */
   readonly nodeId?: string;
@@ -86,7 +88,9 @@ export type NodeReply<T> =
 
 /** A reply: its arguments and the sender's node id. */
 export interface RawReply {
+  /** The reply event's arguments. */
   readonly args: readonly BrokerValue[];
+  /** The node id that sent it. */
   readonly id: string;
 }
 

@@ -15,9 +15,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
 
 /** The diagnostic logger every component receives. */
 export interface Logger {
+  /** Detail for debugging, off by default. */
   debug(message: string, fields?: LogFields): void;
+  /** Normal operation worth a line. */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled. */
   warn(message: string, fields?: LogFields): void;
+  /** Something failed. */
   error(message: string, fields?: LogFields): void;
 }
 

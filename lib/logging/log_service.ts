@@ -48,7 +48,9 @@ export interface LogFilter {
 
 /** Options of {@link LogService.createStream}. */
 export interface CreateStreamOptions {
+  /** The stream's columns, in log order. */
   readonly columns: LogColumns;
+  /** The log path (file name without extension), e.g. `conn`. */
   readonly path: string;
   /** The stream's policy hook (Zeek's `$policy`). */
   readonly policy?: LogPolicy;
@@ -129,6 +131,7 @@ export const CLUSTER_LOG = "Cluster::LOG";
 export class LogService implements AsyncDisposable {
   /** Records accepted, by `stream/writer`: a counter object per key, bumped on every write. */
   readonly #writes = new Map<string, { n: number }>();
+  /** Writes, drops and filter counters. */
   readonly stats: LogServiceStats = statsOver(this.#writes);
   readonly #deps: LogServiceDeps;
   readonly #streams = new Map<string, StreamState>();
@@ -139,6 +142,11 @@ export class LogService implements AsyncDisposable {
   #lastState: StreamState | undefined;
 
   /** @param deps Local writer or batch sender, clock, logger, batching. */
+  /**
+   * Creates a `LogService`.
+   *
+   * @param deps Options, the writer manager or batch sink, clock and logger.
+   */
   constructor(deps: LogServiceDeps) {
     this.#deps = deps;
     if (!deps.local && deps.sendBatch) {

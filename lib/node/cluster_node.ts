@@ -61,7 +61,20 @@ function endpointInfo(info: ClientInfo): BrokerValue[] {
 
 /** CURVE settings for the transport, loaded by the node from its key files. */
 export interface TransportSecurity {
+  /**
+   * The node's CURVE client keys (and the proxy's public key), when the layout enables CURVE.
+   * Its type belongs to the ZeroMQ transport (`internal_mod.ts`), so it is left out of the
+   * generated docs.
+   *
+   * @ignore
+   */
   readonly curveClient?: CurveClientOptions;
+  /**
+   * The CURVE server keys and allow-list of the sockets this node binds (the proxy, a logger's
+   * PULL). Left out of the generated docs like {@link TransportSecurity.curveClient}.
+   *
+   * @ignore
+   */
   readonly curveServer?: CurveServerOptions;
 }
 
@@ -91,7 +104,9 @@ export type ConnectNodeHook = (target: ConnectTarget) => boolean;
 
 /** Dependencies of a node, injected. */
 export interface NodeDeps {
+  /** Diagnostics; silent by default. */
   readonly logger?: Logger;
+  /** Time; the system clock by default. */
   readonly clock?: Clock;
   /** Node id; a fresh Zeek-style id by default. */
   readonly nodeId?: string;

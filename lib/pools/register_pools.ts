@@ -59,6 +59,8 @@ export class ClusterPools implements Iterable<Pool> {
   #all: readonly Pool[];
 
   /**
+   * Creates a `ClusterPools`.
+   *
    * @param pools The three predefined pools, the extra pools, and all pools sorted by topic.
    */
   constructor(pools: {

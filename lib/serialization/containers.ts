@@ -12,7 +12,11 @@ import type { BrokerValue } from "./data.ts";
 export class BrokerSet {
   /** The elements in Broker's order. Do not mutate. */
   readonly values: readonly BrokerValue[];
-  /** @param values Elements in any order; duplicates are dropped. */
+  /**
+   * Creates a `BrokerSet`.
+   *
+   * @param values Elements in any order; duplicates are dropped.
+   */
   constructor(values: Iterable<BrokerValue> = []) {
     const arr = Array.from(values);
     this.values = isStrictlySorted(arr, compareValues) ? arr : sortUnique(arr);
@@ -50,7 +54,11 @@ export type TableEntry = readonly [key: BrokerValue, value: BrokerValue];
 export class BrokerTable {
   /** The entries in Broker's order. Do not mutate. */
   readonly entries: readonly TableEntry[];
-  /** @param entries `[key, value]` pairs in any order. */
+  /**
+   * Creates a `BrokerTable`.
+   *
+   * @param entries `[key, value]` pairs in any order.
+   */
   constructor(entries: Iterable<TableEntry> = []) {
     const arr = Array.from(entries);
     const byKey = (a: TableEntry, b: TableEntry) => compareValues(a[0], b[0]);

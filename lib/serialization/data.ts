@@ -46,7 +46,11 @@ export const DATA_TAG = {
 export class ByteString {
   /** The raw bytes. Do not mutate. */
   readonly bytes: Uint8Array;
-  /** @param bytes The raw bytes (copied). */
+  /**
+   * Creates a `ByteString`.
+   *
+   * @param bytes The raw bytes (copied).
+   */
   constructor(bytes: Uint8Array) {
     this.bytes = bytes.slice();
   }
@@ -76,6 +80,8 @@ export class Count {
   /** The value, 0..2^64-1. */
   readonly value: bigint;
   /**
+   * Creates a `Count`.
+   *
    * @param value 0..2^64-1 (a number must be a safe integer).
    * @throws {RangeError} When out of range or not an integer.
    */
@@ -103,6 +109,8 @@ export class Int {
   /** The value, -2^63..2^63-1. */
   readonly value: bigint;
   /**
+   * Creates an `Int`.
+   *
    * @param value -2^63..2^63-1 (a number must be a safe integer).
    * @throws {RangeError} When out of range or not an integer.
    */
@@ -130,6 +138,8 @@ export class Address {
   /** The 16 bytes as four big-endian uint32 words (kept as numbers: no typed array per value). */
   readonly words: readonly [number, number, number, number];
   /**
+   * Creates an `Address`.
+   *
    * @param bytes 16 bytes, or 4 bytes of an IPv4 address.
    * @throws {RangeError} For any other length.
    */
@@ -195,6 +205,8 @@ export class Subnet {
   /** The prefix length in the 128-bit space (IPv4 /n is n + 96), as bin-v1 writes it. */
   readonly rawLength: number;
   /**
+   * Creates a `Subnet`.
+   *
    * @param network Any address in the subnet (it is masked).
    * @param length 0-32 for an IPv4 address, 0-128 otherwise.
    * @throws {RangeError} When the length is out of range.
@@ -268,6 +280,8 @@ export class Port {
   /** The protocol. */
   readonly protocol: PortProtocol;
   /**
+   * Creates a `Port`.
+   *
    * @param number 0..65535.
    * @param protocol The protocol, `"tcp"` by default.
    * @throws {RangeError} When the number or protocol is invalid.
@@ -315,7 +329,11 @@ export class Port {
 export class Timestamp {
   /** Nanoseconds since the epoch. */
   readonly ns: bigint;
-  /** @throws {RangeError} When outside int64. */
+  /**
+   * Creates a `Timestamp`.
+   *
+   * @throws {RangeError} When outside int64.
+   */
   constructor(ns: bigint) {
     this.ns = checkNs(ns, "timestamp");
   }
@@ -345,7 +363,11 @@ export class Timestamp {
 export class Timespan {
   /** Nanoseconds. */
   readonly ns: bigint;
-  /** @throws {RangeError} When outside int64. */
+  /**
+   * Creates a `Timespan`.
+   *
+   * @throws {RangeError} When outside int64.
+   */
   constructor(ns: bigint) {
     this.ns = checkNs(ns, "timespan");
   }
@@ -375,7 +397,11 @@ export class Timespan {
 export class EnumValue {
   /** The name. */
   readonly name: string;
-  /** @param name The fully qualified name. */
+  /**
+   * Creates an `EnumValue`.
+   *
+   * @param name The fully qualified name.
+   */
   constructor(name: string) {
     this.name = name;
   }
