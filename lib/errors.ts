@@ -4,7 +4,19 @@
  * @module
  */
 
-/** A cluster layout (or one node of it) is invalid. `problems` lists every problem found. */
+/**
+ * A cluster layout (or one node of it) is invalid. `problems` lists every problem found.
+ *
+ * @example
+ * ```ts
+ * import { LayoutError, parseLayout } from "../mod.ts";
+ * try {
+ *   parseLayout({ "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 27763 } });
+ * } catch (e) {
+ *   if (e instanceof LayoutError) console.error(e.problems.join("\n")); // no manager, ...
+ * }
+ * ```
+ */
 export class LayoutError extends Error {
   /** Every problem found, each naming the node and the field. */
   readonly problems: readonly string[];
@@ -26,7 +38,20 @@ export class LayoutError extends Error {
   }
 }
 
-/** Options (flags, environment, option objects) are invalid. */
+/**
+ * Options (flags, environment, option objects) are invalid.
+ *
+ * @example
+ * ```ts
+ * import { OptionsError, parseLayout, resolveOptions } from "../mod.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } });
+ * try {
+ *   resolveOptions({ layout, node: "worker-9" });
+ * } catch (e) {
+ *   if (e instanceof OptionsError) console.error(e.message); // names "worker-9"
+ * }
+ * ```
+ */
 export class OptionsError extends Error {
   /**
    * Creates an `OptionsError`.
@@ -40,7 +65,16 @@ export class OptionsError extends Error {
   }
 }
 
-/** Wire data could not be encoded or decoded. Never thrown for anything but bad data. */
+/**
+ * Wire data could not be encoded or decoded. Never thrown for anything but bad data.
+ *
+ * @example
+ * ```ts
+ * import { SerializationError } from "../mod.ts";
+ * const e = new SerializationError("Cannot decode event: truncated at byte 12");
+ * e.name; // "SerializationError", the cause (if any) in e.cause
+ * ```
+ */
 export class SerializationError extends Error {
   /**
    * Creates a `SerializationError`.
@@ -54,7 +88,20 @@ export class SerializationError extends Error {
   }
 }
 
-/** An operation was attempted on a transport that is closed. */
+/**
+ * An operation was attempted on a transport that is closed.
+ *
+ * @example
+ * ```ts
+ * import { TransportClosedError, type Transport } from "../mod.ts";
+ * declare const transport: Transport;
+ * try {
+ *   transport.subscribe("zeek.cluster.");
+ * } catch (e) {
+ *   if (e instanceof TransportClosedError) console.error("the node is stopping");
+ * }
+ * ```
+ */
 export class TransportClosedError extends Error {
   /**
    * Creates a `TransportClosedError`.
@@ -68,7 +115,21 @@ export class TransportClosedError extends Error {
   }
 }
 
-/** A data store operation failed. `code` is Broker's error name where one applies. */
+/**
+ * A data store operation failed. `code` is Broker's error name where one applies.
+ *
+ * @example
+ * ```ts
+ * import { count, type RunningNode, StoreError } from "../mod.ts";
+ * declare const node: RunningNode;
+ * const { store } = node.createStore("hits");
+ * try {
+ *   await store.get(count(1));
+ * } catch (e) {
+ *   if (e instanceof StoreError && e.code === "no_such_key") console.log("no hits yet");
+ * }
+ * ```
+ */
 export class StoreError extends Error {
   /** Broker's error name, e.g. `no_such_key`, `stale_data`, `request_timeout`. */
   readonly code: string;
@@ -86,7 +147,20 @@ export class StoreError extends Error {
   }
 }
 
-/** A control request got no answer in time. */
+/**
+ * A control request got no answer in time.
+ *
+ * @example
+ * ```ts
+ * import { type ControlClient, ControlTimeoutError } from "../mod.ts";
+ * declare const client: ControlClient;
+ * try {
+ *   await client.print("worker-1", "Cluster::retry_interval", { timeoutMs: 1000 });
+ * } catch (e) {
+ *   if (e instanceof ControlTimeoutError) console.error("worker-1 did not answer");
+ * }
+ * ```
+ */
 export class ControlTimeoutError extends Error {
   /**
    * Creates a `ControlTimeoutError`.
@@ -103,6 +177,17 @@ export class ControlTimeoutError extends Error {
 /**
  * Another process holds the lock of a log directory or a store file (it is running on it):
  * nothing of it was touched. Exits 2, as a configuration that cannot work as given.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, createNode, LockHeldError, resolveOptions } from "../mod.ts";
+ * declare const layout: ClusterLayout;
+ * try {
+ *   await using _node = await createNode(resolveOptions({ layout, node: "logger-1" }));
+ * } catch (e) {
+ *   if (e instanceof LockHeldError) console.error(`process ${e.pid} holds ${e.lockPath}`);
+ * }
+ * ```
  */
 export class LockHeldError extends Error {
   /** What the lock protects, e.g. `log directory "logs"`. */

@@ -1,7 +1,20 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 
-/** Counters by name, bounded so that a flood of distinct names cannot grow it without limit. */
+/**
+ * Counters by name, bounded so that a flood of distinct names cannot grow it without limit.
+ *
+ * @example
+ * ```ts
+ * import { CounterMap } from "../../mod.ts";
+ * const counts = new CounterMap(2);
+ * counts.inc("a");
+ * counts.inc("b");
+ * counts.inc("c"); // over the bound: counted in `overflow`
+ * counts.get("a"); // 1
+ * counts.overflow; // 1
+ * ```
+ */
 export class CounterMap {
   readonly #counts = new Map<string, number>();
   readonly #max: number;

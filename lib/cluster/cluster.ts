@@ -146,7 +146,22 @@ export interface ClusterDeps {
   readonly traceEvents?: boolean;
 }
 
-/** The event layer of one node. Attach a transport with {@link Cluster.attach}. */
+/**
+ * The event layer of one node. Attach a transport with {@link Cluster.attach}.
+ *
+ * @example
+ * ```ts
+ * import { count, nodeTopic, type RunningNode } from "../../mod.ts";
+ * declare const node: RunningNode;
+ * const cluster = node.cluster;
+ * cluster.subscribe("site.alerts.");
+ * cluster.on("Site::alert", ["string", "count"], (what, n) => console.log(what, n));
+ * cluster.on("Cluster::node_up", (name) => {
+ *   cluster.publish(nodeTopic(name), "Site::alert", "hello", count(1));
+ * });
+ * cluster.publishHrw(cluster.pools.proxy, "10.0.0.1", "Site::seen", "10.0.0.1");
+ * ```
+ */
 export class Cluster {
   /** The node's options. */
   readonly options: ClusterOptions;

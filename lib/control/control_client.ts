@@ -101,6 +101,13 @@ export interface RawReply {
  * @param input Layout, environment, overrides (proxy endpoints, event format), optional name.
  * @returns The options to pass to {@link ControlClient.connect}.
  * @throws {OptionsError} When `input.node` is not a CONTROL node of the layout.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * const options = resolveControlOptions({ layout }); // a controller outside the layout's nodes
+ * ```
  */
 export function resolveControlOptions(input: ResolveOptionsInput): ClusterOptions {
   const { layout } = input;
@@ -131,7 +138,18 @@ export function controlTargets(layout: ClusterLayout): string[] {
 
 type Waiter = (reply: RawReply) => void;
 
-/** A controller connected to the cluster. */
+/**
+ * A controller connected to the cluster.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, connectControl, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * await using client = await connectControl({ options: resolveControlOptions({ layout }) });
+ * await client.print("worker-1", "Cluster::retry_interval"); // the value, as Zeek prints it
+ * for (const reply of await client.netStats()) if (reply.ok) console.log(reply.node, reply.value);
+ * ```
+ */
 export class ControlClient implements AsyncDisposable {
   /** The client's name (its CONTROL node, or `control`). */
   readonly name: string;
@@ -434,6 +452,14 @@ export class ControlClient implements AsyncDisposable {
  *
  * @param opts Options, transport, clock, logger.
  * @returns The connected client.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, connectControl, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * await using client = await connectControl({ options: resolveControlOptions({ layout }) });
+ * for (const row of await client.status()) console.log(row.node, row.up ? "running" : "stopped");
+ * ```
  */
 export function connectControl(opts: ControlClientOptions): Promise<ControlClient> {
   return ControlClient.connect(opts);

@@ -55,6 +55,13 @@ function formatFields(fields: LogFields | undefined): string {
  *
  * @param options Name, level and sink.
  * @returns A {@link Logger}.
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from "../../mod.ts";
+ * const log = createLogger({ name: "worker-1", write: (line) => console.error(line) });
+ * log.warn("store is stale", { store: "hits" });
+ * ```
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const min = LOG_LEVELS.indexOf(options.level ?? "info");

@@ -127,7 +127,17 @@ interface StreamState {
 /** Zeek's `Cluster::LOG` stream. */
 export const CLUSTER_LOG = "Cluster::LOG";
 
-/** The logging framework of one node. */
+/**
+ * The logging framework of one node.
+ *
+ * @example
+ * ```ts
+ * import type { RunningNode } from "../../mod.ts";
+ * declare const node: RunningNode;
+ * node.log.createStream("Site::LOG", { path: "site", columns: { ts: "time", note: "string" } });
+ * node.log.write("Site::LOG", { ts: Date.now() / 1000, note: "started" });
+ * ```
+ */
 export class LogService implements AsyncDisposable {
   /** Records accepted, by `stream/writer`: a counter object per key, bumped on every write. */
   readonly #writes = new Map<string, { n: number }>();
