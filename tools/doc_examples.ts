@@ -10,8 +10,11 @@
  * @module
  */
 
+/** The repository root; module paths are relative to it. */
+const ROOT = new URL("../", import.meta.url);
+
 /** A doc node of `deno doc --json`, as far as this tool reads it. */
-interface DocSymbol {
+export interface DocSymbol {
   readonly name: string;
   readonly declarations: readonly {
     readonly kind: string;
@@ -34,17 +37,23 @@ export function hasCheckedBlock(example: string): boolean {
   return false;
 }
 
-/** The functions and classes a module exports that lack a checked `@example`. */
-export async function missingExamples(module: string): Promise<string[]> {
+/** What `deno doc --json` says a module exports (`module` relative to the repository root). */
+export async function exportedSymbols(module: string): Promise<DocSymbol[]> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--json", module],
+    cwd: ROOT.pathname,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
   }).output();
-  if (!out.success) throw new Error(`deno doc --json ${module} failed`);
+  if (!out.success) throw new Error(`Cannot list the exports of ${module}: deno doc --json failed`);
   const doc = JSON.parse(new TextDecoder().decode(out.stdout));
-  const url = new URL(module, `file://${Deno.cwd()}/`).href;
-  const symbols: DocSymbol[] = doc.nodes[url].symbols;
+  return doc.nodes[new URL(module, ROOT).href].symbols;
+}
+
+/** The functions and classes a module exports that lack a checked `@example`. */
+export async function missingExamples(module: string): Promise<string[]> {
+  const symbols = await exportedSymbols(module);
   const missing: string[] = [];
   for (const symbol of symbols) {
     const decls = symbol.declarations.filter((d) => d.kind === "function" || d.kind === "class");
@@ -54,7 +63,7 @@ export async function missingExamples(module: string): Promise<string[]> {
       .map((t) => t.doc ?? "");
     if (!examples.some(hasCheckedBlock)) {
       const at = decls[0]!.location;
-      const file = at.filename.replace(`file://${Deno.cwd()}/`, "");
+      const file = at.filename.replace(ROOT.href, "");
       missing.push(`${symbol.name} (${decls[0]!.kind}, ${file}:${at.line})`);
     }
   }
