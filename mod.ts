@@ -224,7 +224,10 @@ export type {
   ZeroMqMetrics,
 } from "./lib/metrics/mod.ts";
 
-// The transport contract.
+// The transport contract. `createZeromqTransport` and its options type belong here too; they join
+// once `lib/transport/zeromq/` (being rewritten on libzmq directly) documents them without
+// pointing at zeromq.js types (`ZeromqTransportOptions.context` today). Until then they are in
+// `internal_mod.ts`, and `createNode` builds the ZeroMQ transport by default.
 export { createMemoryHub } from "./lib/transport/mod.ts";
 export type {
   LogBatch,
