@@ -18,11 +18,26 @@ export const systemClock: Clock = Object.freeze({
   monotonicMs: () => performance.now(),
 });
 
-/** A clock that only moves when told to, for tests. */
+/**
+ * A clock that only moves when told to, for tests.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from "../mod.ts";
+ * const clock = new ManualClock(1_700_000_000);
+ * clock.advance(1500);
+ * clock.now(); // 1700000001.5
+ * clock.monotonicMs(); // 1500
+ * ```
+ */
 export class ManualClock implements Clock {
   #now: number;
   #mono = 0;
-  /** @param startSeconds Initial wall-clock time in epoch seconds. */
+  /**
+   * Creates a `ManualClock`.
+   *
+   * @param startSeconds Initial wall-clock time in epoch seconds.
+   */
   constructor(startSeconds = 1_700_000_000) {
     this.#now = startSeconds;
   }

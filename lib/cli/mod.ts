@@ -9,8 +9,24 @@
  *
  * @module
  */
-export * from "./args.ts";
-export * from "./duration.ts";
-export * from "./load_layout.ts";
-export * from "./usage.ts";
-export * from "./systemd_commands.ts";
+
+export {
+  COMMANDS,
+  nearestFlag,
+  NODE_OPTION_FLAGS,
+  parseCliArgs,
+  splitFlags,
+  WEBSOCKET_FLAGS,
+} from "./args.ts";
+export type { CommandName, ParsedArgs } from "./args.ts";
+export { parseDurationMs } from "./duration.ts";
+export { loadLayout } from "./load_layout.ts";
+export type { LoadedLayout } from "./load_layout.ts";
+export { USAGE } from "./usage.ts";
+export {
+  DEFAULT_GENERATOR_CONFIG,
+  isGeneratorCall,
+  readGeneratorConfig,
+  runSystemdCommand,
+  runSystemdGenerator,
+} from "./systemd_commands.ts";

@@ -1,17 +1,39 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 
-/** Counters by name, bounded so that a flood of distinct names cannot grow it without limit. */
+/**
+ * Counters by name, bounded so that a flood of distinct names cannot grow it without limit.
+ *
+ * @example
+ * ```ts
+ * import { CounterMap } from "../../mod.ts";
+ * const counts = new CounterMap(2);
+ * counts.inc("a");
+ * counts.inc("b");
+ * counts.inc("c"); // over the bound: counted in `overflow`
+ * counts.get("a"); // 1
+ * counts.overflow; // 1
+ * ```
+ */
 export class CounterMap {
   readonly #counts = new Map<string, number>();
   readonly #max: number;
   /** Increments that did not fit under the bound, counted under `other`. */
   overflow = 0;
-  /** @param max Most distinct names kept (default 1000). */
+  /**
+   * Creates a `CounterMap`.
+   *
+   * @param max Most distinct names kept (default 1000).
+   */
   constructor(max = 1000) {
     this.#max = max;
   }
-  /** @param name Counter name. @param by Amount. */
+  /**
+   * Adds to a counter.
+   *
+   * @param name Counter name.
+   * @param by Amount.
+   */
   inc(name: string, by = 1): void {
     const current = this.#counts.get(name);
     if (current === undefined && this.#counts.size >= this.#max) {
@@ -20,7 +42,12 @@ export class CounterMap {
     }
     this.#counts.set(name, (current ?? 0) + by);
   }
-  /** @param name Counter name. @returns Its value. */
+  /**
+   * Reads a counter.
+   *
+   * @param name Counter name.
+   * @returns Its value.
+   */
   get(name: string): number {
     return this.#counts.get(name) ?? 0;
   }

@@ -74,16 +74,23 @@ export type EndpointInfoValue = [
 
 /** Typed signatures of the events zcluster itself raises or handles. */
 export interface KnownEvents {
+  /** A peer joined: its name and node id. */
   "Cluster::node_up": [name: string, id: string];
+  /** A peer left: its name and node id. */
   "Cluster::node_down": [name: string, id: string];
+  /** A WebSocket client subscribed: its endpoint and topics. */
   "Cluster::websocket_client_added": [endpoint: EndpointInfoValue, subscriptions: string[]];
+  /** A WebSocket client went away: its endpoint, the close code and reason. */
   "Cluster::websocket_client_lost": [endpoint: EndpointInfoValue, code: Count, reason: string];
+  /** A node's hello, sent on a new peer's nodeid topic. */
   "Cluster::hello": [name: string, id: string];
+  /** The ZeroMQ backend's hello (the same fields). */
   "Cluster::Backend::ZeroMQ::hello": [name: string, id: string];
 }
 
 /** Where an event came from. */
 export interface EventInfo {
+  /** The topic the event arrived on. */
   readonly topic: string;
   /** The sender's node id; the local id for locally raised events. */
   readonly sender: string;
@@ -123,8 +130,11 @@ export interface ClusterStats {
 
 /** Dependencies of {@link Cluster}. */
 export interface ClusterDeps {
+  /** Encodes and decodes events in the cluster's format. */
   readonly serializer: EventSerializer;
+  /** Time, for timestamps and expiry. */
   readonly clock: Clock;
+  /** Diagnostics. */
   readonly logger: Logger;
   /** Zeek's `Cluster::log`: cluster.log messages (membership joins and leaves). */
   readonly clusterLog?: (message: string) => void;
@@ -136,10 +146,28 @@ export interface ClusterDeps {
   readonly traceEvents?: boolean;
 }
 
-/** The event layer of one node. Attach a transport with {@link Cluster.attach}. */
+/**
+ * The event layer of one node. Attach a transport with {@link Cluster.attach}.
+ *
+ * @example
+ * ```ts
+ * import { count, nodeTopic, type RunningNode } from "../../mod.ts";
+ * declare const node: RunningNode;
+ * const cluster = node.cluster;
+ * cluster.subscribe("site.alerts.");
+ * cluster.on("Site::alert", ["string", "count"], (what, n) => console.log(what, n));
+ * cluster.on("Cluster::node_up", (name) => {
+ *   cluster.publish(nodeTopic(name), "Site::alert", "hello", count(1));
+ * });
+ * cluster.publishHrw(cluster.pools.proxy, "10.0.0.1", "Site::seen", "10.0.0.1");
+ * ```
+ */
 export class Cluster {
+  /** The node's options. */
   readonly options: ClusterOptions;
+  /** This node's id (Zeek's `Cluster::node_id()`). */
   readonly nodeId: string;
+  /** Counters of published and handled events. */
   readonly stats: ClusterStats;
   readonly #deps: ClusterDeps;
   readonly #membership: Membership;
@@ -159,7 +187,12 @@ export class Cluster {
   readonly pools: ClusterPools;
   #expiryTimer: ReturnType<typeof setInterval> | undefined;
 
-  /** @param options Node options. @param deps Serializer, clock, logger, node id. */
+  /**
+   * Creates a `Cluster`.
+   *
+   * @param options Node options.
+   * @param deps Serializer, clock, logger, node id.
+   */
   constructor(options: ClusterOptions, deps: ClusterDeps) {
     this.options = options;
     this.nodeId = deps.nodeId;
@@ -476,6 +509,7 @@ export class Cluster {
    * @returns A function that removes the handler.
    */
   on<K extends keyof KnownEvents>(name: K, handler: EventHandler<KnownEvents[K]>): () => void;
+  /** Registers a handler of any event (see the typed overload above). */
   on(name: string, handler: EventHandler): () => void;
   /**
    * Registers a handler and declares the event with these parameter types (see
@@ -593,6 +627,7 @@ export class Cluster {
   }
 
   /** @param name Node name. @returns The id of a peer that is up. */
+  /** Zeek's `Cluster::nodeid_topic` lookup by name. @param name Node name. @returns The id of a peer that is up. */
   idOf(name: string): string | undefined {
     return this.#membership.idOf(name);
   }

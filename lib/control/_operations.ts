@@ -17,7 +17,9 @@ export type StopState =
 
 /** One node's outcome of {@link ControlClient.stop}. */
 export interface StopResult {
+  /** Node name. */
   readonly node: string;
+  /** What happened to it. */
   readonly state: StopState;
   /** The node id that answered. */
   readonly id?: string;

@@ -61,7 +61,9 @@ export interface ControlClientOptions {
   readonly options: ClusterOptions;
   /** The transport; ZeroMQ by default. */
   readonly transport?: TransportFactory;
+  /** Time; the system clock by default. */
   readonly clock?: Clock;
+  /** Diagnostics; silent by default. */
   readonly logger?: Logger;
   /** The client's node id; a fresh Zeek-style one by default. */
   readonly nodeId?: string;
@@ -86,7 +88,9 @@ export type NodeReply<T> =
 
 /** A reply: its arguments and the sender's node id. */
 export interface RawReply {
+  /** The reply event's arguments. */
   readonly args: readonly BrokerValue[];
+  /** The node id that sent it. */
   readonly id: string;
 }
 
@@ -97,6 +101,13 @@ export interface RawReply {
  * @param input Layout, environment, overrides (proxy endpoints, event format), optional name.
  * @returns The options to pass to {@link ControlClient.connect}.
  * @throws {OptionsError} When `input.node` is not a CONTROL node of the layout.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * const options = resolveControlOptions({ layout }); // a controller outside the layout's nodes
+ * ```
  */
 export function resolveControlOptions(input: ResolveOptionsInput): ClusterOptions {
   const { layout } = input;
@@ -127,7 +138,18 @@ export function controlTargets(layout: ClusterLayout): string[] {
 
 type Waiter = (reply: RawReply) => void;
 
-/** A controller connected to the cluster. */
+/**
+ * A controller connected to the cluster.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, connectControl, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * await using client = await connectControl({ options: resolveControlOptions({ layout }) });
+ * await client.print("worker-1", "Cluster::retry_interval"); // the value, as Zeek prints it
+ * for (const reply of await client.netStats()) if (reply.ok) console.log(reply.node, reply.value);
+ * ```
+ */
 export class ControlClient implements AsyncDisposable {
   /** The client's name (its CONTROL node, or `control`). */
   readonly name: string;
@@ -430,6 +452,14 @@ export class ControlClient implements AsyncDisposable {
  *
  * @param opts Options, transport, clock, logger.
  * @returns The connected client.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLayout, connectControl, resolveControlOptions } from "../../mod.ts";
+ * declare const layout: ClusterLayout;
+ * await using client = await connectControl({ options: resolveControlOptions({ layout }) });
+ * for (const row of await client.status()) console.log(row.node, row.up ? "running" : "stopped");
+ * ```
  */
 export function connectControl(opts: ControlClientOptions): Promise<ControlClient> {
   return ControlClient.connect(opts);

@@ -10,8 +10,11 @@ import type { StopResult } from "./_operations.ts";
 
 /** One row of `zcluster status`. */
 export interface NodeStatus {
+  /** Node name. */
   readonly node: string;
+  /** Node type from the layout. */
   readonly type: NodeType;
+  /** Host (the layout's `ip`). */
   readonly host: string;
   /** Whether the node holds its node topic at the proxy (it runs). */
   readonly up: boolean;

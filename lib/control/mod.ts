@@ -13,10 +13,53 @@
  *
  * @module
  */
-export * from "./commands.ts";
-export * from "./id_value.ts";
-export * from "./control_service.ts";
-export * from "./control_client.ts";
-export * from "./format.ts";
-export type { StatusOptions, StopResult, StopState } from "./_operations.ts";
+
 export { DEFAULT_STATUS_SAMPLE_MS } from "./_operations.ts";
+export type { StatusOptions, StopResult, StopState } from "./_operations.ts";
+export {
+  CONFIGURATION_UPDATE_EVENT,
+  CONTROL_COMMANDS,
+  CONTROL_TOPIC,
+  CONTROLLED_TYPES,
+  DEFAULT_CONTROL_TIMEOUT_MS,
+  netStatsText,
+  parseNetStats,
+  parseResponseTopic,
+  peerStatusText,
+  REQUEST_EVENTS,
+  RESPONSE_EVENTS,
+  responseTopic,
+} from "./commands.ts";
+export type { ControlCommand, NetStats, PeerLine } from "./commands.ts";
+export {
+  formatZeekInterval,
+  formatZeekValue,
+  knownZeekIds,
+  lookupId,
+  UNKNOWN_ID,
+} from "./id_value.ts";
+export { DEFAULT_SHUTDOWN_DELAY_MS, installControl } from "./control_service.ts";
+export type { ControlledNode, ControlService, ControlServiceOptions } from "./control_service.ts";
+export {
+  connectControl,
+  ControlClient,
+  controlTargets,
+  resolveControlOptions,
+  SYNTHETIC_CONTROL_NAME,
+} from "./control_client.ts";
+export type {
+  ControlClientOptions,
+  NodeReply,
+  RawReply,
+  RequestOptions,
+} from "./control_client.ts";
+export {
+  formatNetStats,
+  formatPeerStatus,
+  formatPrint,
+  formatStatus,
+  formatStop,
+  formatTable,
+  formatUptime,
+} from "./format.ts";
+export type { NodeStatus } from "./format.ts";

@@ -16,4 +16,16 @@
  *
  * @module
  */
-export * from "./systemd.ts";
+
+export {
+  DEFAULT_TIMEOUT_STOP_SEC,
+  GENERATOR_WANTS_LINK,
+  quoteExecWord,
+  renderSystemdUnits,
+  SERVICE_NODE_TYPES,
+  serviceName,
+  writeGeneratorUnits,
+  writeSystemdUnits,
+  ZCLUSTER_TARGET,
+} from "./systemd.ts";
+export type { SystemdFile, SystemdUnitsOptions } from "./systemd.ts";

@@ -15,9 +15,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
 
 /** The diagnostic logger every component receives. */
 export interface Logger {
+  /** Detail for debugging, off by default. */
   debug(message: string, fields?: LogFields): void;
+  /** Normal operation worth a line. */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled. */
   warn(message: string, fields?: LogFields): void;
+  /** Something failed. */
   error(message: string, fields?: LogFields): void;
 }
 
@@ -51,6 +55,13 @@ function formatFields(fields: LogFields | undefined): string {
  *
  * @param options Name, level and sink.
  * @returns A {@link Logger}.
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from "../../mod.ts";
+ * const log = createLogger({ name: "worker-1", write: (line) => console.error(line) });
+ * log.warn("store is stale", { store: "hits" });
+ * ```
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const min = LOG_LEVELS.indexOf(options.level ?? "info");

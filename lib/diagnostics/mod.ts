@@ -10,4 +10,6 @@
  *
  * @module
  */
-export * from "./logger.ts";
+
+export { createLogger, LOG_LEVELS, silentLogger } from "./logger.ts";
+export type { CreateLoggerOptions, LogFields, Logger, LogLevel } from "./logger.ts";

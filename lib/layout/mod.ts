@@ -9,9 +9,18 @@
  *
  * @module
  */
-export * from "./types.ts";
-export * from "./define_layout.ts";
-export * from "./parse_layout.ts";
-export * from "./validate_layout.ts";
-export * from "./queries.ts";
-export * from "./proxy.ts";
+
+export { NODE_FIELDS, NODE_TYPES } from "./types.ts";
+export type { ClusterLayout, ClusterNode, NodeType } from "./types.ts";
+export { defineLayout } from "./define_layout.ts";
+export { parseLayout, parseLayoutJson } from "./parse_layout.ts";
+export { layoutProblems, validateLayout } from "./validate_layout.ts";
+export { managerOf, nodesOfType } from "./queries.ts";
+export {
+  DEFAULT_PROXY_XPUB_PORT,
+  DEFAULT_PROXY_XSUB_PORT,
+  isEndpoint,
+  proxyEndpoints,
+  tcpEndpoint,
+} from "./proxy.ts";
+export type { ProxyEndpoints } from "./proxy.ts";

@@ -6,6 +6,16 @@ import type { ClusterLayout, ClusterNode, NodeType } from "./types.ts";
  * @param layout The layout.
  * @param type The node type.
  * @returns Sorted node names.
+ *
+ * @example
+ * ```ts
+ * import { nodesOfType, parseLayout } from "../../mod.ts";
+ * const layout = parseLayout({
+ *   manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 },
+ *   "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 27763 },
+ * });
+ * nodesOfType(layout, "WORKER"); // ["worker-1"]
+ * ```
  */
 export function nodesOfType(layout: ClusterLayout, type: NodeType): string[] {
   return Object.entries(layout)
@@ -19,6 +29,14 @@ export function nodesOfType(layout: ClusterLayout, type: NodeType): string[] {
  *
  * @param layout A validated layout.
  * @returns `[name, node]` of the manager.
+ *
+ * @example
+ * ```ts
+ * import { managerOf, parseLayout } from "../../mod.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } });
+ * const [name, node] = managerOf(layout); // "manager", its entry
+ * console.log(name, node.ip);
+ * ```
  */
 export function managerOf(layout: ClusterLayout): [string, ClusterNode] {
   const entry = Object.entries(layout).find(([, node]) => node.nodeType === "MANAGER");

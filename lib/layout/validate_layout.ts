@@ -235,6 +235,13 @@ export function layoutProblems(input: unknown): string[] {
  * @param input Anything: parsed JSON or a TypeScript object.
  * @returns The same object, typed as a layout and frozen.
  * @throws {LayoutError} When the layout is invalid.
+ *
+ * @example
+ * ```ts
+ * import { validateLayout } from "../../mod.ts";
+ * const layout = validateLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } });
+ * Object.keys(layout); // ["manager"]
+ * ```
  */
 export function validateLayout(input: unknown): ClusterLayout {
   const problems = layoutProblems(input);

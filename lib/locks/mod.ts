@@ -10,4 +10,13 @@
  *
  * @module
  */
-export * from "./lock_file.ts";
+
+export {
+  assertLogDirectoryFree,
+  lockHolder,
+  lockLogDirectory,
+  lockStoreFile,
+  LOG_DIR_LOCK_FILE,
+  takeLock,
+} from "./lock_file.ts";
+export type { FileLock } from "./lock_file.ts";

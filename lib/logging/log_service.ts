@@ -48,7 +48,9 @@ export interface LogFilter {
 
 /** Options of {@link LogService.createStream}. */
 export interface CreateStreamOptions {
+  /** The stream's columns, in log order. */
   readonly columns: LogColumns;
+  /** The log path (file name without extension), e.g. `conn`. */
   readonly path: string;
   /** The stream's policy hook (Zeek's `$policy`). */
   readonly policy?: LogPolicy;
@@ -125,10 +127,21 @@ interface StreamState {
 /** Zeek's `Cluster::LOG` stream. */
 export const CLUSTER_LOG = "Cluster::LOG";
 
-/** The logging framework of one node. */
+/**
+ * The logging framework of one node.
+ *
+ * @example
+ * ```ts
+ * import type { RunningNode } from "../../mod.ts";
+ * declare const node: RunningNode;
+ * node.log.createStream("Site::LOG", { path: "site", columns: { ts: "time", note: "string" } });
+ * node.log.write("Site::LOG", { ts: Date.now() / 1000, note: "started" });
+ * ```
+ */
 export class LogService implements AsyncDisposable {
   /** Records accepted, by `stream/writer`: a counter object per key, bumped on every write. */
   readonly #writes = new Map<string, { n: number }>();
+  /** Writes, drops and filter counters. */
   readonly stats: LogServiceStats = statsOver(this.#writes);
   readonly #deps: LogServiceDeps;
   readonly #streams = new Map<string, StreamState>();
@@ -139,6 +152,11 @@ export class LogService implements AsyncDisposable {
   #lastState: StreamState | undefined;
 
   /** @param deps Local writer or batch sender, clock, logger, batching. */
+  /**
+   * Creates a `LogService`.
+   *
+   * @param deps Options, the writer manager or batch sink, clock and logger.
+   */
   constructor(deps: LogServiceDeps) {
     this.#deps = deps;
     if (!deps.local && deps.sendBatch) {

@@ -15,13 +15,75 @@
  * @module
  */
 
-export * from "./schema.ts";
-export * from "./batch_codec.ts";
-export * from "./formatter.ts";
-export * from "./ascii_writer.ts";
-export * from "./json_writer.ts";
-export * from "./rotation.ts";
-export * from "./log_file.ts";
-export * from "./writer_manager.ts";
 export { formatAsciiDouble, formatAsciiTime, formatJsonDouble } from "./_numbers.ts";
-export * from "./compress.ts";
+export type { LogCompression, LogCompressorStats } from "./compress.ts";
+export {
+  createStream,
+  flattenColumns,
+  isLogTypeName,
+  normalizeScalar,
+  SCALAR_TYPE_NAMES,
+  scalarTypeOfTag,
+  splitType,
+  TYPE_TAG,
+  typeTags,
+  validateRecord,
+} from "./schema.ts";
+export type {
+  ColumnSpec,
+  LogColumns,
+  LogField,
+  LogPort,
+  LogRow,
+  LogScalar,
+  LogStream,
+  LogStreamOptions,
+  LogTypeName,
+  LogValue,
+  PortProto,
+  RecordColumnSpec,
+  ScalarTypeName,
+  TypeTag,
+  ValidateOptions,
+} from "./schema.ts";
+export {
+  decodeLogWrite,
+  encodeLogBatch,
+  LOG_SERIALIZER_NAME,
+  logWriteFrames,
+  parseLogWriteFrames,
+} from "./batch_codec.ts";
+export type { LogBatchData, LogWriteFrames, ReceivedLogWrite } from "./batch_codec.ts";
+export { decodeLogBatch } from "./_batch_decoder.ts";
+export type { LogFormat } from "../options/options.ts";
+export { formatLocalTime, formatLogTimestamp, parseLogTimestamp } from "./formatter.ts";
+export type { LogFormatter } from "./formatter.ts";
+export { AsciiFormatter, DEFAULT_ASCII_FORMAT, parseAsciiHeader } from "./ascii_writer.ts";
+export type { AsciiFormatOptions, AsciiHeader } from "./ascii_writer.ts";
+export { JsonFormatter, zeekJsonString } from "./json_writer.ts";
+export type { JsonFormatOptions, JsonTimestamps } from "./json_writer.ts";
+export {
+  archiveTime,
+  isValidLogPath,
+  nextRotationTime,
+  postProcessCall,
+  recoverLeftover,
+  recoverLeftovers,
+  renameRotated,
+  rotatedName,
+  shadowName,
+} from "./rotation.ts";
+export type { PostProcessCall, PostProcessor, RecoveredLog, WallClock } from "./rotation.ts";
+export { DEFAULT_BUFFER_BYTES, DEFAULT_MAX_PENDING_BYTES, LogFileWriter } from "./log_file.ts";
+export type { LogFileStats, LogFileWriterOptions, WrittenCallback } from "./log_file.ts";
+export {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  LogWriterManager,
+  WRITER_ASCII,
+  WRITER_NONE,
+} from "./writer_manager.ts";
+export type {
+  LogManagerCounters,
+  LogWriterCounters,
+  LogWriterManagerOptions,
+} from "./writer_manager.ts";

@@ -106,6 +106,7 @@ export interface RecordColumnSpec {
 
 /** Column definitions of a stream, in log order. */
 export interface LogColumns {
+  /** One column: a type name, or a spec with options, or a nested record. */
   readonly [name: string]: LogTypeName | ColumnSpec | RecordColumnSpec;
 }
 

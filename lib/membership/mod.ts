@@ -9,5 +9,8 @@
  *
  * @module
  */
-export * from "./node_id.ts";
-export * from "./membership.ts";
+
+export { makeNodeId, uniqueId } from "./node_id.ts";
+export type { NodeIdParts } from "./node_id.ts";
+export { CLUSTER_HELLO, MAX_DEPARTED, Membership, ZEROMQ_HELLO } from "./membership.ts";
+export type { MembershipAction, MembershipOptions, MembershipStats } from "./membership.ts";

@@ -25,12 +25,38 @@
  * @module
  */
 
-export * from "./handles.ts";
-export * from "./metrics_app.ts";
-export * from "./metrics_server.ts";
-export * from "./process_stats.ts";
-export * from "./registry.ts";
-export * from "./scrape.ts";
-export * from "./services.ts";
-export * from "./topic_normalization.ts";
-export * from "./types.ts";
+export type {
+  CounterMetric,
+  GaugeMetric,
+  LabelledCounterMetric,
+  LabelledGaugeMetric,
+  LabelledValue,
+  Labels,
+} from "./handles.ts";
+export { createMetricsApp, NO_CACHE_HEADERS, NOT_FOUND_BODY } from "./metrics_app.ts";
+export type { MetricsAppOptions } from "./metrics_app.ts";
+export { serveMetrics } from "./metrics_server.ts";
+export type { FetchApp, MetricsServer, ServeMetricsOptions } from "./metrics_server.ts";
+export { parseProcStat, parseStatusKb, processStatsReader, USER_HZ } from "./process_stats.ts";
+export type { ProcessStats, ProcStat } from "./process_stats.ts";
+export { createNodeMetrics, versionLabels } from "./registry.ts";
+export type { NodeMetricsOptions, VersionLabels } from "./registry.ts";
+export { parsePrometheusText, sampleValue } from "./scrape.ts";
+export type { ScrapedFamily, ScrapedSample, ScrapedType } from "./scrape.ts";
+export { buildServicesJson, formatHostPort } from "./services.ts";
+export type { ServicesOptions, ServiceTargetGroup } from "./services.ts";
+export { NORMALIZED_TOPIC_PART, normalizeTelemetryTopic } from "./topic_normalization.ts";
+export type {
+  ClusterMetrics,
+  EventTelemetryLevel,
+  LogMetrics,
+  LogWriterLabel,
+  NodeMetrics,
+  ProcessMetrics,
+  ProcessStatsReader,
+  ProxyMetrics,
+  ScalarReadings,
+  StoreMetrics,
+  WebSocketMetrics,
+  ZeroMqMetrics,
+} from "./types.ts";

@@ -64,13 +64,21 @@ export interface ZeroMqMetrics {
  * The frontend is the XSUB side nodes publish into, the backend the XPUB side they subscribe on.
  */
 export interface ProxyMetrics {
+  /** XSUB side, messages received from publishers. */
   readonly frontendMessagesReceived: CounterMetric;
+  /** XSUB side, bytes received from publishers. */
   readonly frontendBytesReceived: CounterMetric;
+  /** XSUB side, messages sent upstream (subscriptions). */
   readonly frontendMessagesSent: CounterMetric;
+  /** XSUB side, bytes sent upstream. */
   readonly frontendBytesSent: CounterMetric;
+  /** XPUB side, messages received (subscriptions). */
   readonly backendMessagesReceived: CounterMetric;
+  /** XPUB side, bytes received. */
   readonly backendBytesReceived: CounterMetric;
+  /** XPUB side, messages sent to subscribers. */
   readonly backendMessagesSent: CounterMetric;
+  /** XPUB side, bytes sent to subscribers. */
   readonly backendBytesSent: CounterMetric;
 }
 
@@ -151,44 +159,79 @@ export interface ProcessMetrics {
  * are current levels.
  */
 export interface ScalarReadings {
+  /** Events handled (counter). */
   readonly clusterIncomingEvents?: number;
+  /** Events published (counter). */
   readonly clusterOutgoingEvents?: number;
+  /** Messages the XPUB socket dropped (counter). */
   readonly zeromqXpubDrops?: number;
+  /** Messages dropped by the on-loop queue (counter). */
   readonly zeromqOnloopDrops?: number;
+  /** Messages that failed to decode (counter). */
   readonly zeromqMsgErrors?: number;
+  /** CURVE handshakes rejected (counter). */
   readonly zeromqCurveRejected?: number;
+  /** ZeroMQ messages received (counter). */
   readonly zeromqMessagesReceived?: number;
+  /** ZeroMQ messages sent (counter). */
   readonly zeromqMessagesSent?: number;
+  /** ZeroMQ bytes received (counter). */
   readonly zeromqBytesReceived?: number;
+  /** ZeroMQ bytes sent (counter). */
   readonly zeromqBytesSent?: number;
+  /** Proxy XSUB side, messages received (counter). */
   readonly proxyFrontendMessagesReceived?: number;
+  /** Proxy XSUB side, bytes received (counter). */
   readonly proxyFrontendBytesReceived?: number;
+  /** Proxy XSUB side, messages sent (counter). */
   readonly proxyFrontendMessagesSent?: number;
+  /** Proxy XSUB side, bytes sent (counter). */
   readonly proxyFrontendBytesSent?: number;
+  /** Proxy XPUB side, messages received (counter). */
   readonly proxyBackendMessagesReceived?: number;
+  /** Proxy XPUB side, bytes received (counter). */
   readonly proxyBackendBytesReceived?: number;
+  /** Proxy XPUB side, messages sent (counter). */
   readonly proxyBackendMessagesSent?: number;
+  /** Proxy XPUB side, bytes sent (counter). */
   readonly proxyBackendBytesSent?: number;
+  /** Log records dropped by a full queue (counter). */
   readonly logQueueDrops?: number;
+  /** Connected WebSocket clients (gauge). */
   readonly websocketClients?: number;
+  /** WebSocket outbound queue overflows (counter). */
   readonly websocketOverflows?: number;
+  /** Stores of the node (gauge). */
   readonly stores?: number;
+  /** Store queries waiting for an answer (gauge). */
   readonly storePendingQueries?: number;
 }
 
 /** Every metric of one node, plus its registry. */
 export interface NodeMetrics {
-  /** The node's own prom-client registry; serve it with `createMetricsApp()`. */
+  /**
+   * The node's own prom-client registry; serve it with `createMetricsApp()`, or read the
+   * Prometheus text with `await registry.metrics()`. Left out of the generated docs (`@ignore`):
+   * its type is prom-client's `Registry`, whose API is documented by prom-client.
+   *
+   * @ignore
+   */
   readonly registry: Registry;
   /** The node name, the value of every `node` label. */
   readonly node: string;
+  /** Event counters (`zeek_cluster_core_*`). */
   readonly cluster: ClusterMetrics;
+  /** ZeroMQ backend counters. */
   readonly zeromq: ZeroMqMetrics;
   /** Present only on the node that runs the XPUB/XSUB proxy (by default the manager). */
   readonly proxy: ProxyMetrics | undefined;
+  /** Log stream and writer counters. */
   readonly logs: LogMetrics;
+  /** Data store counters and gauges. */
   readonly stores: StoreMetrics;
+  /** WebSocket API counters and gauges. */
   readonly websocket: WebSocketMetrics;
+  /** Process gauges (`process_*`). */
   readonly process: ProcessMetrics;
   /**
    * Counts one event received from the cluster: the core counter and, at VERBOSE, the

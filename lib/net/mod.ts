@@ -9,4 +9,13 @@
  *
  * @module
  */
-export * from "./ip.ts";
+
+export {
+  addrToUri,
+  canonicalIp,
+  formatIp,
+  isV4Mapped,
+  parseIp,
+  parseIpv4,
+  parseIpv6,
+} from "./ip.ts";

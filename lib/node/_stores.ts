@@ -14,7 +14,9 @@ import { planStore, type StoreInfo } from "../stores/store_info.ts";
 
 /** A store created by a node: its info and the store itself. */
 export interface NodeStore {
+  /** Where the store lives (master node, backend) and its options. */
   readonly info: StoreInfo;
+  /** The store: a master on the master node, a clone elsewhere. */
   readonly store: Store;
 }
 

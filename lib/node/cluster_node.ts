@@ -61,7 +61,20 @@ function endpointInfo(info: ClientInfo): BrokerValue[] {
 
 /** CURVE settings for the transport, loaded by the node from its key files. */
 export interface TransportSecurity {
+  /**
+   * The node's CURVE client keys (and the proxy's public key), when the layout enables CURVE.
+   * Its type belongs to the ZeroMQ transport (`internal_mod.ts`), so it is left out of the
+   * generated docs.
+   *
+   * @ignore
+   */
   readonly curveClient?: CurveClientOptions;
+  /**
+   * The CURVE server keys and allow-list of the sockets this node binds (the proxy, a logger's
+   * PULL). Left out of the generated docs like {@link TransportSecurity.curveClient}.
+   *
+   * @ignore
+   */
   readonly curveServer?: CurveServerOptions;
 }
 
@@ -91,7 +104,9 @@ export type ConnectNodeHook = (target: ConnectTarget) => boolean;
 
 /** Dependencies of a node, injected. */
 export interface NodeDeps {
+  /** Diagnostics; silent by default. */
   readonly logger?: Logger;
+  /** Time; the system clock by default. */
   readonly clock?: Clock;
   /** Node id; a fresh Zeek-style id by default. */
   readonly nodeId?: string;
@@ -327,7 +342,8 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
  * @throws {LockHeldError} When a process holds it, naming its pid.
  * @example
  * ```ts
- * import { assertNodeDirectoriesFree, resolveOptions } from "../../mod.ts";
+ * import { assertNodeDirectoriesFree } from "./mod.ts";
+ * import { resolveOptions } from "../options/mod.ts";
  * const layout = { manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } } as const;
  * assertNodeDirectoriesFree(resolveOptions({ layout, node: "manager" }));
  * ```
@@ -345,6 +361,23 @@ export function assertNodeDirectoriesFree(options: ClusterOptions): void {
  * @returns The running node; `await using` disposes it.
  * @throws {LockHeldError} When another process holds the log directory or a store file.
  * @throws {Error} When a listener cannot bind (the message names the endpoint).
+ *
+ * @example
+ * ```ts
+ * import { count, createNode, nodeTopic, parseLayout, resolveOptions } from "../../mod.ts";
+ * const layout = parseLayout({
+ *   manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 },
+ *   "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 27763 },
+ * });
+ * await using node = await createNode(resolveOptions({ layout, node: "worker-1" }), {
+ *   setup(node) {
+ *     node.cluster.on("Cluster::node_up", (name) => {
+ *       node.cluster.publish(nodeTopic(name), "Site::hello", node.options.node, count(1));
+ *     });
+ *   },
+ * });
+ * await node.closed; // until SIGTERM or node.close()
+ * ```
  */
 export async function createNode(
   options: ClusterOptions,

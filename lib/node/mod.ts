@@ -3,5 +3,20 @@
  *
  * @module
  */
-export * from "./cluster_node.ts";
+
 export type { NodeStore } from "./_stores.ts";
+export {
+  assertNodeDirectoriesFree,
+  createNode,
+  zeromqProxyOptions,
+  zeromqTransportFactory,
+  zeromqTransportOptions,
+} from "./cluster_node.ts";
+export type {
+  ConnectNodeHook,
+  ConnectTarget,
+  NodeDeps,
+  RunningNode,
+  TransportFactory,
+  TransportSecurity,
+} from "./cluster_node.ts";

@@ -11,5 +11,24 @@
  *
  * @module
  */
-export * from "./options.ts";
-export * from "./zeromq_options.ts";
+
+export {
+  DEFAULT_CLUSTER_OPTIONS,
+  DEFAULT_LOGGER_ROTATION_INTERVAL_MS,
+  DEFAULT_RETRY_INTERVAL_MS,
+  getNodeCount,
+  isEnabled,
+  localNodeMetricsPort,
+  localNodeType,
+  resolveOptions,
+} from "./options.ts";
+export type {
+  ClusterOptionOverrides,
+  ClusterOptions,
+  LogFormat,
+  LogJsonTimestamps,
+  ResolveOptionsInput,
+} from "./options.ts";
+export { DEFAULT_ZEROMQ_OPTIONS } from "./zeromq_options.ts";
+export type { ZeroMqOptions } from "./zeromq_options.ts";
+export { DEFAULT_PROXY_XPUB_PORT, DEFAULT_PROXY_XSUB_PORT } from "../layout/proxy.ts";

@@ -162,6 +162,17 @@ function deriveZeroMq(
  * @param input Layout, local node name, environment and overrides.
  * @returns The frozen options.
  * @throws {OptionsError} When the node is not in the layout or an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { parseLayout, resolveOptions } from "../../mod.ts";
+ * const layout = parseLayout({
+ *   manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 },
+ *   "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 27763 },
+ * });
+ * const options = resolveOptions({ layout, node: "worker-1" });
+ * options.node; // "worker-1"
+ * ```
  */
 export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
   const { layout, env = {}, overrides = {} } = input;
@@ -339,6 +350,13 @@ export function isEnabled(options: ClusterOptions): boolean {
  *
  * @param options Node options.
  * @returns The local node's type, or `NONE` outside a cluster.
+ *
+ * @example
+ * ```ts
+ * import { localNodeType, parseLayout, resolveOptions } from "../../mod.ts";
+ * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 } });
+ * localNodeType(resolveOptions({ layout, node: "manager" })); // "MANAGER"
+ * ```
  */
 export function localNodeType(options: ClusterOptions): NodeType {
   return options.layout[options.node]?.nodeType ?? "NONE";
@@ -360,6 +378,17 @@ export function localNodeMetricsPort(options: ClusterOptions): number {
  * @param options Node options.
  * @param type Node type.
  * @returns The count.
+ *
+ * @example
+ * ```ts
+ * import { getNodeCount, parseLayout, resolveOptions } from "../../mod.ts";
+ * const layout = parseLayout({
+ *   manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27762 },
+ *   "worker-1": { nodeType: "WORKER", ip: "127.0.0.1", p: 27763 },
+ *   "worker-2": { nodeType: "WORKER", ip: "127.0.0.1", p: 27764 },
+ * });
+ * getNodeCount(resolveOptions({ layout, node: "manager" }), "WORKER"); // 2
+ * ```
  */
 export function getNodeCount(options: ClusterOptions, type: NodeType): number {
   return nodesOfType(options.layout, type).length;

@@ -21,7 +21,23 @@
  * @module
  */
 
-export * from "./fnv1a32.ts";
-export * from "./hrw.ts";
-export * from "./pool.ts";
-export * from "./register_pools.ts";
+export {
+  fnv1a32,
+  FNV1A32_OFFSET_BASIS,
+  FNV1A32_PRIME,
+  hrwKeyDigest,
+  ZEEK_TYPE_TAG_ADDR,
+  ZEEK_TYPE_TAG_COUNT,
+} from "./fnv1a32.ts";
+export type { HrwAddrKey, HrwKey } from "./fnv1a32.ts";
+export { HRW_INCREMENT, HRW_MULTIPLIER, HrwSites, hrwWeight } from "./hrw.ts";
+export {
+  LOGGER_POOL_SPEC,
+  Pool,
+  POOL_NODE_TYPES,
+  PROXY_POOL_SPEC,
+  WORKER_POOL_SPEC,
+} from "./pool.ts";
+export type { PoolMember, PoolNodeType, PoolOptions, PoolSpec } from "./pool.ts";
+export { ClusterPools, registerPools } from "./register_pools.ts";
+export type { PoolLayout, PoolLayoutEntry, RegisterPoolsOptions } from "./register_pools.ts";

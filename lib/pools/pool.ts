@@ -104,6 +104,8 @@ export class Pool {
   #rrCursors = new Map<string, number>();
 
   /**
+   * Creates a `Pool`.
+   *
    * @param spec The pool specification.
    * @param options The local node's name.
    * @throws {RangeError} If `spec.nodeType` is not LOGGER, PROXY or WORKER, or `maxNodes` is

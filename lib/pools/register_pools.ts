@@ -46,7 +46,20 @@ export interface RegisterPoolsOptions {
   readonly extraPools?: readonly PoolSpec[];
 }
 
-/** Every pool of one node, built by {@link registerPools}. */
+/**
+ * Every pool of one node, built by {@link registerPools}.
+ *
+ * @example
+ * ```ts
+ * import { registerPools } from "../../mod.ts";
+ * const pools = registerPools({
+ *   manager: { nodeType: "MANAGER" },
+ *   "proxy-1": { nodeType: "PROXY" },
+ * }, "manager");
+ * pools.nodeUp("proxy-1");
+ * pools.proxy.rrTopic(); // "zeek.cluster.node.proxy-1."
+ * ```
+ */
 export class ClusterPools implements Iterable<Pool> {
   /** Zeek's `Cluster::proxy_pool`. */
   readonly proxy: Pool;
@@ -59,6 +72,8 @@ export class ClusterPools implements Iterable<Pool> {
   #all: readonly Pool[];
 
   /**
+   * Creates a `ClusterPools`.
+   *
    * @param pools The three predefined pools, the extra pools, and all pools sorted by topic.
    */
   constructor(pools: {

@@ -15,7 +15,18 @@
  * @module
  */
 
-export * from "./allow_list.ts";
-export * from "./curve_config.ts";
-export * from "./keys.ts";
-export * from "./z85.ts";
+export { parseAllowList, readAllowListFile } from "./allow_list.ts";
+export type { AllowListEntry } from "./allow_list.ts";
+export { loadCurveSettings } from "./curve_config.ts";
+export type { CurveFiles, CurveSettings } from "./curve_config.ts";
+export {
+  CURVE_KEY_Z85_LENGTH,
+  curvePublicKey,
+  generateCurveKeyPair,
+  keygen,
+  parseCurveKey,
+  readPublicKeyFile,
+  readSecretKeyFile,
+} from "./keys.ts";
+export type { CurveKeyPair, KeygenResult } from "./keys.ts";
+export { isZ85, z85Decode, z85Encode } from "./z85.ts";

@@ -49,6 +49,12 @@ export function dataTagOf(value: BrokerValue): number {
  * containers lexicographically. Reals use a total order: -0 before +0, NaN after everything.
  *
  * @returns Negative, zero or positive.
+ *
+ * @example
+ * ```ts
+ * import { compareValues, count } from "../../mod.ts";
+ * [count(3), count(1)].sort(compareValues); // [Count 1, Count 3], Broker's order
+ * ```
  */
 export function compareValues(a: BrokerValue, b: BrokerValue): number {
   const ta = dataTagOf(a);
@@ -88,12 +94,28 @@ export function compareValues(a: BrokerValue, b: BrokerValue): number {
   }
 }
 
-/** Deep equality under {@link compareValues} (NaN equals NaN; -0 differs from +0). */
+/**
+ * Deep equality under {@link compareValues} (NaN equals NaN; -0 differs from +0).
+ *
+ * @example
+ * ```ts
+ * import { addr, valuesEqual } from "../../mod.ts";
+ * valuesEqual(addr("::ffff:10.0.0.1"), addr("10.0.0.1")); // true
+ * ```
+ */
 export function valuesEqual(a: BrokerValue, b: BrokerValue): boolean {
   return compareValues(a, b) === 0;
 }
 
-/** Short human-readable text of a value, for messages and debugging. */
+/**
+ * Short human-readable text of a value, for messages and debugging.
+ *
+ * @example
+ * ```ts
+ * import { count, port, valueToString } from "../../mod.ts";
+ * valueToString([count(1), port(80)]); // "[1, 80/tcp]"
+ * ```
+ */
 export function valueToString(value: BrokerValue): string {
   if (value === null) return "-";
   if (typeof value === "string") return JSON.stringify(value);

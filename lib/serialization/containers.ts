@@ -8,11 +8,25 @@
 import { compareValues, valueToString } from "./compare.ts";
 import type { BrokerValue } from "./data.ts";
 
-/** A Broker set: elements kept sorted by {@link compareValues}, without duplicates. */
+/**
+ * A Broker set: elements kept sorted by {@link compareValues}, without duplicates.
+ *
+ * @example
+ * ```ts
+ * import { BrokerSet, count } from "../../mod.ts";
+ * const s = new BrokerSet([count(2), count(1), count(2)]);
+ * s.size; // 2
+ * s.has(count(1)); // true
+ * ```
+ */
 export class BrokerSet {
   /** The elements in Broker's order. Do not mutate. */
   readonly values: readonly BrokerValue[];
-  /** @param values Elements in any order; duplicates are dropped. */
+  /**
+   * Creates a `BrokerSet`.
+   *
+   * @param values Elements in any order; duplicates are dropped.
+   */
   constructor(values: Iterable<BrokerValue> = []) {
     const arr = Array.from(values);
     this.values = isStrictlySorted(arr, compareValues) ? arr : sortUnique(arr);
@@ -46,11 +60,24 @@ export class BrokerSet {
 /** A key/value pair of a {@link BrokerTable}. */
 export type TableEntry = readonly [key: BrokerValue, value: BrokerValue];
 
-/** A Broker table: entries kept sorted by key; for a repeated key the first entry wins. */
+/**
+ * A Broker table: entries kept sorted by key; for a repeated key the first entry wins.
+ *
+ * @example
+ * ```ts
+ * import { addr, BrokerTable, count } from "../../mod.ts";
+ * const t = new BrokerTable([[addr("10.0.0.1"), count(3)]]);
+ * t.get(addr("10.0.0.1")); // Count 3
+ * ```
+ */
 export class BrokerTable {
   /** The entries in Broker's order. Do not mutate. */
   readonly entries: readonly TableEntry[];
-  /** @param entries `[key, value]` pairs in any order. */
+  /**
+   * Creates a `BrokerTable`.
+   *
+   * @param entries `[key, value]` pairs in any order.
+   */
   constructor(entries: Iterable<TableEntry> = []) {
     const arr = Array.from(entries);
     const byKey = (a: TableEntry, b: TableEntry) => compareValues(a[0], b[0]);
@@ -95,11 +122,27 @@ export class BrokerTable {
   }
 }
 
-/** A {@link BrokerSet}. @example set(["a", "b"]) */
+/**
+ * A {@link BrokerSet}. @example set(["a", "b"])
+ *
+ * @example
+ * ```ts
+ * import { set } from "../../mod.ts";
+ * set(["a", "b"]).size; // 2
+ * ```
+ */
 export function set(values: Iterable<BrokerValue>): BrokerSet {
   return new BrokerSet(values);
 }
-/** A {@link BrokerTable}. @example table([["a", count(1)]]) */
+/**
+ * A {@link BrokerTable}. @example table([["a", count(1)]])
+ *
+ * @example
+ * ```ts
+ * import { count, table } from "../../mod.ts";
+ * table([["hits", count(1)]]).size; // 1
+ * ```
+ */
 export function table(entries: Iterable<TableEntry>): BrokerTable {
   return new BrokerTable(entries);
 }

@@ -42,11 +42,24 @@ export const DATA_TAG = {
   vector: 14,
 } as const;
 
-/** A Broker string whose bytes are not (necessarily) valid UTF-8. Holds its own copy. */
+/**
+ * A Broker string whose bytes are not (necessarily) valid UTF-8. Holds its own copy.
+ *
+ * @example
+ * ```ts
+ * import { ByteString } from "../../mod.ts";
+ * const raw = new ByteString(new Uint8Array([0xde, 0xad]));
+ * raw.bytes.length; // 2
+ * ```
+ */
 export class ByteString {
   /** The raw bytes. Do not mutate. */
   readonly bytes: Uint8Array;
-  /** @param bytes The raw bytes (copied). */
+  /**
+   * Creates a `ByteString`.
+   *
+   * @param bytes The raw bytes (copied).
+   */
   constructor(bytes: Uint8Array) {
     this.bytes = bytes.slice();
   }
@@ -71,11 +84,21 @@ export class ByteString {
   }
 }
 
-/** An unsigned 64-bit count. */
+/**
+ * An unsigned 64-bit count.
+ *
+ * @example
+ * ```ts
+ * import { Count } from "../../mod.ts";
+ * new Count(2n ** 64n - 1n).value; // Zeek's largest count
+ * ```
+ */
 export class Count {
   /** The value, 0..2^64-1. */
   readonly value: bigint;
   /**
+   * Creates a `Count`.
+   *
    * @param value 0..2^64-1 (a number must be a safe integer).
    * @throws {RangeError} When out of range or not an integer.
    */
@@ -98,11 +121,21 @@ export class Count {
   }
 }
 
-/** A signed 64-bit integer. */
+/**
+ * A signed 64-bit integer.
+ *
+ * @example
+ * ```ts
+ * import { Int } from "../../mod.ts";
+ * new Int(-5).value; // -5n
+ * ```
+ */
 export class Int {
   /** The value, -2^63..2^63-1. */
   readonly value: bigint;
   /**
+   * Creates an `Int`.
+   *
    * @param value -2^63..2^63-1 (a number must be a safe integer).
    * @throws {RangeError} When out of range or not an integer.
    */
@@ -125,11 +158,22 @@ export class Int {
   }
 }
 
-/** An IPv4 or IPv6 address, 16 bytes in network order (IPv4 as IPv4-mapped `::ffff:a.b.c.d`). */
+/**
+ * An IPv4 or IPv6 address, 16 bytes in network order (IPv4 as IPv4-mapped `::ffff:a.b.c.d`).
+ *
+ * @example
+ * ```ts
+ * import { addr, Address } from "../../mod.ts";
+ * const a: Address = addr("10.0.0.1");
+ * a.toString(); // "10.0.0.1"
+ * ```
+ */
 export class Address {
   /** The 16 bytes as four big-endian uint32 words (kept as numbers: no typed array per value). */
   readonly words: readonly [number, number, number, number];
   /**
+   * Creates an `Address`.
+   *
    * @param bytes 16 bytes, or 4 bytes of an IPv4 address.
    * @throws {RangeError} For any other length.
    */
@@ -188,13 +232,23 @@ export class Address {
   }
 }
 
-/** A subnet: a masked network address plus a prefix length. */
+/**
+ * A subnet: a masked network address plus a prefix length.
+ *
+ * @example
+ * ```ts
+ * import { addr, Subnet } from "../../mod.ts";
+ * new Subnet(addr("10.0.0.0"), 8).toString(); // "10.0.0.0/8"
+ * ```
+ */
 export class Subnet {
   /** The network address, masked to the prefix. */
   readonly network: Address;
   /** The prefix length in the 128-bit space (IPv4 /n is n + 96), as bin-v1 writes it. */
   readonly rawLength: number;
   /**
+   * Creates a `Subnet`.
+   *
    * @param network Any address in the subnet (it is masked).
    * @param length 0-32 for an IPv4 address, 0-128 otherwise.
    * @throws {RangeError} When the length is out of range.
@@ -261,13 +315,23 @@ export type PortProtocol = "unknown" | "tcp" | "udp" | "icmp";
 /** Port protocols indexed by their bin-v1 byte. */
 export const PORT_PROTOCOLS: readonly PortProtocol[] = ["unknown", "tcp", "udp", "icmp"];
 
-/** A port number with its protocol. */
+/**
+ * A port number with its protocol.
+ *
+ * @example
+ * ```ts
+ * import { Port } from "../../mod.ts";
+ * new Port(53, "udp").toString(); // "53/udp"
+ * ```
+ */
 export class Port {
   /** 0..65535. */
   readonly number: number;
   /** The protocol. */
   readonly protocol: PortProtocol;
   /**
+   * Creates a `Port`.
+   *
    * @param number 0..65535.
    * @param protocol The protocol, `"tcp"` by default.
    * @throws {RangeError} When the number or protocol is invalid.
@@ -311,11 +375,23 @@ export class Port {
   }
 }
 
-/** A point in time: int64 nanoseconds since the Unix epoch. */
+/**
+ * A point in time: int64 nanoseconds since the Unix epoch.
+ *
+ * @example
+ * ```ts
+ * import { Timestamp } from "../../mod.ts";
+ * new Timestamp(1_700_000_000_000_000_000n); // 2023-11-14T22:13:20Z, in ns
+ * ```
+ */
 export class Timestamp {
   /** Nanoseconds since the epoch. */
   readonly ns: bigint;
-  /** @throws {RangeError} When outside int64. */
+  /**
+   * Creates a `Timestamp`.
+   *
+   * @throws {RangeError} When outside int64.
+   */
   constructor(ns: bigint) {
     this.ns = checkNs(ns, "timestamp");
   }
@@ -341,11 +417,23 @@ export class Timestamp {
   }
 }
 
-/** A duration: int64 nanoseconds. */
+/**
+ * A duration: int64 nanoseconds.
+ *
+ * @example
+ * ```ts
+ * import { Timespan } from "../../mod.ts";
+ * new Timespan(1_500_000_000n); // 1.5 s, in ns
+ * ```
+ */
 export class Timespan {
   /** Nanoseconds. */
   readonly ns: bigint;
-  /** @throws {RangeError} When outside int64. */
+  /**
+   * Creates a `Timespan`.
+   *
+   * @throws {RangeError} When outside int64.
+   */
   constructor(ns: bigint) {
     this.ns = checkNs(ns, "timespan");
   }
@@ -371,11 +459,23 @@ export class Timespan {
   }
 }
 
-/** An enum value, by its fully qualified name (e.g. `Cluster::WORKER`). */
+/**
+ * An enum value, by its fully qualified name (e.g. `Cluster::WORKER`).
+ *
+ * @example
+ * ```ts
+ * import { EnumValue } from "../../mod.ts";
+ * new EnumValue("Log::WRITER_ASCII").name; // "Log::WRITER_ASCII"
+ * ```
+ */
 export class EnumValue {
   /** The name. */
   readonly name: string;
-  /** @param name The fully qualified name. */
+  /**
+   * Creates an `EnumValue`.
+   *
+   * @param name The fully qualified name.
+   */
   constructor(name: string) {
     this.name = name;
   }
@@ -414,35 +514,99 @@ export type BrokerValue =
 
 // ---- constructor helpers -------------------------------------------------------------------
 
-/** A {@link Count}. @example count(5) */
+/**
+ * A {@link Count}. @example count(5)
+ *
+ * @example
+ * ```ts
+ * import { count } from "../../mod.ts";
+ * count(42); // Count 42
+ * ```
+ */
 export function count(value: number | bigint): Count {
   return new Count(value);
 }
-/** An {@link Int}. @example int(-1) */
+/**
+ * An {@link Int}. @example int(-1)
+ *
+ * @example
+ * ```ts
+ * import { int } from "../../mod.ts";
+ * int(-1); // Int -1
+ * ```
+ */
 export function int(value: number | bigint): Int {
   return new Int(value);
 }
-/** An {@link Address} from text. @example addr("10.0.0.1") */
+/**
+ * An {@link Address} from text. @example addr("10.0.0.1")
+ *
+ * @example
+ * ```ts
+ * import { addr } from "../../mod.ts";
+ * addr("2001:db8::1"); // Address 2001:db8::1
+ * ```
+ */
 export function addr(text: string): Address {
   return Address.parse(text);
 }
-/** A {@link Subnet} from text. @example subnet("10.0.0.0/8") */
+/**
+ * A {@link Subnet} from text. @example subnet("10.0.0.0/8")
+ *
+ * @example
+ * ```ts
+ * import { subnet } from "../../mod.ts";
+ * subnet("192.168.0.0/16"); // Subnet 192.168.0.0/16
+ * ```
+ */
 export function subnet(text: string): Subnet {
   return Subnet.parse(text);
 }
-/** A {@link Port}. @example port(80, "tcp") */
+/**
+ * A {@link Port}. @example port(80, "tcp")
+ *
+ * @example
+ * ```ts
+ * import { port } from "../../mod.ts";
+ * port(443); // Port 443/tcp
+ * ```
+ */
 export function port(number: number, protocol: PortProtocol = "tcp"): Port {
   return new Port(number, protocol);
 }
-/** A {@link Timestamp} from seconds since the epoch. @example time(1700000000.5) */
+/**
+ * A {@link Timestamp} from seconds since the epoch. @example time(1700000000.5)
+ *
+ * @example
+ * ```ts
+ * import { time } from "../../mod.ts";
+ * time(Date.now() / 1000); // Timestamp, now
+ * ```
+ */
 export function time(secs: number): Timestamp {
   return Timestamp.fromSeconds(secs);
 }
-/** A {@link Timespan} from seconds. @example interval(1.5) */
+/**
+ * A {@link Timespan} from seconds. @example interval(1.5)
+ *
+ * @example
+ * ```ts
+ * import { interval } from "../../mod.ts";
+ * interval(30); // Timespan 30 s
+ * ```
+ */
 export function interval(secs: number): Timespan {
   return Timespan.fromSeconds(secs);
 }
-/** An {@link EnumValue}. @example enumValue("Cluster::WORKER") */
+/**
+ * An {@link EnumValue}. @example enumValue("Cluster::WORKER")
+ *
+ * @example
+ * ```ts
+ * import { enumValue } from "../../mod.ts";
+ * enumValue("Notice::ACTION_LOG"); // EnumValue Notice::ACTION_LOG
+ * ```
+ */
 export function enumValue(name: string): EnumValue {
   return new EnumValue(name);
 }

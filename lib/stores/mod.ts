@@ -24,15 +24,80 @@
  *
  * @module
  */
-export * from "./backend.ts";
-export * from "./memory_backend.ts";
-export * from "./sqlite_backend.ts";
-export * from "./sqlite_write_behind.ts";
-export * from "./sqlite_commit_thread.ts";
-export * from "./operations.ts";
-export * from "./replication.ts";
-export * from "./store.ts";
-export * from "./master_store.ts";
-export * from "./clone_options.ts";
-export * from "./clone_store.ts";
-export * from "./store_info.ts";
+
+export { bytesId, keyBytes, StoreEncoders } from "./backend.ts";
+export type { BackendKind, EncodedRow, StoreBackend, StoredValue, StoreEntry } from "./backend.ts";
+export { MemoryBackend } from "./memory_backend.ts";
+export {
+  BROKER_VERSION,
+  openStoreDatabase,
+  prepareStoreWrites,
+  SqliteBackend,
+  sqliteOptionsFromBroker,
+} from "./sqlite_backend.ts";
+export type {
+  SqliteBackendOptions,
+  SqliteFailureMode,
+  SqliteJournalMode,
+  SqliteSynchronous,
+  StoreWriteStatements,
+} from "./sqlite_backend.ts";
+export { DEFAULT_MAX_BACKLOG_BYTES, SqliteWriteBehindBackend } from "./sqlite_write_behind.ts";
+export type { WriteBehindOptions } from "./sqlite_write_behind.ts";
+export {
+  add,
+  applyCommand,
+  applyUpdate,
+  DEFAULT_MAX_KEY_BYTES,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_STORE_LIMITS,
+  ExpiryTracker,
+  incrementInitType,
+  INIT_TYPES,
+  readValue,
+  retrieve,
+  subtract,
+} from "./operations.ts";
+export type {
+  ApplyOptions,
+  CommandOutcome,
+  InitType,
+  StoreCommand,
+  StoreLimits,
+  StoreUpdate,
+} from "./operations.ts";
+export {
+  decodeAcks,
+  decodeCommand,
+  decodeUpdate,
+  encodeAcks,
+  encodeCommand,
+  encodeUpdate,
+  forEachAck,
+  keySet,
+  STORE_EVENTS,
+  storeClonesTopic,
+  storeCloneTopic,
+  storeMasterTopic,
+} from "./replication.ts";
+export type { StoreChannel, WriteAck } from "./replication.ts";
+export { closedError, createStoreStats, expiryOf, StoreBase } from "./store.ts";
+export type { Store, StoreOp, StoreRole, StoreStats, WriteOptions } from "./store.ts";
+export { MasterStore } from "./master_store.ts";
+export type { MasterStoreOptions } from "./master_store.ts";
+export {
+  DEFAULT_CLONE_MUTATION_BUFFER_INTERVAL_MS,
+  DEFAULT_CLONE_RESYNC_INTERVAL_MS,
+  DEFAULT_CLONE_STALE_INTERVAL_MS,
+} from "./clone_options.ts";
+export type { CloneStoreOptions } from "./clone_options.ts";
+export { CloneStore } from "./clone_store.ts";
+export { DEFAULT_STORE_INFO, planStore } from "./store_info.ts";
+export type {
+  BackendOptions,
+  PlanStoreOptions,
+  StoreClusterInfo,
+  StoreInfo,
+  StoreInfoOverrides,
+  StorePlan,
+} from "./store_info.ts";

@@ -123,12 +123,15 @@ export interface Store extends AsyncDisposable {
   /** Writes only if `key` is absent. @returns Whether it was inserted. */
   putUnique(key: BrokerValue, value: BrokerValue, options?: WriteOptions): Promise<boolean>;
   /** @returns The value. Rejects `no_such_key`, `stale_data` (clone). */
+  /** Zeek's `Broker::get`. @returns The value. Rejects `no_such_key`, `stale_data` (clone). */
   get(key: BrokerValue): Promise<BrokerValue>;
   /** Zeek's `get_index_from_value`. */
   getIndex(key: BrokerValue, index: BrokerValue): Promise<BrokerValue>;
   /** @returns Whether `key` exists. */
+  /** Zeek's `Broker::exists`. @returns Whether `key` exists. */
   exists(key: BrokerValue): Promise<boolean>;
   /** @returns Every key, as a set. */
+  /** Zeek's `Broker::keys`. @returns Every key, as a set. */
   keys(): Promise<BrokerSet>;
   /** Deletes `key` (silently when absent). */
   erase(key: BrokerValue): Promise<void>;

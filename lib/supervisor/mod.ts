@@ -3,4 +3,6 @@
  *
  * @module
  */
-export * from "./supervisor.ts";
+
+export { EXIT_REFUSED, hostAddresses, isLocalIp, superviseCluster } from "./supervisor.ts";
+export type { ChildCommand, ChildResult, SuperviseOptions } from "./supervisor.ts";

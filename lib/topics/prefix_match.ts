@@ -5,6 +5,12 @@
  * @param topic The topic of a message.
  * @param prefix A subscription prefix.
  * @returns `true` when `topic` starts with `prefix`.
+ *
+ * @example
+ * ```ts
+ * import { topicMatches } from "../../mod.ts";
+ * topicMatches("zeek.cluster.node.worker-1.", "zeek.cluster."); // true
+ * ```
  */
 export function topicMatches(topic: string, prefix: string): boolean {
   return topic.startsWith(prefix);

@@ -75,6 +75,12 @@ export function nodeTopic(name: string, options: TopicOptions = DEFAULT_TOPIC_OP
  * @param id Node id, e.g. `zeromq_worker-1_host_4242_NrFj3eGxkRR5`.
  * @param options Topic options (Zeek's defaults when left out).
  * @returns The nodeid topic, with a trailing dot.
+ *
+ * @example
+ * ```ts
+ * import { nodeidTopic } from "../../mod.ts";
+ * nodeidTopic("zeromq_worker-1_host_42_NxK"); // "zeek.cluster.nodeid.zeromq_worker-1_host_42_NxK."
+ * ```
  */
 export function nodeidTopic(id: string, options: TopicOptions = DEFAULT_TOPIC_OPTIONS): string {
   return `${options.nodeidTopicPrefix}.${id}.`;
@@ -104,6 +110,12 @@ export function nodeidFromTopic(
  * @param type Node type.
  * @param options Topic options.
  * @returns The type topic.
+ *
+ * @example
+ * ```ts
+ * import { typeTopic } from "../../mod.ts";
+ * typeTopic("WORKER"); // "zeek.cluster.worker"
+ * ```
  */
 export function typeTopic(
   type: string,
@@ -128,6 +140,12 @@ export function typeTopic(
  *
  * @param options Topic options.
  * @returns The four type topics.
+ *
+ * @example
+ * ```ts
+ * import { broadcastTopics } from "../../mod.ts";
+ * broadcastTopics(); // the manager, logger, proxy and worker topics
+ * ```
  */
 export function broadcastTopics(options: TopicOptions = DEFAULT_TOPIC_OPTIONS): string[] {
   return [options.loggerTopic, options.managerTopic, options.proxyTopic, options.workerTopic];
@@ -138,6 +156,12 @@ export function broadcastTopics(options: TopicOptions = DEFAULT_TOPIC_OPTIONS): 
  *
  * @param type Node type.
  * @returns The pool topic, or `undefined` for types without a pool.
+ *
+ * @example
+ * ```ts
+ * import { poolTopic } from "../../mod.ts";
+ * poolTopic("PROXY"); // "zeek.cluster.pool.proxy"
+ * ```
  */
 export function poolTopic(type: string): string | undefined {
   switch (type) {

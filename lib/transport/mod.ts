@@ -18,6 +18,22 @@
  * @module
  */
 
-export * from "./transport.ts";
-export * from "./onloop_queue.ts";
-export * from "./memory_transport.ts";
+export {
+  DEFAULT_ONLOOP_QUEUE_HWM,
+  emptyTransportStats,
+  LOG_WRITE_SEQ_PREFIX,
+  LOG_WRITE_TOPIC,
+  parseLogWriteSeq,
+} from "./transport.ts";
+export type {
+  LogBatch,
+  LogTarget,
+  SubscriptionEvent,
+  Transport,
+  TransportErrorCode,
+  TransportHandlers,
+  TransportMessage,
+  TransportStats,
+} from "./transport.ts";
+export { createMemoryHub, DEFAULT_MEMORY_TRANSPORT_OPTIONS } from "./memory_transport.ts";
+export type { MemoryHub, MemoryTransportOptions } from "./memory_transport.ts";

@@ -10,7 +10,7 @@ import {
   parseSubscriptions,
 } from "./protocol.ts";
 import { checkEventSignature } from "./signatures.ts";
-import { loadCapture, pyDataMessage } from "./_test_helpers.ts";
+import { loadCapture, pyDataMessage } from "../../tests/websocket/_helpers.ts";
 
 const SIGS = { ping: ["string", "count"], pong: ["string", "count"] } as const;
 

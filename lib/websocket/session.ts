@@ -143,7 +143,9 @@ export interface SessionOptions extends ParseLimits {
   readonly path?: string;
   /** The `X-Application-Name` header, if sent. */
   readonly applicationName?: string | undefined;
+  /** The client's address. */
   readonly address?: string;
+  /** The client's port. */
   readonly port?: number;
   /** Version in the ack (default {@link DEFAULT_SERVER_VERSION}). */
   readonly version?: string;
@@ -171,12 +173,14 @@ export interface SessionOptions extends ParseLimits {
   readonly stats?: WebSocketStats;
   /** Metrics handles, when the node has metrics. */
   readonly metrics?: WebSocketMetrics;
+  /** Diagnostics. */
   readonly logger?: Logger;
   /**
    * Zeek's `Cluster::log`: gets the lines Zeek's `websocket_client_added` and
    * `websocket_client_lost` handlers write to cluster.log.
    */
   readonly clusterLog?: (message: string) => void;
+  /** Timer functions (the globals by default). */
   readonly timers?: Timers;
   /** Zeek's `Cluster::websocket_client_added`: raised right after the ack, as Zeek. */
   readonly onAdded?: (info: ClientInfo, subscriptions: readonly string[]) => void;

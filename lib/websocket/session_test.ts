@@ -13,7 +13,7 @@ import {
   PingSocket,
   pyDataMessage,
   settle,
-} from "./_test_helpers.ts";
+} from "../../tests/websocket/_helpers.ts";
 
 const SIGS = { ping: ["string", "count"] } as const;
 const PING = pyDataMessage("ping", [

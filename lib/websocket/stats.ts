@@ -69,9 +69,13 @@ export type TimerId = ReturnType<typeof setTimeout>;
 
 /** The timer functions a session uses; the globals by default. */
 export interface Timers {
+  /** Like the global `setTimeout`. */
   setTimeout(fn: () => void, ms: number): TimerId;
+  /** Like the global `clearTimeout`. */
   clearTimeout(id: TimerId | undefined): void;
+  /** Like the global `setInterval`. */
   setInterval(fn: () => void, ms: number): TimerId;
+  /** Like the global `clearInterval`. */
   clearInterval(id: TimerId | undefined): void;
 }
 

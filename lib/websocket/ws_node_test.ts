@@ -10,9 +10,9 @@ import { createNode, type RunningNode } from "../node/mod.ts";
 import { resolveOptions } from "../options/mod.ts";
 import { type BrokerValue, Count, count } from "../serialization/mod.ts";
 import { listenWebSocket } from "./ws_server.ts";
-import { pyDataMessage } from "./_test_helpers.ts";
-import { freePort, RawClient, TestClient } from "./_test_clients.ts";
-import type { CycleReport } from "./_fd_cycles_main.ts";
+import { pyDataMessage } from "../../tests/websocket/_helpers.ts";
+import { freePort, RawClient, TestClient } from "../../tests/websocket/_clients.ts";
+import type { CycleReport } from "../../tests/websocket/_fd_cycles_main.ts";
 
 const SIGS = { ping: ["string", "count"], pong: ["string", "count"] } as const;
 
@@ -194,7 +194,7 @@ Deno.test("listenWebSocket() on a manager: 1,000 connect/disconnect cycles leak 
       "-A",
       "--config",
       new URL("../../deno.json", import.meta.url).pathname,
-      new URL("./_fd_cycles_main.ts", import.meta.url).pathname,
+      new URL("../../tests/websocket/_fd_cycles_main.ts", import.meta.url).pathname,
       "1000",
     ],
     stdout: "piped",

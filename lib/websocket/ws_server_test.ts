@@ -10,8 +10,8 @@ import {
   type ListenWebSocketOptions,
   type WebSocketEventInfo,
 } from "./ws_server.ts";
-import { FakeCluster, pyDataMessage } from "./_test_helpers.ts";
-import { RawClient, TestClient } from "./_test_clients.ts";
+import { FakeCluster, pyDataMessage } from "../../tests/websocket/_helpers.ts";
+import { RawClient, TestClient } from "../../tests/websocket/_clients.ts";
 
 function listen(cluster: FakeCluster, options: Partial<ListenWebSocketOptions> = {}) {
   return listenWebSocket(cluster, {

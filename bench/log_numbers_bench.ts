@@ -1,13 +1,13 @@
 /**
  * The cost of Zeek's JSON number text per double against `Number#toString` (the shortest round
- * trip, which Zeek does not write) in the same run: `deno bench lib/logging/numbers_bench.ts`.
+ * trip, which Zeek does not write) in the same run: `deno bench bench/log_numbers_bench.ts`.
  * The values are what JSON logs hold most: epoch times with microseconds and random binary
  * fractions, and durations.
  *
  * @module
  */
 
-import { formatJsonDouble } from "./_numbers.ts";
+import { formatJsonDouble } from "../lib/logging/_numbers.ts";
 
 function values(n: number): Float64Array {
   const out = new Float64Array(n);

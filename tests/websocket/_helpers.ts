@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { ZeekEvent } from "../serialization/mod.ts";
-import type { WebSocketLike, WebSocketSession } from "./session.ts";
-import type { TimerId, Timers } from "./stats.ts";
-import type { WebSocketCluster, WebSocketEventListener } from "./ws_server.ts";
+import type { ZeekEvent } from "../../lib/serialization/mod.ts";
+import type { WebSocketLike, WebSocketSession } from "../../lib/websocket/session.ts";
+import type { TimerId, Timers } from "../../lib/websocket/stats.ts";
+import type { WebSocketCluster, WebSocketEventListener } from "../../lib/websocket/ws_server.ts";
 
 /** The node id of the manager in the Zeek capture. */
 export const CAPTURE_NODE_ID = "zeromq_manager_vm_3058_NiGGHk4rO2YZuzmPk2";

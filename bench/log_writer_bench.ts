@@ -1,17 +1,17 @@
 /**
  * Throughput of the log writing path for a 10-column conn-like record: `deno bench -A
- * lib/logging/writer_bench.ts`. Run directly (`deno run -A lib/logging/writer_bench.ts`) it prints
+ * bench/log_writer_bench.ts`. Run directly (`deno run -A bench/log_writer_bench.ts`) it prints
  * records per second for ASCII, JSON, decode + ASCII write from 1000-record batches, and the fused
  * path (`LogFileWriter.writeEncoded`, no row objects) from the same batches.
  *
  * @module
  */
 
-import { decodeLogBatchHeader } from "./_batch_decoder.ts";
-import { decodeLogBatch, encodeLogBatch } from "./batch_codec.ts";
-import { LogFileWriter } from "./log_file.ts";
-import { createStream, type LogRow } from "./schema.ts";
-import type { LogFormat } from "./formatter.ts";
+import { decodeLogBatchHeader } from "../lib/logging/_batch_decoder.ts";
+import { decodeLogBatch, encodeLogBatch } from "../lib/logging/batch_codec.ts";
+import { LogFileWriter } from "../lib/logging/log_file.ts";
+import { createStream, type LogRow } from "../lib/logging/schema.ts";
+import type { LogFormat } from "../lib/logging/formatter.ts";
 
 const CONN = createStream("Conn::LOG", {
   path: "conn",

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { parseLayout } from "../layout/mod.ts";
-import { createNode } from "../node/mod.ts";
-import { resolveOptions } from "../options/mod.ts";
-import { listenWebSocket } from "./ws_server.ts";
-import { freePort, openFds, socketFdsOnPort, TestClient } from "./_test_clients.ts";
+import { parseLayout } from "../../lib/layout/mod.ts";
+import { createNode } from "../../lib/node/mod.ts";
+import { resolveOptions } from "../../lib/options/mod.ts";
+import { listenWebSocket } from "../../lib/websocket/ws_server.ts";
+import { freePort, openFds, socketFdsOnPort, TestClient } from "./_clients.ts";
 
 /** What the fixture reports. */
 export interface CycleReport {
