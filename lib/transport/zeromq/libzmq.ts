@@ -13,6 +13,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { describeError } from "../_util.ts";
 
@@ -194,7 +195,16 @@ export interface OpenLibzmqOptions {
   path?: string;
   /** The `zeromq` package folder to search. Default: resolved from this module. */
   packageDir?: string;
+  /**
+   * Where a compiled binary copies the library when it cannot be opened inside the binary's
+   * embedded file system. Default `$ZCLUSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/zcluster`, else
+   * `~/.cache/zcluster`.
+   */
+  cacheDir?: string;
 }
+
+/** The environment variable naming the cache folder of {@linkcode materializeLibrary}. */
+export const CACHE_DIR_ENV = "ZCLUSTER_CACHE_DIR";
 
 /**
  * The candidate library files of the `zeromq` package for this platform, best first, as the
@@ -214,6 +224,10 @@ export function libzmqCandidates(packageDir?: string): string[] {
       const require = createRequire(import.meta.url);
       dir = require.resolve("zeromq/package.json").replace(/[\\/]package\.json$/, "");
     } catch (error) {
+      // A compiled binary embeds node_modules/zeromq (deno.json's compile task) without it being
+      // in the module graph: look where the project's node_modules folder is.
+      const fallback = new URL("../../../node_modules/zeromq", import.meta.url).pathname;
+      if (existsSync(`${fallback}/build/manifest.json`)) return libzmqCandidates(fallback);
       throw new LibzmqLoadError(
         `Cannot find libzmq: the npm package "zeromq" is not installed (${
           describeError(error)
@@ -279,7 +293,16 @@ export function openLibzmq(options: OpenLibzmqOptions = {}): Libzmq {
       lib = Deno.dlopen(path, LIBZMQ_SYMBOLS);
     } catch (error) {
       failures.push(`${path}: ${describeError(error)}`);
-      continue;
+      if (!isEmbedded(path)) continue;
+      // Inside a compiled binary: Deno (>= 2.3) copies an embedded library to a temporary file
+      // itself; where that fails (read-only /tmp, a Deno that does not), use our own cache.
+      try {
+        const cached = materializeLibrary(path, options.cacheDir ?? defaultCacheDir());
+        lib = Deno.dlopen(cached, LIBZMQ_SYMBOLS);
+      } catch (cacheError) {
+        failures.push(`${path} (copied to the cache): ${describeError(cacheError)}`);
+        continue;
+      }
     }
     const libc = openLibc();
     const v = new Int32Array(3);
@@ -294,6 +317,62 @@ export function openLibzmq(options: OpenLibzmqOptions = {}): Libzmq {
       ? `Cannot load libzmq: ${source} has no build for ${Deno.build.os} ${Deno.build.arch}`
       : `Cannot load libzmq from ${source}; tried:\n  ${failures.join("\n  ")}`,
   );
+}
+
+/**
+ * Copies a library out of a compiled binary's embedded file system into `cacheDir`, once: the
+ * file is named after the SHA-256 of its bytes, and one already there is used only when its size
+ * and hash match (else it is replaced, through a temporary file and a rename).
+ *
+ * @returns the path of the copy.
+ * @throws {Error} when the source cannot be read or the cache cannot be written.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.dlopen(materializeLibrary(embeddedPath, "/var/cache/zcluster"), symbols);
+ * ```
+ */
+export function materializeLibrary(source: string, cacheDir: string): string {
+  const bytes = Deno.readFileSync(source);
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const name = source.slice(source.lastIndexOf("/") + 1).replace(/\.[^.]*$/, "");
+  const target = `${cacheDir}/${name}-${hash.slice(0, 16)}.so`;
+  try {
+    const existing = Deno.readFileSync(target);
+    if (
+      existing.byteLength === bytes.byteLength &&
+      createHash("sha256").update(existing).digest("hex") === hash
+    ) {
+      return target;
+    }
+  } catch {
+    // Not there yet.
+  }
+  Deno.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${target}.${Deno.pid}.tmp`;
+  Deno.writeFileSync(tmp, bytes, { mode: 0o755 });
+  Deno.renameSync(tmp, target);
+  return target;
+}
+
+/** Whether `path` lies in a `deno compile` binary's embedded file system. */
+function isEmbedded(path: string): boolean {
+  return path.includes("/deno-compile-");
+}
+
+function defaultCacheDir(): string {
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const explicit = env(CACHE_DIR_ENV);
+  if (explicit !== undefined) return explicit;
+  const xdg = env("XDG_CACHE_HOME");
+  if (xdg !== undefined) return `${xdg}/zcluster`;
+  return `${env("HOME") ?? "/tmp"}/.cache/zcluster`;
 }
 
 function openLibc(): LibcSymbols {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { libzmqCandidates, LibzmqLoadError, openLibzmq } from "./libzmq.ts";
+import { libzmqCandidates, LibzmqLoadError, materializeLibrary, openLibzmq } from "./libzmq.ts";
 import { generateZmqCurveKeyPair } from "./curve.ts";
 
 Deno.test("openLibzmq() opens the zeromq package's own libzmq 4.3.5, found as its loader does", () => {
@@ -48,4 +48,33 @@ Deno.test("libzmqCandidates() names the package folder when its manifest is miss
     name: "LibzmqLoadError",
     message: /^Cannot find libzmq: cannot read \/nonexistent\/zeromq\/build\/manifest\.json: /,
   });
+});
+
+Deno.test("materializeLibrary() copies once, checked by size and SHA-256, and repairs a bad copy", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster-libcache-" });
+  try {
+    const source = `${dir}/addon.node`;
+    await Deno.writeFile(source, new TextEncoder().encode("ELF pretend library bytes"));
+    const cache = `${dir}/cache/zcluster`;
+    const first = materializeLibrary(source, cache);
+    assert.match(first, /\/cache\/zcluster\/addon-[0-9a-f]{16}\.so$/);
+    assert.deepEqual(await Deno.readFile(first), await Deno.readFile(source));
+    const mtime = (await Deno.stat(first)).mtime?.getTime();
+    assert.equal(materializeLibrary(source, cache), first, "the same file");
+    assert.equal((await Deno.stat(first)).mtime?.getTime(), mtime, "not rewritten");
+    // A copy of the same size with other bytes (a torn or tampered write) is replaced.
+    await Deno.writeFile(first, new TextEncoder().encode("ELF pretend library byteZ"));
+    assert.equal(materializeLibrary(source, cache), first);
+    assert.deepEqual(await Deno.readFile(first), await Deno.readFile(source));
+    assert.deepEqual(
+      [...Deno.readDirSync(cache)].map((e) => e.name),
+      [first.slice(first.lastIndexOf("/") + 1)],
+      "no temporary file left",
+    );
+    // The real library opens from such a copy.
+    const copy = materializeLibrary(libzmqCandidates()[0]!, cache);
+    assert.equal(openLibzmq({ path: copy }).version, "4.3.5");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
