@@ -80,6 +80,12 @@ export class DrivenSocket {
   readonly #queueMax: number;
   readonly #wait: boolean;
   #backlog = new RingQueue<readonly Uint8Array[]>(16);
+  /**
+   * True while {@linkcode service} runs: its own sends and receives need no extra round, since it
+   * re-reads ZMQ_EVENTS of this socket until nothing is left (handlers run after it, in
+   * `onRoundEnd`, so what they send on this or other sockets still schedules a round).
+   */
+  servicing = false;
   #stopped = false;
   #drained: (() => void)[] = [];
   #stats = {
@@ -177,6 +183,7 @@ export class DrivenSocket {
    */
   service(): boolean {
     if (this.#stopped || this.socket.closed) return false;
+    this.servicing = true;
     const onFrames = this.#o.onFrames;
     let received = 0;
     try {
@@ -198,6 +205,7 @@ export class DrivenSocket {
       this.#o.onError?.("receive_error", describeError(error));
       return false;
     } finally {
+      this.servicing = false;
       if (received > 0) this.#o.onRoundEnd?.();
     }
   }
@@ -290,7 +298,9 @@ export class ZmqReactor implements AsyncDisposable {
     if (this.#stopped) throw new Error(`Cannot drive ${socket.name}: reactor stopped`);
     const d = new DrivenSocket(socket, options);
     void socket.fd; // read ZMQ_FD now, on the event loop
-    socket.touched = () => this.schedule();
+    socket.touched = () => {
+      if (!d.servicing) this.schedule();
+    };
     this.#driven.push(d);
     this.#wake(); // a poll in flight does not know the new descriptor
     this.schedule();
