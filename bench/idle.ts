@@ -4,7 +4,8 @@
  * process's CPU time (user + system, all threads) and RSS from /proc. The budget is 0.5 % of a core
  * and 80 MiB per node; the transport waits in poll(2), so an idle node should do next to nothing.
  *
- * Reported as `budget / worst node` (>= 1 passes), with every node's figures in `extra`.
+ * Reported as `budget / worst node` (>= 1 passes), CPU in hundredths of a percent of a core, with
+ * every node's figures in `extra`.
  *
  * Run: `deno task bench idle`, or `deno run -A bench/idle.ts --seconds 30`.
  *
@@ -74,9 +75,9 @@ export function idleBench(options: IdleBenchOptions = {}): Bench {
       return [
         {
           name: "idle 5 nodes: CPU budget / worst node",
-          value: IDLE_CPU_BUDGET_PERCENT,
-          baseline: Math.max(worstCpu, 0.001),
-          unit: "%core",
+          value: IDLE_CPU_BUDGET_PERCENT * 100,
+          baseline: Math.max(worstCpu * 100, 0.1),
+          unit: "0.01%core",
           targetRatio: 1,
           extra: { worst_cpu_percent: worstCpu.toFixed(3), ...extra },
         },
