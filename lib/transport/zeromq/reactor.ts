@@ -3,7 +3,8 @@
  * the only wait is one `poll(2)` over their `ZMQ_FD`s plus an eventfd, run off the event loop.
  * See the thread rule in `socket.ts`.
  *
- * A round (on the event loop) reads `ZMQ_EVENTS` of every socket, sends what waits for POLLOUT and
+ * A round (on the event loop) reads `ZMQ_EVENTS` of every socket that is dirty (added, touched,
+ * its descriptor fired, or stopped at its budget last round), sends what waits for POLLOUT and
  * receives until `EAGAIN` or the per-round budget, then hands the round's messages on in one go
  * (`onRoundEnd`). When no socket has work left, the reactor starts one `poll(2)` and the event
  * loop is free: an idle node sleeps there, with no timer and no busy polling. A send or receive
@@ -86,6 +87,12 @@ export class DrivenSocket {
    * `onRoundEnd`, so what they send on this or other sockets still schedules a round).
    */
   servicing = false;
+  /**
+   * Whether the next round must read this socket's ZMQ_EVENTS: set when it was added, touched
+   * outside its service, its descriptor fired, or its service stopped at the budget. A socket
+   * that is not dirty has not changed since its last service ended with nothing to do.
+   */
+  dirty = true;
   #stopped = false;
   #drained: (() => void)[] = [];
   #stats = {
@@ -299,7 +306,9 @@ export class ZmqReactor implements AsyncDisposable {
     const d = new DrivenSocket(socket, options);
     void socket.fd; // read ZMQ_FD now, on the event loop
     socket.touched = () => {
-      if (!d.servicing) this.schedule();
+      if (d.servicing) return;
+      d.dirty = true;
+      this.schedule();
     };
     this.#driven.push(d);
     this.#wake(); // a poll in flight does not know the new descriptor
@@ -316,7 +325,7 @@ export class ZmqReactor implements AsyncDisposable {
     await this.#waiting;
   }
 
-  /** Asks for a round soon (after the current task). */
+  /** Asks for a round soon (after the current task); it reads the sockets marked dirty. */
   schedule(): void {
     if (this.#immediate !== undefined || this.#stopped) return;
     this.#immediate = setImmediate(() => this.#round());
@@ -341,7 +350,14 @@ export class ZmqReactor implements AsyncDisposable {
     if (this.#stopped) return;
     this.#rounds++;
     let more = false;
-    for (const d of this.#driven) more = d.service() || more;
+    for (const d of this.#driven) {
+      if (!d.dirty) continue;
+      d.dirty = false;
+      if (d.service()) {
+        d.dirty = true;
+        more = true;
+      }
+    }
     if (more) this.schedule();
     else if (this.#waiting === undefined && this.#immediate === undefined) this.#wait();
   }
@@ -357,10 +373,15 @@ export class ZmqReactor implements AsyncDisposable {
       view.setInt16(8 * i + 4, POLLIN, true);
     }
     // The one call off the event loop: poll(2) over descriptors, never a socket.
-    this.#waiting = this.#lib.libc.poll(fds, BigInt(n + 1), -1).then(() => {
+    this.#waiting = this.#lib.libc.poll(fds, BigInt(n + 1), -1).then((rc) => {
       this.#waiting = undefined;
       if (view.getInt16(8 * n + 6, true) !== 0) {
         this.#lib.libc.read(this.#wakeFd, this.#wordBytes, 8n); // reset the eventfd
+      }
+      // The sockets whose descriptor fired (any revents, errors included) need a look; on a
+      // failed poll (EINTR) all of them.
+      for (let i = 0; i < n; i++) {
+        if (rc < 0 || view.getInt16(8 * i + 6, true) !== 0) driven[i]!.dirty = true;
       }
       if (!this.#stopped) this.#round();
     });

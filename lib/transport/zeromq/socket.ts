@@ -10,9 +10,11 @@
  * 2. The only wait off the event loop is the {@linkcode ZmqReactor}'s `poll(2)` over plain file
  *    descriptors (each socket's `ZMQ_FD` and an eventfd). It never sees a socket, so a send or
  *    receive on the event loop while it waits cannot race it.
- * 3. `ZMQ_FD` is edge-triggered: any call on a socket may consume its signal. So after every
- *    send and receive the socket is handed back to the reactor ({@linkcode ZmqSocket.touched}),
- *    which re-reads `ZMQ_EVENTS` of all its sockets before it waits again.
+ * 3. `ZMQ_FD` is edge-triggered: a call that processes the socket's commands (send, receive,
+ *    `ZMQ_EVENTS`, bind, connect) may consume its signal. So after each of them the socket is
+ *    handed back to the reactor ({@linkcode ZmqSocket.touched}), which re-reads its `ZMQ_EVENTS`
+ *    before it waits again. A socket nobody called since its last look needs no look: its
+ *    descriptor still holds any signal that came since.
  * 4. The two blocking calls that own sockets (`zmq_proxy_steerable`, `zmq_ctx_term`) run on their
  *    own thread; the proxy's sockets are not {@linkcode ZmqSocket}s of a reactor and the event loop
  *    touches them only after the proxy returned; `zmq_ctx_term` runs after every socket closed.
@@ -227,21 +229,25 @@ export class ZmqSocket {
 
   /** ZMQ_EVENTS: `ZMQ_POLLIN` and/or `ZMQ_POLLOUT` (processes pending commands). */
   events(): number {
-    return this.getInt(ZMQ_EVENTS);
+    try {
+      return this.getInt(ZMQ_EVENTS);
+    } finally {
+      this.touched();
+    }
   }
 
   /** Binds. @throws {ZmqError} (`EADDRINUSE`, `EINVAL`, ...). */
   bind(endpoint: string): void {
-    if (this.#lib.zmq.zmq_bind(this.#open(), cstring(endpoint)) !== 0) {
-      throw lastError(this.#lib, `Cannot bind ${this.name} to ${endpoint}`);
-    }
+    const rc = this.#lib.zmq.zmq_bind(this.#open(), cstring(endpoint));
+    this.touched(); // bind processes pending commands: the ZMQ_FD edge may be gone
+    if (rc !== 0) throw lastError(this.#lib, `Cannot bind ${this.name} to ${endpoint}`);
   }
 
   /** Connects (asynchronous in libzmq). @throws {ZmqError} for a malformed endpoint. */
   connect(endpoint: string): void {
-    if (this.#lib.zmq.zmq_connect(this.#open(), cstring(endpoint)) !== 0) {
-      throw lastError(this.#lib, `Cannot connect ${this.name} to ${endpoint}`);
-    }
+    const rc = this.#lib.zmq.zmq_connect(this.#open(), cstring(endpoint));
+    this.touched(); // connect processes pending commands too
+    if (rc !== 0) throw lastError(this.#lib, `Cannot connect ${this.name} to ${endpoint}`);
   }
 
   /**
