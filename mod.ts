@@ -224,10 +224,9 @@ export type {
   ZeroMqMetrics,
 } from "./lib/metrics/mod.ts";
 
-// The transport contract. `createZeromqTransport` and its options type belong here too; they join
-// once `lib/transport/zeromq/` (being rewritten on libzmq directly) documents them without
-// pointing at zeromq.js types (`ZeromqTransportOptions.context` today). Until then they are in
-// `internal_mod.ts`, and `createNode` builds the ZeroMQ transport by default.
+// The transport contract and the in-process hub. `createNode` builds the ZeroMQ transport (libzmq
+// through Deno FFI) by default; `createZeromqTransport` stays in `internal_mod.ts`: its options
+// reach the FFI layer's own types (the context, sockets and library handle), which are not promised.
 export { createMemoryHub } from "./lib/transport/mod.ts";
 export type {
   LogBatch,

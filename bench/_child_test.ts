@@ -65,8 +65,8 @@ Deno.test("benchPayloadBytes() is the bin-v1 size of the benchmark event", () =>
   assert.equal(benchPayloadBytes(101), benchPayloadBytes(100) + 1);
 });
 
-Deno.test("toBenchResult() reports the best round of each side", () => {
-  const phase = (kind: "raw" | "zcluster", rate: number): PhaseResult => ({
+Deno.test("toBenchResult() reports the best round of each side and the CPU per event", () => {
+  const phase = (kind: "raw" | "zcluster", rate: number, cpu = 2): PhaseResult => ({
     kind,
     workers: 2,
     mode: { kind: "max", durationMs: 1 },
@@ -79,19 +79,24 @@ Deno.test("toBenchResult() reports the best round of each side", () => {
     p50Ms: 1,
     p99Ms: 2,
     maxMs: 3,
+    cpuUsPerEvent: cpu,
   });
   const c: EventsCaseResult = {
     workers: 2,
     latency: {},
     saturation: {
-      raw: [phase("raw", 100), phase("raw", 80)],
-      zcluster: [phase("zcluster", 50), phase("zcluster", 70)],
+      raw: [phase("raw", 100, 2), phase("raw", 80, 3)],
+      zcluster: [phase("zcluster", 50, 5), phase("zcluster", 70, 6)],
+      zmqjs: [],
     },
   };
   const r = toBenchResult(c);
   assert.equal(r.value, 70);
   assert.equal(r.baseline, 100);
-  assert.equal(r.targetRatio, 0.6);
+  assert.equal(r.targetRatio, 0.7);
+  assert.equal(r.extra?.["cpu_us_per_ev"], "6.00"); // median of two: the upper one
+  assert.equal(r.extra?.["above_transport_us_per_ev"], "3.00");
+  assert.equal(r.extra?.["zmqjs_ev_s"], "-");
   assert.equal(r.extra?.["received"], 18);
   assert.equal(r.extra?.["rounds"], "50/70");
   assert.equal(r.extra?.["p50_ms"], "-");

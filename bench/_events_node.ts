@@ -128,10 +128,16 @@ async function publishPhase(
   let rejected = 0;
   let left = 0; // events that left the send queue: sent, or dropped at EAGAIN
   let eagain = 0;
+  // Stops at the first drop: the rest of the window would only be dropped too (the transport
+  // sends synchronously, so a full XPUB rejects at once), and the worker backs off 1 ms.
   const publish = (n: number) => {
     for (let i = 0; i < n; i++) {
-      if (cluster.publish(config.topic, BENCH_EVENT, text, wallMs())) accepted++;
-      else rejected++;
+      if (cluster.publish(config.topic, BENCH_EVENT, text, wallMs())) {
+        accepted++;
+      } else {
+        rejected++;
+        return;
+      }
     }
   };
   const pacer = mode.kind === "rate" ? new Pacer(mode.eventsPerS) : undefined;

@@ -49,6 +49,11 @@ export class ChildProcess {
     });
   }
 
+  /** The process id (for /proc readings). */
+  get pid(): number {
+    return this.#proc.pid;
+  }
+
   /**
    * Waits for the next message of a type.
    *
@@ -141,5 +146,32 @@ export class ChildProcess {
       // Stream torn down with the process.
     }
     if (pending.trim() !== "") onLine(pending);
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`; 100 on Linux). */
+const CLK_TCK = 100;
+
+/**
+ * CPU time of a process so far, all threads, user + system, in ms (from /proc/<pid>/stat), or
+ * `undefined` when it cannot be read (not Linux, process gone).
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status), or `undefined`. */
+export function processRssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }

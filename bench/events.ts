@@ -1,8 +1,12 @@
 /**
  * Events benchmark: events/s from N worker processes to the manager process through the
  * XPUB/XSUB proxy, zcluster (`Cluster.publish` → broker-bin-v1 → transport → proxy → transport →
- * decode → handler) against raw zeromq.js 4-frame send/receive of the same frame sizes, in the same
- * run, with 1, 2 and 4 publishing workers.
+ * decode → handler) against raw libzmq 4-frame send/receive of the same frame sizes through the
+ * same FFI layer (`raw`, lossless), in the same run, with 1, 2 and 4 publishing workers. The old
+ * baseline, raw zeromq.js (`zmqjs`, the before figure of the FFI transport), runs too.
+ * CPU per delivered event is read from /proc (user + system of the worker, proxy and manager
+ * processes over each saturation round); zcluster's minus raw's is the CPU spent above the
+ * transport (encode, decode, dispatch).
  *
  * Method (the real deployment shape, one process per node, all on 127.0.0.1):
  * - Per worker count, both sides' processes start together and stay up: a manager process that
@@ -41,10 +45,10 @@ import {
 } from "./_child.ts";
 // Types only: a value import would deadlock `mod.ts`'s top-level await on this dynamic import.
 import type { Bench, BenchResult } from "./mod.ts";
-import { ChildProcess, freePorts } from "./_process.ts";
+import { ChildProcess, freePorts, processCpuMs } from "./_process.ts";
 
-/** Which side of the comparison. */
-export type EventsCaseKind = "zcluster" | "raw";
+/** Which side of the comparison: zcluster, raw libzmq through FFI, raw zeromq.js. */
+export type EventsCaseKind = "zcluster" | "raw" | "zmqjs";
 
 /** Options of {@link eventsBench}. */
 export interface EventsBenchOptions {
@@ -88,6 +92,8 @@ export interface PhaseResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** CPU of all the side's processes over the phase, µs per event received (from /proc). */
+  readonly cpuUsPerEvent: number;
 }
 
 /** Both sides' phases for one worker count. */
@@ -101,7 +107,8 @@ const DEFAULT_DURATION_MS = 2_500;
 const STARTUP_TIMEOUT_MS = 20_000;
 const SCRIPTS: Record<EventsCaseKind, string> = {
   zcluster: new URL("./_events_node.ts", import.meta.url).pathname,
-  raw: new URL("./_raw_zmq.ts", import.meta.url).pathname,
+  raw: new URL("./_raw_ffi.ts", import.meta.url).pathname,
+  zmqjs: new URL("./_raw_zmq.ts", import.meta.url).pathname,
 };
 
 /** Size of zcluster's bin-v1 payload for the benchmark event (the raw payload matches it). */
@@ -159,13 +166,20 @@ class BenchCluster implements AsyncDisposable {
 
   /** Runs one publishing phase on every worker, then collects the manager's count. */
   async phase(mode: PublishMode): Promise<PhaseResult> {
+    const cpuBefore = this.#cpuMs();
     await Promise.all(this.#workers.map((w) => w.write(formatMode(mode))));
     const done = await Promise.all(
       this.#workers.map((w) => w.next("done", mode.durationMs + 15_000) as Promise<WorkerDone>),
     );
     await this.#manager.write(`stop ${done.reduce((n, d) => n + d.sent, 0)}`);
     const result = await this.#manager.next("result", 30_000) as ManagerResult;
-    return summarize(this.kind, this.#workers.length, mode, done, result);
+    const cpuMs = this.#cpuMs() - cpuBefore;
+    return summarize(this.kind, this.#workers.length, mode, done, result, cpuMs);
+  }
+
+  /** CPU time of the manager (with the proxy) and the workers, ms. */
+  #cpuMs(): number {
+    return [this.#manager, ...this.#workers].reduce((n, c) => n + (processCpuMs(c.pid) ?? 0), 0);
   }
 
   /** Tells every process to exit, waits a little, kills what is left. */
@@ -183,6 +197,7 @@ function summarize(
   mode: PublishMode,
   done: readonly WorkerDone[],
   result: ManagerResult,
+  cpuMs: number,
 ): PhaseResult {
   const sent = done.reduce((n, d) => n + d.sent, 0);
   const spanS = (result.lastMs - result.firstMs) / 1000;
@@ -199,6 +214,7 @@ function summarize(
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     maxMs: result.maxMs,
+    cpuUsPerEvent: result.received > 0 ? (cpuMs * 1000) / result.received : 0,
   };
 }
 
@@ -215,15 +231,19 @@ export async function runEventsCase(
   workers: number,
   options: EventsBenchOptions = {},
 ): Promise<EventsCaseResult> {
-  const kinds: EventsCaseKind[] = options.only ? [options.only] : ["raw", "zcluster"];
+  const kinds: EventsCaseKind[] = options.only ? [options.only] : ["raw", "zcluster", "zmqjs"];
   await using stack = new AsyncDisposableStack();
   const clusters = kinds.map((kind) => stack.use(new BenchCluster(kind, workers, options)));
   await Promise.all(clusters.map((c) => c.ready()));
-  const result: EventsCaseResult = { workers, latency: {}, saturation: { raw: [], zcluster: [] } };
+  const result: EventsCaseResult = {
+    workers,
+    latency: {},
+    saturation: { raw: [], zcluster: [], zmqjs: [] },
+  };
   const latencyMs = options.latencyMs ?? 2_000;
   if (latencyMs > 0) {
     const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
-    for (const c of clusters) {
+    for (const c of clusters.filter((c) => c.kind !== "zmqjs")) {
       const r = await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });
       options.progress?.(describe(r));
       result.latency[c.kind] = r;
@@ -241,8 +261,14 @@ export async function runEventsCase(
   return result;
 }
 
-function best(phases: readonly PhaseResult[]): PhaseResult {
-  return phases.reduce((a, b) => (b.rate > a.rate ? b : a));
+function best(phases: readonly PhaseResult[]): PhaseResult | undefined {
+  return phases.length === 0 ? undefined : phases.reduce((a, b) => (b.rate > a.rate ? b : a));
+}
+
+/** Median of the CPU per event over a side's rounds. */
+function cpuPerEvent(phases: readonly PhaseResult[]): number {
+  const v = phases.map((p) => p.cpuUsPerEvent).sort((a, b) => a - b);
+  return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]!;
 }
 
 /**
@@ -254,8 +280,11 @@ function best(phases: readonly PhaseResult[]): PhaseResult {
  */
 export function toBenchResult(c: EventsCaseResult): BenchResult {
   const f = (ms: number | undefined) => (ms === undefined ? "-" : ms.toFixed(2));
-  const z = best(c.saturation.zcluster);
-  const raw = best(c.saturation.raw);
+  const z = best(c.saturation.zcluster)!;
+  const raw = best(c.saturation.raw)!;
+  const js = best(c.saturation.zmqjs);
+  const zCpu = cpuPerEvent(c.saturation.zcluster);
+  const rawCpu = cpuPerEvent(c.saturation.raw);
   const sum = (ps: readonly PhaseResult[], k: "sent" | "received" | "dropped" | "lost") =>
     ps.reduce((n, p) => n + p[k], 0);
   const rates = (ps: readonly PhaseResult[]) => ps.map((p) => p.rate.toFixed(0)).join("/");
@@ -264,8 +293,15 @@ export function toBenchResult(c: EventsCaseResult): BenchResult {
     value: z.rate,
     baseline: raw.rate,
     unit: "ev/s",
-    targetRatio: 0.6,
+    targetRatio: 0.7,
     extra: {
+      cpu_us_per_ev: zCpu.toFixed(2),
+      raw_cpu_us_per_ev: rawCpu.toFixed(2),
+      above_transport_us_per_ev: (zCpu - rawCpu).toFixed(2),
+      zmqjs_ev_s: js === undefined ? "-" : js.rate.toFixed(0),
+      zmqjs_cpu_us_per_ev: c.saturation.zmqjs.length === 0
+        ? "-"
+        : cpuPerEvent(c.saturation.zmqjs).toFixed(2),
       p50_ms: f(c.latency.zcluster?.p50Ms),
       p99_ms: f(c.latency.zcluster?.p99Ms),
       raw_p50_ms: f(c.latency.raw?.p50Ms),
@@ -310,7 +346,8 @@ function describe(r: PhaseResult): string {
   const mode = r.mode.kind === "max" ? "max" : `${r.mode.eventsPerS * r.workers}/s`;
   return `  ${r.kind} ${r.workers}w ${mode}: ${r.rate.toFixed(0)} ev/s sent=${r.sent}` +
     ` received=${r.received} dropped=${r.dropped} lost=${r.lost} retries=${r.retries}` +
-    ` p50=${r.p50Ms.toFixed(2)}ms p99=${r.p99Ms.toFixed(2)}ms max=${r.maxMs.toFixed(1)}ms`;
+    ` p50=${r.p50Ms.toFixed(2)}ms p99=${r.p99Ms.toFixed(2)}ms max=${r.maxMs.toFixed(1)}ms` +
+    ` cpu=${r.cpuUsPerEvent.toFixed(2)}us/ev`;
 }
 
 if (import.meta.main) {
@@ -328,7 +365,9 @@ if (import.meta.main) {
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const only = values.only === "zcluster" || values.only === "raw" ? values.only : undefined;
+  const only = values.only === "zcluster" || values.only === "raw" || values.only === "zmqjs"
+    ? values.only
+    : undefined;
   const options: EventsBenchOptions = {
     ...(num(values["duration-ms"]) ? { durationMs: num(values["duration-ms"])! } : {}),
     ...(num(values.rounds) ? { rounds: num(values.rounds)! } : {}),

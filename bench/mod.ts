@@ -49,6 +49,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     (await import("./stores.ts")).storesBench({ progress: (l) => console.log(l) }),
   logs: async () => (await import("./logs.ts")).logsBench({ progress: (l) => console.log(l) }),
   curve: async () => (await import("./curve.ts")).curveBench(),
+  idle: async () => (await import("./idle.ts")).idleBench({ progress: (l) => console.log(l) }),
 };
 
 if (import.meta.main) {

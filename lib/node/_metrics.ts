@@ -24,7 +24,7 @@ export function createMetricsFor(
     node: options.node,
     nodeType: localNodeType(options),
     version: VERSION,
-    // zeromq.js runs libzmq's proxy without its STATISTICS command, so the proxy's
+    // Nothing asks the proxy's control socket for STATISTICS (yet), so the proxy's
     // frontend/backend counters cannot be read: they are left out rather than shown as 0.
     runsProxy: false,
     onSourceError: (error, name) => logger.warn(`metric source ${name} failed: ${error}`),

@@ -23,7 +23,7 @@ Deno.test("mod.ts names every export and keeps the internals in internal_mod.ts"
   assert.doesNotMatch(source, /export \*/, "mod.ts re-exports with export *");
   const publicNames = new Set((await exportedSymbols("mod.ts")).map((s) => s.name));
   const internalNames = new Set((await exportedSymbols("internal_mod.ts")).map((s) => s.name));
-  for (const name of ["SocketPump", "OnloopQueue", "SqliteCommitThread", "encodeBinV1"]) {
+  for (const name of ["ZmqReactor", "OnloopQueue", "SqliteCommitThread", "encodeBinV1"]) {
     assert.ok(!publicNames.has(name), `${name} is in mod.ts`);
     assert.ok(internalNames.has(name), `${name} is not in internal_mod.ts`);
   }

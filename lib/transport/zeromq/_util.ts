@@ -5,10 +5,10 @@
  * @module
  */
 
-import type * as zmq from "zeromq";
+import { ZmqError, type ZmqSocket } from "./socket.ts";
 import { describeError } from "../_util.ts";
 
-/** The `code` of a zeromq.js ErrnoError, if any. */
+/** The `code` of a {@linkcode ZmqError} (or any error with a string `code`), if any. */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error) {
     const code = (error as { code: unknown }).code;
@@ -20,21 +20,17 @@ export function errorCode(error: unknown): string | undefined {
 /**
  * Binds `socket` or throws `Cannot bind <what> to <endpoint>: <reason>`.
  *
- * @throws {Error} naming the endpoint, with the zeromq.js error as `cause`.
+ * @throws {Error} naming the endpoint, with the libzmq error as `cause`.
  */
-export async function bindOrThrow(
-  socket: zmq.Socket,
-  what: string,
-  endpoint: string,
-): Promise<void> {
+export function bindOrThrow(socket: ZmqSocket, what: string, endpoint: string): void {
   try {
-    await socket.bind(endpoint);
+    socket.bind(endpoint);
   } catch (error) {
     throw new Error(`Cannot bind ${what} to ${endpoint}: ${reasonOf(error)}`, { cause: error });
   }
 }
 
-/** A short lower-case reason for a zeromq.js errno error. */
+/** A short lower-case reason for a libzmq errno error. */
 export function reasonOf(error: unknown): string {
   switch (errorCode(error)) {
     case "EADDRINUSE":
@@ -48,7 +44,7 @@ export function reasonOf(error: unknown): string {
     case "ENODEV":
       return "no such device";
     default: {
-      const m = describeError(error);
+      const m = error instanceof ZmqError ? error.reason : describeError(error);
       return m.charAt(0).toLowerCase() + m.slice(1);
     }
   }
@@ -64,7 +60,7 @@ export function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /** Connects `socket` or throws `Cannot connect <what> to <endpoint>: <reason>`. */
-export function connectOrThrow(socket: zmq.Socket, what: string, endpoint: string): void {
+export function connectOrThrow(socket: ZmqSocket, what: string, endpoint: string): void {
   try {
     socket.connect(endpoint);
   } catch (error) {

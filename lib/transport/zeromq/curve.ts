@@ -8,9 +8,16 @@
  * @module
  */
 
-import * as zmq from "zeromq";
 import type { Clock } from "../../clock.ts";
 import { isZ85 } from "../../security/z85.ts";
+import {
+  type Libzmq,
+  openLibzmq,
+  ZMQ_CURVE_PUBLICKEY,
+  ZMQ_CURVE_SECRETKEY,
+  ZMQ_CURVE_SERVERKEY,
+} from "./libzmq.ts";
+import type { ZmqSocket } from "./socket.ts";
 
 /** Client-mode keys (node XPUB, XSUB, PUSH). All three are 40-character Z85 strings. */
 export interface CurveClientOptions {
@@ -71,13 +78,23 @@ export const DEFAULT_REJECT_LOG_INTERVAL_MS = 60_000;
 /**
  * Generates a CURVE key pair with libzmq (`zmq_curve_keypair`).
  *
+ * @param lib an opened libzmq; by default it is opened here.
+ *
  * @example
  * ```ts ignore
  * const { publicKey, secretKey } = generateZmqCurveKeyPair(); // 40 Z85 characters each
  * ```
  */
-export function generateZmqCurveKeyPair(): { publicKey: string; secretKey: string } {
-  return zmq.curveKeyPair();
+export function generateZmqCurveKeyPair(
+  lib: Libzmq = openLibzmq(),
+): { publicKey: string; secretKey: string } {
+  const pub = new Uint8Array(41);
+  const sec = new Uint8Array(41);
+  if (lib.zmq.zmq_curve_keypair(pub, sec) !== 0) {
+    throw new Error("Cannot generate a CURVE key pair: libzmq has no CURVE support");
+  }
+  const text = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, 40));
+  return { publicKey: text(pub), secretKey: text(sec) };
 }
 
 /**
@@ -112,13 +129,12 @@ export function checkCurveServerOptions(options: CurveServerOptions): void {
   }
 }
 
-/** zeromq.js socket options of a CURVE client socket. */
-export function curveClientSocketOptions(options: CurveClientOptions | undefined) {
-  return options === undefined ? {} : {
-    curveServerKey: options.serverPublicKey,
-    curvePublicKey: options.publicKey,
-    curveSecretKey: options.secretKey,
-  };
+/** Makes `socket` a CURVE client (ZMQ_CURVE_SERVERKEY, _PUBLICKEY, _SECRETKEY); no-op without. */
+export function applyCurveClient(socket: ZmqSocket, options: CurveClientOptions | undefined): void {
+  if (options === undefined) return;
+  socket.setString(ZMQ_CURVE_SERVERKEY, options.serverPublicKey, "ZMQ_CURVE_SERVERKEY");
+  socket.setString(ZMQ_CURVE_PUBLICKEY, options.publicKey, "ZMQ_CURVE_PUBLICKEY");
+  socket.setString(ZMQ_CURVE_SECRETKEY, options.secretKey, "ZMQ_CURVE_SECRETKEY");
 }
 
 function checkKey(name: string, key: unknown): void {

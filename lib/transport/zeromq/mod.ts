@@ -1,7 +1,7 @@
 /**
- * ZeroMQ backend: the node transport (XSUB/XPUB to the proxy, PULL/PUSH for logs), the central
- * XPUB/XSUB proxy, and the socket pump that works around zeromq.js's wake-up defects under Deno.
- * This folder is the only place in the project that imports `zeromq`.
+ * ZeroMQ backend: libzmq driven through Deno FFI (`libzmq.ts` finds and opens it), the node
+ * transport (XSUB/XPUB to the proxy, PULL/PUSH for logs), the central XPUB/XSUB proxy, and the
+ * node's waiter (`reactor.ts`). This folder is the only place in the project that touches libzmq.
  *
  * ```ts ignore
  * import { createZeromqTransport, startZeromqProxy } from "./mod.ts";
@@ -14,8 +14,10 @@
  */
 
 export * from "./curve.ts";
+export * from "./libzmq.ts";
 export * from "./options.ts";
 export * from "./proxy.ts";
-export * from "./socket_pump.ts";
+export * from "./reactor.ts";
+export * from "./socket.ts";
 export * from "./zap_handler.ts";
 export * from "./zeromq_transport.ts";

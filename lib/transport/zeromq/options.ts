@@ -4,14 +4,14 @@
  * @module
  */
 
-import type { Context } from "zeromq";
+import type { ZmqContext } from "./socket.ts";
 import { DEFAULT_ONLOOP_QUEUE_HWM } from "../transport.ts";
-import {
-  DEFAULT_POLL_IDLE_MAX_MS,
-  DEFAULT_POLL_MAX_MESSAGES,
-  DEFAULT_POLL_SPIN_MS,
-  DEFAULT_SEND_QUEUE_MAX,
-} from "./socket_pump.ts";
+import { DEFAULT_POLL_MAX_MESSAGES, DEFAULT_SEND_QUEUE_MAX } from "./reactor.ts";
+
+/** Formerly the cap of the idle poll backoff; kept so old settings still parse (unused). */
+export const DEFAULT_POLL_IDLE_MAX_MS = 4;
+/** Formerly the spin time after activity; kept so old settings still parse (unused). */
+export const DEFAULT_POLL_SPIN_MS = 1;
 import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT } from "./proxy.ts";
 import {
   checkCurveClientOptions,
@@ -69,13 +69,13 @@ export interface ZeromqTransportOptions {
   onloopQueueHwm?: number;
   /** Messages read per socket per poll round (Zeek `poll_max_messages`). */
   pollMaxMessages?: number;
-  /** Cap of the idle poll backoff in ms (ours; Zeek blocks in zmq_poll). */
+  /** Unused since the transport waits in poll(2) like Zeek (kept so old settings parse). */
   pollIdleMaxMs?: number;
-  /** After activity, re-poll with `setImmediate` for this long before using timers (ours). */
+  /** Unused since the transport waits in poll(2) like Zeek (kept so old settings parse). */
   pollSpinMs?: number;
-  /** Bound of each socket's send queue in front of libzmq (ours). */
+  /** Bound of each socket's backlog waiting for POLLOUT (PUSH; XPUB with retry) (ours). */
   sendQueueMax?: number;
-  /** On XPUB `EAGAIN`: drop and count (false, Zeek) or retry with backoff (true). */
+  /** On XPUB `EAGAIN`: drop and count (false, Zeek) or keep it and wait for POLLOUT (true). */
   xpubRetryOnEagain?: boolean;
   /** ZMQ_RECONNECT_IVL of connecting sockets; Zeek leaves libzmq's 100 ms. */
   reconnectIntervalMs?: number;
@@ -94,7 +94,7 @@ export interface ZeromqTransportOptions {
    * `curveServer` the transport binds the context's ZAP handler, so only one such transport (and
    * no other ZAP handler) may use the context.
    */
-  context?: Context;
+  context?: ZmqContext;
   /**
    * CURVE client mode on XPUB, XSUB and PUSH (Zeek 8.2 `curve_server_publickey`,
    * `curve_client_{public,secret}key`). Default: off (plain ZMTP).

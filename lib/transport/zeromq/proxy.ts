@@ -1,16 +1,31 @@
 /**
  * The central XPUB/XSUB proxy ("broker") that Zeek runs inside the manager: XSUB binds the port
- * node XPUBs connect to, XPUB binds the port node XSUBs connect to, and libzmq's `zmq_proxy`
- * forwards between them on a native thread (zeromq.js `Proxy`, checked to work under Deno 2.9.6).
+ * node XPUBs connect to, XPUB binds the port node XSUBs connect to, and libzmq's
+ * `zmq_proxy_steerable` forwards between them on its own thread (a `nonblocking` FFI call). The
+ * event loop never touches the two proxy sockets while it runs: it stops the proxy through the
+ * control socket (TERMINATE) and closes them after the call returned.
  *
  * @module
  */
 
-import * as zmq from "zeromq";
 import { describeError } from "../_util.ts";
 import { bindOrThrow, definedOnly } from "./_util.ts";
 import type { CurveServerOptions } from "./curve.ts";
+import {
+  ZMQ_HEARTBEAT_IVL,
+  ZMQ_HEARTBEAT_TIMEOUT,
+  ZMQ_LINGER,
+  ZMQ_PAIR,
+  ZMQ_XPUB,
+  ZMQ_XPUB_NODROP,
+  ZMQ_XPUB_VERBOSER,
+  ZMQ_XSUB,
+} from "./libzmq.ts";
+import { ZmqContext, type ZmqSocket } from "./socket.ts";
 import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
+
+/** The proxy's control socket, inside its own context. */
+const CONTROL_ENDPOINT = "inproc://zcluster-proxy-control";
 
 /** Zeek `listen_xpub_endpoint`: node XSUBs connect here. */
 export const DEFAULT_LISTEN_XPUB_ENDPOINT = "tcp://127.0.0.1:5555";
@@ -112,43 +127,54 @@ export async function startZeromqProxy(options: ZeromqProxyOptions = {}): Promis
   if (!Number.isInteger(o.lingerMs) || o.lingerMs < -1) {
     throw new RangeError(`Cannot start proxy: lingerMs ${o.lingerMs} is not >= -1`);
   }
-  const context = new zmq.Context({ ioThreads: o.proxyIoThreads, ipv6: o.ipv6 });
-  // The ZAP handler lives in the proxy's context and is bound before the server sockets.
-  const guard = options.curveServer === undefined
-    ? undefined
-    : await startCurveGuard(context, options.curveServer);
-  const heartbeat = o.heartbeatIntervalMs > 0
-    ? {
-      heartbeatInterval: o.heartbeatIntervalMs,
-      ...(o.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: o.heartbeatTimeoutMs } : {}),
-    }
-    : {};
-  const xpub = new zmq.XPublisher({
-    context,
-    linger: o.lingerMs,
-    noDrop: o.listenXpubNodrop,
-    ...heartbeat,
-    ...guard?.serverSocketOptions("proxy XPUB"),
-  });
-  xpub.verbosity = "allSubsUnsubs"; // ZMQ_XPUB_VERBOSER
-  const xsub = new zmq.XSubscriber({
-    context,
-    linger: o.lingerMs,
-    ...heartbeat,
-    ...guard?.serverSocketOptions("proxy XSUB"),
-  });
-  guard?.watch(xpub, "proxy XPUB");
-  guard?.watch(xsub, "proxy XSUB");
+  const context = ZmqContext.create({ ioThreads: o.proxyIoThreads, ipv6: o.ipv6 });
+  const sockets: ZmqSocket[] = [];
+  let guard: CurveGuard | undefined;
   try {
-    await bindOrThrow(xpub, "proxy XPUB", o.listenXpubEndpoint);
-    await bindOrThrow(xsub, "proxy XSUB", o.listenXsubEndpoint);
+    // The ZAP handler lives in the proxy's context and is bound before the server sockets.
+    if (options.curveServer !== undefined) {
+      guard = await startCurveGuard(context, options.curveServer);
+    }
+    const open = (type: number, name: string) => {
+      const s = context.socket(type, name);
+      sockets.push(s);
+      s.setInt(ZMQ_LINGER, o.lingerMs, "ZMQ_LINGER");
+      if (o.heartbeatIntervalMs > 0) {
+        s.setInt(ZMQ_HEARTBEAT_IVL, o.heartbeatIntervalMs, "ZMQ_HEARTBEAT_IVL");
+        if (o.heartbeatTimeoutMs > 0) {
+          s.setInt(ZMQ_HEARTBEAT_TIMEOUT, o.heartbeatTimeoutMs, "ZMQ_HEARTBEAT_TIMEOUT");
+        }
+      }
+      guard?.applyServer(s, name);
+      return s;
+    };
+    const xpub = open(ZMQ_XPUB, "proxy XPUB");
+    xpub.setInt(ZMQ_XPUB_NODROP, o.listenXpubNodrop ? 1 : 0, "ZMQ_XPUB_NODROP");
+    xpub.setInt(ZMQ_XPUB_VERBOSER, 1, "ZMQ_XPUB_VERBOSER");
+    const xsub = open(ZMQ_XSUB, "proxy XSUB");
+    bindOrThrow(xpub, "proxy XPUB", o.listenXpubEndpoint);
+    bindOrThrow(xsub, "proxy XSUB", o.listenXsubEndpoint);
+    const control = context.socket(ZMQ_PAIR, "proxy control");
+    sockets.push(control);
+    control.bind(CONTROL_ENDPOINT);
+    const steer = context.socket(ZMQ_PAIR, "proxy control client");
+    sockets.push(steer);
+    steer.setInt(ZMQ_LINGER, 0);
+    steer.connect(CONTROL_ENDPOINT);
+    return new RunningProxy(context, { xsub, xpub, control, steer }, guard);
   } catch (error) {
-    xpub.close();
-    xsub.close();
+    for (const s of sockets) s.close();
     await guard?.[Symbol.asyncDispose]();
+    await context.terminate();
     throw error;
   }
-  return new RunningProxy(xsub, xpub, guard);
+}
+
+interface ProxySockets {
+  xsub: ZmqSocket;
+  xpub: ZmqSocket;
+  control: ZmqSocket;
+  steer: ZmqSocket;
 }
 
 class RunningProxy implements ZeromqProxy {
@@ -156,19 +182,30 @@ class RunningProxy implements ZeromqProxy {
   readonly xsubEndpoint: string;
   readonly closed: Promise<void | Error>;
   readonly curve: boolean;
-  #proxy: zmq.Proxy<zmq.XSubscriber, zmq.XPublisher>;
+  #context: ZmqContext;
+  #sockets: ProxySockets;
   #guard: CurveGuard | undefined;
-  #disposing = false;
+  #running: Promise<number>;
+  #disposing: Promise<void> | undefined;
 
-  constructor(xsub: zmq.XSubscriber, xpub: zmq.XPublisher, guard: CurveGuard | undefined) {
-    this.xpubEndpoint = xpub.lastEndpoint ?? "";
-    this.xsubEndpoint = xsub.lastEndpoint ?? "";
+  constructor(context: ZmqContext, sockets: ProxySockets, guard: CurveGuard | undefined) {
+    this.xpubEndpoint = sockets.xpub.lastEndpoint;
+    this.xsubEndpoint = sockets.xsub.lastEndpoint;
     this.curve = guard !== undefined;
+    this.#context = context;
+    this.#sockets = sockets;
     this.#guard = guard;
-    // Frontend XSUB (publishers connect), backend XPUB (subscribers connect), as in Zeek.
-    this.#proxy = new zmq.Proxy(xsub, xpub);
-    this.closed = this.#proxy.run().then(
-      () => undefined,
+    // Frontend XSUB (publishers connect), backend XPUB (subscribers connect), as in Zeek. From
+    // here until it returns, only the proxy's thread uses xsub, xpub and control.
+    const { xsub, xpub, control } = sockets;
+    this.#running = context.lib.zmq.zmq_proxy_steerable(
+      xsub.pointer,
+      xpub.pointer,
+      null,
+      control.pointer,
+    );
+    this.closed = this.#running.then(
+      (rc) => rc === 0 ? undefined : new Error(`Proxy stopped: zmq_proxy_steerable returned ${rc}`),
       (error: unknown) => new Error(`Proxy stopped: ${describeError(error)}`, { cause: error }),
     );
   }
@@ -177,17 +214,20 @@ class RunningProxy implements ZeromqProxy {
     return this.#guard?.stats ?? { curveRejected: 0, curveAccepted: 0 };
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#disposing) {
-      this.#disposing = true;
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposing ??= (async () => {
+      const { xsub, xpub, control, steer } = this.#sockets;
       try {
-        this.#proxy.terminate();
+        steer.send([new TextEncoder().encode("TERMINATE")]);
       } catch {
-        // Already stopped (EBADF): `closed` has settled or is about to.
+        // The proxy already stopped: `closed` has settled.
       }
-    }
-    await this.closed;
-    // The proxy closed its sockets on termination; the ZAP handler goes last.
-    await this.#guard?.[Symbol.asyncDispose]();
+      await this.#running.catch(() => {});
+      for (const s of [steer, control, xsub, xpub]) s.close();
+      // The ZAP handler goes last, then the context (off the event loop).
+      await this.#guard?.[Symbol.asyncDispose]();
+      await this.#context.terminate();
+    })();
+    return this.#disposing;
   }
 }

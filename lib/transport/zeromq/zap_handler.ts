@@ -4,15 +4,13 @@
  * ZMTP clients, wrong server keys). One per ZeroMQ context: libzmq asks the handler bound at
  * `inproc://zeromq.zap.01` in the server socket's own context.
  *
- * The handler is a ROUTER driven by {@linkcode SocketPump} (never a pending `receive()`, see the
- * Deno defects in `deno_defects_test.ts`). Server sockets set ZMQ_ZAP_ENFORCE_DOMAIN, so if the
- * handler is missing libzmq refuses the client instead of admitting it.
+ * The handler is a ROUTER, and the monitors PAIR sockets, driven by the guard's own
+ * {@linkcode ZmqReactor}. Server sockets set ZMQ_ZAP_ENFORCE_DOMAIN, so if the handler is missing
+ * libzmq refuses the client instead of admitting it.
  *
  * @module
  */
 
-import type * as zmq from "zeromq";
-import { Router } from "zeromq";
 import { systemClock } from "../../clock.ts";
 import { z85Encode } from "../../security/z85.ts";
 import {
@@ -21,9 +19,23 @@ import {
   type CurveServerOptions,
   DEFAULT_REJECT_LOG_INTERVAL_MS,
 } from "./curve.ts";
+import {
+  ERRNO_NAMES,
+  PROTOCOL_ERROR_NAMES,
+  ZMQ_CURVE_SECRETKEY,
+  ZMQ_CURVE_SERVER,
+  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+  ZMQ_LINGER,
+  ZMQ_PAIR,
+  ZMQ_ROUTER,
+  ZMQ_ZAP_DOMAIN,
+  ZMQ_ZAP_ENFORCE_DOMAIN,
+} from "./libzmq.ts";
 import { RateLimiter } from "./_rate_limiter.ts";
 import { bindOrThrow } from "./_util.ts";
-import { SocketPump } from "./socket_pump.ts";
+import { type DrivenSocket, ZmqReactor } from "./reactor.ts";
+import { cstring, lastError, type ZmqContext, type ZmqSocket } from "./socket.ts";
 
 /** Where libzmq looks for the ZAP handler (RFC 27). */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
@@ -44,22 +56,13 @@ export interface CurveGuard extends AsyncDisposable {
   /** A snapshot of the counters. */
   readonly stats: CurveGuardStats;
   /**
-   * zeromq.js options that make a socket a CURVE server checked by this guard: ZMQ_CURVE_SERVER,
-   * ZMQ_CURVE_SECRETKEY, ZMQ_ZAP_DOMAIN (the name, dashed) and ZMQ_ZAP_ENFORCE_DOMAIN.
+   * Makes `socket` a CURVE server checked by this guard (ZMQ_CURVE_SERVER, ZMQ_CURVE_SECRETKEY,
+   * ZMQ_ZAP_DOMAIN = the name, dashed, ZMQ_ZAP_ENFORCE_DOMAIN) and watches its handshakes (a
+   * socket monitor) to count failures that never reach the ZAP handler. Call before binding.
    *
    * @param name the socket's name in reports, e.g. `proxy XSUB`.
    */
-  serverSocketOptions(name: string): {
-    curveServer: true;
-    curveSecretKey: string;
-    zapDomain: string;
-    zapEnforceDomain: true;
-  };
-  /**
-   * Watches a server socket's handshakes (ZMQ socket monitor) to count failures that never reach
-   * the ZAP handler. Call before binding the socket.
-   */
-  watch(socket: zmq.Socket, name: string): void;
+  applyServer(socket: ZmqSocket, name: string): void;
 }
 
 /**
@@ -73,111 +76,100 @@ export interface CurveGuard extends AsyncDisposable {
  * @example
  * ```ts ignore
  * await using guard = await startCurveGuard(context, { secretKey, allowedClients });
- * const pull = new zmq.Pull({ context, ...guard.serverSocketOptions("log PULL") });
- * guard.watch(pull, "log PULL");
- * await pull.bind("tcp://127.0.0.1:*");
+ * const pull = context.socket(ZMQ_PULL, "log PULL");
+ * guard.applyServer(pull, "log PULL");
+ * pull.bind("tcp://127.0.0.1:*");
  * ```
  */
 export async function startCurveGuard(
-  context: zmq.Context,
+  context: ZmqContext,
   options: CurveServerOptions,
 ): Promise<CurveGuard> {
   checkCurveServerOptions(options);
-  const router = new Router({ context, linger: 0 });
+  const router = context.socket(ZMQ_ROUTER, "ZAP handler");
   try {
-    await bindOrThrow(router, "ZAP handler", ZAP_ENDPOINT);
+    router.setInt(ZMQ_LINGER, 0);
+    bindOrThrow(router, "ZAP handler", ZAP_ENDPOINT);
   } catch (error) {
     router.close();
     throw error;
   }
-  return new CurveGuardImpl(router, options);
+  await Promise.resolve();
+  return new CurveGuardImpl(context, router, options);
 }
 
 class CurveGuardImpl implements CurveGuard {
   #options: CurveServerOptions;
-  #router: zmq.Router;
-  #pump: SocketPump;
+  #context: ZmqContext;
+  #router: DrivenSocket;
+  #reactor: ZmqReactor;
   #allowed: Map<string, string>;
   #limiter: RateLimiter;
   #domains = new Map<string, string>();
-  #observers: { observer: zmq.Observer; loop: Promise<void> }[] = [];
+  #monitors: ZmqSocket[] = [];
   #stats: CurveGuardStats = { curveRejected: 0, curveAccepted: 0 };
   #disposing: Promise<void> | undefined;
 
-  constructor(router: zmq.Router, options: CurveServerOptions) {
+  constructor(context: ZmqContext, router: ZmqSocket, options: CurveServerOptions) {
     this.#options = options;
-    this.#router = router;
+    this.#context = context;
     this.#allowed = new Map(options.allowedClients.map((c) => [c.publicKey, c.name ?? "0"]));
     const clock = options.clock ?? systemClock;
     this.#limiter = new RateLimiter(
       options.rejectLogIntervalMs ?? DEFAULT_REJECT_LOG_INTERVAL_MS,
       () => clock.monotonicMs(),
     );
-    this.#pump = new SocketPump(
-      router as unknown as ConstructorParameters<typeof SocketPump>[0],
-      { onFrames: (f) => this.#onRequest(f) },
-      { name: "ZAP handler", checkWritable: false },
-    );
+    this.#reactor = new ZmqReactor(context.lib);
+    this.#router = this.#reactor.add(router, { onFrames: (f) => this.#onRequest(f) });
   }
 
   get stats(): CurveGuardStats {
     return { ...this.#stats };
   }
 
-  serverSocketOptions(name: string) {
+  applyServer(socket: ZmqSocket, name: string): void {
     const domain = name.replaceAll(" ", "-").toLowerCase();
     this.#domains.set(domain, name);
-    return {
-      curveServer: true as const,
-      curveSecretKey: this.#options.secretKey,
-      zapDomain: domain,
-      zapEnforceDomain: true as const,
-    };
+    socket.setInt(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER");
+    socket.setString(ZMQ_CURVE_SECRETKEY, this.#options.secretKey, "ZMQ_CURVE_SECRETKEY");
+    socket.setString(ZMQ_ZAP_DOMAIN, domain, "ZMQ_ZAP_DOMAIN");
+    socket.setInt(ZMQ_ZAP_ENFORCE_DOMAIN, 1, "ZMQ_ZAP_ENFORCE_DOMAIN");
+    this.#watch(socket, name, domain);
   }
 
-  watch(socket: zmq.Socket, name: string): void {
-    const observer = socket.events;
-    const loop = (async () => {
-      while (!observer.closed) {
-        let event: zmq.Event;
-        try {
-          event = await observer.receive();
-        } catch {
-          return; // closed
-        }
-        if (event.type === "handshake:error:protocol" || event.type === "handshake:error:other") {
-          const code = "error" in event ? String(event.error.code) : "";
-          this.#reject({
-            type: "handshake_failed",
-            socket: name,
-            address: "address" in event ? event.address : "",
-            detail: code,
-          });
-        }
-      }
-    })();
-    this.#observers.push({ observer, loop });
+  #watch(socket: ZmqSocket, name: string, domain: string): void {
+    const endpoint = `inproc://zcluster-monitor-${domain}-${this.#monitors.length}`;
+    const lib = this.#context.lib;
+    const events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    if (lib.zmq.zmq_socket_monitor(socket.pointer, cstring(endpoint), events) !== 0) {
+      throw lastError(lib, `Cannot monitor ${name}`);
+    }
+    const pair = this.#context.socket(ZMQ_PAIR, `${name} monitor`);
+    this.#monitors.push(pair);
+    pair.setInt(ZMQ_LINGER, 0);
+    pair.connect(endpoint);
+    this.#reactor.add(pair, {
+      onFrames: (frames) => {
+        const head = frames[0];
+        if (head === undefined || head.byteLength < 6) return;
+        const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+        const event = view.getUint16(0, true);
+        const value = view.getUint32(2, true);
+        const detail = event === ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+          ? PROTOCOL_ERROR_NAMES.get(value) ?? `0x${value.toString(16)}`
+          : ERRNO_NAMES.get(value) ?? String(value);
+        const address = frames[1] === undefined ? "" : new TextDecoder().decode(frames[1]);
+        this.#reject({ type: "handshake_failed", socket: name, address, detail });
+      },
+    });
   }
 
   /** Stops the handler and the monitors. Close the server sockets first. Idempotent. */
   [Symbol.asyncDispose](): Promise<void> {
     this.#disposing ??= (async () => {
-      await this.#pump.stop();
-      this.#router.close();
-      // Closing an Observer while its receive() is pending crashes Deno 2.9.6 now and then
-      // (SIGSEGV, about 1 run in 3 of 150 cycles; none in 1,800 cycles without it). Closing the
-      // socket ends its observer cleanly, so wait for that; close them only as a fallback.
-      const loops = Promise.all(this.#observers.map((o) => o.loop));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const ended = await Promise.race([
-        loops.then(() => true),
-        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
-      ]);
-      clearTimeout(timer);
-      if (!ended) {
-        for (const { observer } of this.#observers) observer.close();
-        await loops;
-      }
+      await this.#reactor[Symbol.asyncDispose]();
+      this.#router.socket.close();
+      for (const m of this.#monitors) m.close();
     })();
     return this.#disposing;
   }
@@ -189,7 +181,13 @@ class CurveGuardImpl implements CurveGuard {
     if (routingId === undefined || empty === undefined || requestId === undefined) return;
     const text = (b: Uint8Array | undefined) => b === undefined ? "" : new TextDecoder().decode(b);
     const reply = (code: "200" | "400" | "500", status: string, userId: string) =>
-      this.#pump.send([routingId, empty, "1.0", requestId, code, status, userId, ""], true);
+      this.#router.send([
+        routingId,
+        empty,
+        ...["1.0", requestId, code, status, userId, ""].map(
+          (f) => typeof f === "string" ? new TextEncoder().encode(f) : f,
+        ),
+      ]);
     if (text(version) !== "1.0") {
       reply("500", "Unsupported ZAP version", "");
       return;

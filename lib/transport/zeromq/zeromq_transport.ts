@@ -1,11 +1,12 @@
 /**
  * A node's ZeroMQ sockets as Zeek opens them: XSUB → proxy XPUB, XPUB → proxy XSUB, an optional
- * bound PULL for log batches and one PUSH connected to every logger.
+ * bound PULL for log batches and one PUSH connected to every logger. libzmq is driven through
+ * Deno FFI; all sockets of the node are served by one {@linkcode ZmqReactor} (see the thread rule
+ * in `socket.ts`).
  *
  * @module
  */
 
-import * as zmq from "zeromq";
 import { TransportClosedError } from "../../errors.ts";
 import { OnloopQueue } from "../onloop_queue.ts";
 import {
@@ -25,9 +26,29 @@ import {
 } from "./options.ts";
 import { FrameDecoder } from "./_frame_decoder.ts";
 import { bindOrThrow, connectOrThrow } from "./_util.ts";
-import { SocketPump, type SocketPumpHandlers, type SocketPumpOptions } from "./socket_pump.ts";
-import { curveClientSocketOptions } from "./curve.ts";
+import { type DrivenSocket, type DriveOptions, ZmqReactor } from "./reactor.ts";
+import { ZmqContext, type ZmqSocket } from "./socket.ts";
+import { applyCurveClient } from "./curve.ts";
 import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
+import {
+  ZMQ_HEARTBEAT_IVL,
+  ZMQ_HEARTBEAT_TIMEOUT,
+  ZMQ_HEARTBEAT_TTL,
+  ZMQ_IMMEDIATE,
+  ZMQ_LINGER,
+  ZMQ_PULL,
+  ZMQ_PUSH,
+  ZMQ_RCVBUF,
+  ZMQ_RCVHWM,
+  ZMQ_RECONNECT_IVL,
+  ZMQ_RECONNECT_IVL_MAX,
+  ZMQ_SNDBUF,
+  ZMQ_SNDHWM,
+  ZMQ_XPUB,
+  ZMQ_XPUB_NODROP,
+  ZMQ_XPUB_VERBOSE,
+  ZMQ_XSUB,
+} from "./libzmq.ts";
 
 /** {@linkcode TransportStats} plus the ZeroMQ-only counters. */
 export interface ZeromqTransportStats extends TransportStats {
@@ -35,7 +56,7 @@ export interface ZeromqTransportStats extends TransportStats {
   curveRejected: number;
 }
 
-/** A {@linkcode Transport} over zeromq.js, with the bound PULL endpoint exposed. */
+/** A {@linkcode Transport} over libzmq, with the bound PULL endpoint exposed. */
 export interface ZeromqTransport extends Transport {
   /** The PULL's bound endpoint (real port when bound to `*`), or `undefined` without PULL. */
   readonly logEndpoint: string | undefined;
@@ -46,12 +67,13 @@ export interface ZeromqTransport extends Transport {
 }
 
 /**
- * Opens the node's sockets (XSUB, XPUB, then PULL, then PUSH, as Zeek does) and starts polling.
- * No socket sets `receiveTimeout`/`sendTimeout` (they crash or stall under Deno 2.9.6).
+ * Opens the node's sockets (XSUB, XPUB, then PULL, then PUSH, as Zeek does) in its own libzmq
+ * context and starts the node's waiter ({@linkcode ZmqReactor}).
  *
  * @param handlers receive messages, subscription notifications, log batches and errors.
  * @param options endpoints and socket options; Zeek's defaults apply.
  * @throws {Error} `Cannot bind log PULL to <endpoint>: <reason>` or `Cannot connect ...`.
+ * @throws {LibzmqLoadError} when libzmq cannot be loaded (naming the paths tried).
  * @throws {RangeError} / {TypeError} for invalid options.
  *
  * @example
@@ -69,87 +91,89 @@ export async function createZeromqTransport(
   options: ZeromqTransportOptions = {},
 ): Promise<ZeromqTransport> {
   const o = resolveZeromqTransportOptions(options);
-  const context = o.context ?? new zmq.Context({ ipv6: o.ipv6 });
-  const common = { context, ipv6: o.ipv6, reconnectInterval: o.reconnectIntervalMs };
-  const heartbeat = heartbeatOptions(o);
-  const client = curveClientSocketOptions(o.curveClient);
-  const sockets: zmq.Socket[] = [];
+  const ownContext = o.context === undefined;
+  const context = o.context ?? ZmqContext.create({ ipv6: o.ipv6 });
+  const sockets: ZmqSocket[] = [];
   let guard: CurveGuard | undefined;
+  const open = (type: number, name: string, linger: number) => {
+    const s = context.socket(type, name);
+    sockets.push(s);
+    s.setInt(ZMQ_LINGER, linger, "ZMQ_LINGER");
+    s.setInt(ZMQ_RECONNECT_IVL, o.reconnectIntervalMs, "ZMQ_RECONNECT_IVL");
+    if (o.ipv6) s.setInt(42, 1, "ZMQ_IPV6");
+    return s;
+  };
+  const connecting = (s: ZmqSocket) => {
+    s.setInt(ZMQ_RECONNECT_IVL_MAX, o.reconnectIntervalMaxMs, "ZMQ_RECONNECT_IVL_MAX");
+    applyCurveClient(s, o.curveClient);
+  };
+  const heartbeat = (s: ZmqSocket) => {
+    if (o.heartbeatIntervalMs > 0) s.setInt(ZMQ_HEARTBEAT_IVL, o.heartbeatIntervalMs);
+    if (o.heartbeatTimeoutMs > 0) s.setInt(ZMQ_HEARTBEAT_TIMEOUT, o.heartbeatTimeoutMs);
+    if (o.heartbeatTtlMs > 0) s.setInt(ZMQ_HEARTBEAT_TTL, o.heartbeatTtlMs);
+  };
   try {
-    const xsub = new zmq.XSubscriber({
-      ...common,
-      ...client,
-      ...heartbeat,
-      ...buf("receiveBufferSize", o.xsubRcvbuf),
-      receiveHighWaterMark: o.xsubRcvhwm,
-      reconnectMaxInterval: o.reconnectIntervalMaxMs,
-      linger: 0,
-    });
-    sockets.push(xsub);
+    const xsub = open(ZMQ_XSUB, "XSUB", 0);
+    connecting(xsub);
+    heartbeat(xsub);
+    if (o.xsubRcvbuf !== -1) xsub.setInt(ZMQ_RCVBUF, o.xsubRcvbuf, "ZMQ_RCVBUF");
+    xsub.setInt(ZMQ_RCVHWM, o.xsubRcvhwm, "ZMQ_RCVHWM");
     connectOrThrow(xsub, "XSUB", o.connectXsubEndpoint);
-    const xpub = new zmq.XPublisher({
-      ...common,
-      ...client,
-      ...heartbeat,
-      ...buf("sendBufferSize", o.xpubSndbuf),
-      linger: o.lingerMs,
-      noDrop: o.connectXpubNodrop,
-      immediate: o.xpubImmediate,
-      sendHighWaterMark: o.xpubSndhwm,
-      reconnectMaxInterval: o.reconnectIntervalMaxMs,
-    });
-    xpub.verbosity = "allSubs"; // ZMQ_XPUB_VERBOSE
-    sockets.push(xpub);
+    const xpub = open(ZMQ_XPUB, "XPUB", o.lingerMs);
+    connecting(xpub);
+    heartbeat(xpub);
+    if (o.xpubSndbuf !== -1) xpub.setInt(ZMQ_SNDBUF, o.xpubSndbuf, "ZMQ_SNDBUF");
+    xpub.setInt(ZMQ_XPUB_NODROP, o.connectXpubNodrop ? 1 : 0, "ZMQ_XPUB_NODROP");
+    xpub.setInt(ZMQ_IMMEDIATE, o.xpubImmediate ? 1 : 0, "ZMQ_IMMEDIATE");
+    xpub.setInt(ZMQ_SNDHWM, o.xpubSndhwm, "ZMQ_SNDHWM");
+    xpub.setInt(ZMQ_XPUB_VERBOSE, 1, "ZMQ_XPUB_VERBOSE");
     connectOrThrow(xpub, "XPUB", o.connectXpubEndpoint);
-    let pull: zmq.Pull | undefined;
+    let pull: ZmqSocket | undefined;
     if (o.listenLogEndpoint !== "") {
       if (o.curveServer !== undefined) guard = await startCurveGuard(context, o.curveServer);
-      pull = new zmq.Pull({
-        ...common,
-        ...buf("receiveBufferSize", o.logRcvbuf),
-        receiveHighWaterMark: o.logRcvhwm,
-        linger: 0,
-        ...guard?.serverSocketOptions("log PULL"),
-      });
-      sockets.push(pull);
-      guard?.watch(pull, "log PULL");
-      await bindOrThrow(pull, "log PULL", o.listenLogEndpoint);
+      pull = open(ZMQ_PULL, "log PULL", 0);
+      if (o.logRcvbuf !== -1) pull.setInt(ZMQ_RCVBUF, o.logRcvbuf, "ZMQ_RCVBUF");
+      pull.setInt(ZMQ_RCVHWM, o.logRcvhwm, "ZMQ_RCVHWM");
+      guard?.applyServer(pull, "log PULL");
+      bindOrThrow(pull, "log PULL", o.listenLogEndpoint);
     }
-    const newPush = () => {
-      const push = new zmq.Push({
-        ...common,
-        ...client,
-        ...buf("sendBufferSize", o.logSndbuf),
-        sendHighWaterMark: o.logSndhwm,
-        linger: o.lingerMs,
-        immediate: o.logImmediate,
-        reconnectMaxInterval: o.reconnectIntervalMaxMs,
-      });
-      sockets.push(push);
-      return push;
-    };
     // One PUSH per logger: round-robin is done here, per message and skipping a logger whose
-    // queue is full, as libzmq balances one PUSH over its pipes in Zeek; a batch that asks for an
-    // acknowledgement must go to one known logger.
-    const pushes: zmq.Push[] = [];
+    // backlog is full, as libzmq balances one PUSH over its pipes in Zeek; a batch that asks for
+    // an acknowledgement must go to one known logger.
+    const pushes: ZmqSocket[] = [];
     for (const endpoint of o.connectLogEndpoints) {
-      const push = newPush();
+      const push = open(ZMQ_PUSH, "log PUSH", o.lingerMs);
+      connecting(push);
+      if (o.logSndbuf !== -1) push.setInt(ZMQ_SNDBUF, o.logSndbuf, "ZMQ_SNDBUF");
+      push.setInt(ZMQ_SNDHWM, o.logSndhwm, "ZMQ_SNDHWM");
+      push.setInt(ZMQ_IMMEDIATE, o.logImmediate ? 1 : 0, "ZMQ_IMMEDIATE");
       connectOrThrow(push, "log PUSH", endpoint);
       pushes.push(push);
     }
-    return new ZeromqTransportImpl(handlers, o, { xsub, xpub, pull, pushes, guard });
+    return new ZeromqTransportImpl(handlers, o, {
+      context,
+      ownContext,
+      xsub,
+      xpub,
+      pull,
+      pushes,
+      guard,
+    });
   } catch (error) {
     for (const s of sockets) s.close();
     await guard?.[Symbol.asyncDispose]();
+    if (ownContext) await context.terminate();
     throw error;
   }
 }
 
 interface Sockets {
-  xsub: zmq.XSubscriber;
-  xpub: zmq.XPublisher;
-  pull: zmq.Pull | undefined;
-  pushes: zmq.Push[];
+  context: ZmqContext;
+  ownContext: boolean;
+  xsub: ZmqSocket;
+  xpub: ZmqSocket;
+  pull: ZmqSocket | undefined;
+  pushes: ZmqSocket[];
   guard: CurveGuard | undefined;
 }
 
@@ -160,10 +184,11 @@ class ZeromqTransportImpl implements ZeromqTransport {
   #o: ResolvedZeromqTransportOptions;
   #sockets: Sockets;
   #onloop: OnloopQueue;
-  #xsub: SocketPump;
-  #xpub: SocketPump;
-  #pull: SocketPump | undefined;
-  #pushes: SocketPump[] = [];
+  #reactor: ZmqReactor;
+  #xsub: DrivenSocket;
+  #xpub: DrivenSocket;
+  #pull: DrivenSocket | undefined;
+  #pushes: DrivenSocket[] = [];
   #decoder = new FrameDecoder();
   #encoder = new TextEncoder();
   #encoded = new Map<string, Uint8Array>();
@@ -178,7 +203,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
   constructor(handlers: TransportHandlers, o: ResolvedZeromqTransportOptions, sockets: Sockets) {
     this.#o = o;
     this.#sockets = sockets;
-    this.logEndpoint = sockets.pull?.lastEndpoint ?? undefined;
+    this.logEndpoint = sockets.pull?.lastEndpoint;
     this.curve = Object.freeze({
       client: o.curveClient !== undefined,
       server: sockets.guard !== undefined,
@@ -193,38 +218,28 @@ class ZeromqTransportImpl implements ZeromqTransport {
       }
     };
     const onRoundEnd = () => this.#onloop.drain();
-    const pumpOptions = (name: string): SocketPumpOptions => ({
-      name,
+    const common: DriveOptions = {
+      onError,
       pollMaxMessages: o.pollMaxMessages,
-      pollIdleMaxMs: o.pollIdleMaxMs,
-      pollSpinMs: o.pollSpinMs,
       sendQueueMax: o.sendQueueMax,
-    });
-    const pump = (socket: zmq.Socket, name: string, h: SocketPumpHandlers, retry = false) =>
-      new SocketPump(socket as unknown as ConstructorParameters<typeof SocketPump>[0], h, {
-        ...pumpOptions(name),
-        retryOnEagain: retry,
-        // XPUB and XSUB always report POLLOUT; PUSH must be checked (HWM, no peer).
-        checkWritable: !(socket instanceof zmq.XPublisher || socket instanceof zmq.XSubscriber),
-      });
-    this.#xsub = pump(sockets.xsub, "XSUB", {
+    };
+    const r = this.#reactor = new ZmqReactor(sockets.context.lib);
+    this.#xsub = r.add(sockets.xsub, {
+      ...common,
       onFrames: (f) => this.#onXsub(f),
       onRoundEnd,
-      onError,
+      onEagain: "wait",
     });
-    this.#xpub = pump(sockets.xpub, "XPUB", {
+    this.#xpub = r.add(sockets.xpub, {
+      ...common,
       onFrames: (f) => this.#onXpub(f),
       onRoundEnd,
-      onError,
-    }, o.xpubRetryOnEagain);
+      onEagain: o.xpubRetryOnEagain ? "wait" : "drop",
+    });
     if (sockets.pull) {
-      this.#pull = pump(sockets.pull, "log PULL", {
-        onFrames: (f) => this.#onPull(f),
-        onRoundEnd,
-        onError,
-      });
+      this.#pull = r.add(sockets.pull, { ...common, onFrames: (f) => this.#onPull(f), onRoundEnd });
     }
-    this.#pushes = sockets.pushes.map((p) => pump(p, "log PUSH", { onError }));
+    this.#pushes = sockets.pushes.map((p) => r.add(p, { ...common, onEagain: "wait" }));
   }
 
   get stats(): ZeromqTransportStats {
@@ -260,7 +275,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
       );
     }
     return this.#xpub.send([
-      msg.topic,
+      this.#bytes(msg.topic),
       this.#bytes(msg.sender),
       this.#bytes(msg.format),
       msg.payload,
@@ -293,10 +308,10 @@ class ZeromqTransportImpl implements ZeromqTransport {
       if (push === undefined) {
         throw new RangeError(`Cannot send log batch to logger ${target.logger}: no such endpoint`);
       }
-      const topic = `${LOG_WRITE_SEQ_PREFIX}${target.seq}`;
+      const topic = this.#encoder.encode(`${LOG_WRITE_SEQ_PREFIX}${target.seq}`);
       return push.send([topic, this.#bytes(sender), this.#bytes(format), batch]);
     }
-    const frames = [LOG_WRITE_TOPIC, this.#bytes(sender), this.#bytes(format), batch];
+    const frames = [this.#bytes(LOG_WRITE_TOPIC), this.#bytes(sender), this.#bytes(format), batch];
     if (this.#o.logDistribution !== "round-robin") {
       let ok = true;
       for (const push of pushes) ok = push.send(frames) && ok;
@@ -318,21 +333,23 @@ class ZeromqTransportImpl implements ZeromqTransport {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    const pumps = [this.#xsub, this.#xpub, this.#pull, ...this.#pushes].filter((p) =>
+    const driven = [this.#xsub, this.#xpub, this.#pull, ...this.#pushes].filter((p) =>
       p !== undefined
     );
-    // Graceful: let queued sends reach libzmq, bounded by the linger time.
+    // Graceful: let the backlogs reach libzmq, then libzmq's linger, both within linger_ms.
+    const started = performance.now();
     const lingerMs = this.#o.lingerMs < 0 ? 30_000 : this.#o.lingerMs;
-    await withTimeout(Promise.all(pumps.map((p) => p.flushed())), lingerMs);
-    const stopping = Promise.all(pumps.map((p) => p.stop()));
-    // A send() that zeromq.js parked on its poller (a PUSH whose pipe a CURVE server tore down
-    // between `writable` and the send) only ends when its socket closes: bound the wait.
-    await withTimeout(stopping, STOP_GRACE_MS);
-    const { xsub, xpub, pull, pushes, guard } = this.#sockets;
+    await withTimeout(Promise.all(driven.map((p) => p.flushed())), lingerMs);
+    await this.#reactor[Symbol.asyncDispose](); // no poll(2) in flight after this
+    const left = Math.max(0, Math.round(lingerMs - (performance.now() - started)));
+    const { context, ownContext, xsub, xpub, pull, pushes, guard } = this.#sockets;
+    for (const s of [xpub, ...pushes]) {
+      if (this.#o.lingerMs >= 0 && !s.closed) s.setInt(ZMQ_LINGER, left, "ZMQ_LINGER");
+    }
     for (const s of [xsub, xpub, pull, ...pushes]) s?.close();
-    await stopping;
     this.#onloop[Symbol.dispose]();
     await guard?.[Symbol.asyncDispose]();
+    if (ownContext) await context.terminate();
     this.#resolveClosed(undefined);
   }
 
@@ -418,21 +435,6 @@ class ZeromqTransportImpl implements ZeromqTransport {
       seq === undefined ? { sender, format, batch } : { sender, format, batch, seq },
     );
   }
-}
-
-/** How long dispose waits for the pumps to stop before closing the sockets under them, ms. */
-const STOP_GRACE_MS = 200;
-
-function buf<K extends string>(key: K, value: number): { [P in K]?: number } {
-  return (value === -1 ? {} : { [key]: value }) as { [P in K]?: number };
-}
-
-function heartbeatOptions(o: ResolvedZeromqTransportOptions) {
-  return {
-    ...(o.heartbeatIntervalMs > 0 ? { heartbeatInterval: o.heartbeatIntervalMs } : {}),
-    ...(o.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: o.heartbeatTimeoutMs } : {}),
-    ...(o.heartbeatTtlMs > 0 ? { heartbeatTimeToLive: o.heartbeatTtlMs } : {}),
-  };
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {

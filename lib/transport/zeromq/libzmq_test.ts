@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { libzmqCandidates, LibzmqLoadError, materializeLibrary, openLibzmq } from "./libzmq.ts";
+import { generateZmqCurveKeyPair } from "./curve.ts";
+
+Deno.test("openLibzmq() opens the zeromq package's own libzmq 4.3.5, found as its loader does", () => {
+  const candidates = libzmqCandidates();
+  assert.ok(candidates.length > 0);
+  for (const c of candidates) {
+    assert.match(c, /\/build\/linux\/x64\/node\/glibc-\d+-Release\/addon\.node$/);
+  }
+  const abis = candidates.map((c) => Number(/glibc-(\d+)-/.exec(c)![1]));
+  assert.deepEqual(abis, [...abis].sort((a, b) => b - a), "highest Node ABI first");
+  const lib = openLibzmq();
+  assert.equal(lib.version, "4.3.5");
+  assert.ok(candidates.includes(lib.path));
+  const z = new TextEncoder();
+  assert.equal(lib.zmq.zmq_has(z.encode("curve\0")), 1);
+  assert.equal(lib.zmq.zmq_has(z.encode("draft\0")), 1);
+  const pair = generateZmqCurveKeyPair(lib);
+  assert.equal(pair.publicKey.length, 40);
+  assert.notEqual(pair.publicKey, pair.secretKey);
+});
+
+Deno.test("openLibzmq() names the path it tried when the library cannot be loaded", () => {
+  assert.throws(
+    () => openLibzmq({ path: "/nonexistent/libzmq.so.5" }),
+    (e: unknown) =>
+      e instanceof LibzmqLoadError &&
+      e.message.startsWith(
+        "Cannot load libzmq from the path given; tried:\n  /nonexistent/libzmq.so.5: ",
+      ),
+  );
+  const old = Deno.env.get("ZCLUSTER_LIBZMQ");
+  Deno.env.set("ZCLUSTER_LIBZMQ", "/nonexistent/other.so");
+  try {
+    assert.throws(() => openLibzmq(), {
+      name: "LibzmqLoadError",
+      message: /^Cannot load libzmq from ZCLUSTER_LIBZMQ; tried:\n {2}\/nonexistent\/other\.so: /,
+    });
+  } finally {
+    if (old === undefined) Deno.env.delete("ZCLUSTER_LIBZMQ");
+    else Deno.env.set("ZCLUSTER_LIBZMQ", old);
+  }
+});
+
+Deno.test("libzmqCandidates() names the package folder when its manifest is missing", () => {
+  assert.throws(() => libzmqCandidates("/nonexistent/zeromq"), {
+    name: "LibzmqLoadError",
+    message: /^Cannot find libzmq: cannot read \/nonexistent\/zeromq\/build\/manifest\.json: /,
+  });
+});
+
+Deno.test("materializeLibrary() copies once, checked by size and SHA-256, and repairs a bad copy", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster-libcache-" });
+  try {
+    const source = `${dir}/addon.node`;
+    await Deno.writeFile(source, new TextEncoder().encode("ELF pretend library bytes"));
+    const cache = `${dir}/cache/zcluster`;
+    const first = materializeLibrary(source, cache);
+    assert.match(first, /\/cache\/zcluster\/addon-[0-9a-f]{16}\.so$/);
+    assert.deepEqual(await Deno.readFile(first), await Deno.readFile(source));
+    const mtime = (await Deno.stat(first)).mtime?.getTime();
+    assert.equal(materializeLibrary(source, cache), first, "the same file");
+    assert.equal((await Deno.stat(first)).mtime?.getTime(), mtime, "not rewritten");
+    // A copy of the same size with other bytes (a torn or tampered write) is replaced.
+    await Deno.writeFile(first, new TextEncoder().encode("ELF pretend library byteZ"));
+    assert.equal(materializeLibrary(source, cache), first);
+    assert.deepEqual(await Deno.readFile(first), await Deno.readFile(source));
+    assert.deepEqual(
+      [...Deno.readDirSync(cache)].map((e) => e.name),
+      [first.slice(first.lastIndexOf("/") + 1)],
+      "no temporary file left",
+    );
+    // The real library opens from such a copy.
+    const copy = materializeLibrary(libzmqCandidates()[0]!, cache);
+    assert.equal(openLibzmq({ path: copy }).version, "4.3.5");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
