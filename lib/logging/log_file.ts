@@ -10,16 +10,16 @@
 import { systemClock } from "../clock.ts";
 import { SerializationError } from "../errors.ts";
 import { AsciiBatchFormatter } from "./_ascii_batch.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { type AsciiFormatOptions, AsciiFormatter } from "./ascii_writer.ts";
 import type { LogFormat, LogFormatter } from "./formatter.ts";
 import { type JsonFormatOptions, JsonFormatter } from "./json_writer.ts";
 import {
   isValidLogPath,
   nextRotationTime,
-  type PostProcessCall,
   postProcessCall,
   type PostProcessor,
+  PostProcessRunner,
   recoverLeftover,
   renameRotated,
   shadowName,
@@ -134,7 +134,7 @@ export class LogFileWriter implements AsyncDisposable {
   readonly #bufferBytes: number;
   readonly #maxPending: number;
   readonly #fsync: boolean;
-  readonly #post: PostProcessor | undefined;
+  readonly #post: PostProcessRunner;
   readonly #onError: (error: Error) => void;
   readonly #enc = new TextEncoder();
   /** The fused formatter of encoded batches, when the format allows it. */
@@ -163,7 +163,6 @@ export class LogFileWriter implements AsyncDisposable {
   #queue: Promise<void> = Promise.resolve();
   /** Queued operations that have started and not finished (a write-out awaiting the disk). */
   #running = 0;
-  #postRuns = new Set<Promise<void>>();
   #closed = false;
   #stats = { records: 0, written: 0, dropped: 0, rotations: 0, errors: 0 };
 
@@ -190,7 +189,7 @@ export class LogFileWriter implements AsyncDisposable {
     this.#batchFmt = options.format !== "json" && AsciiBatchFormatter.supports(options.ascii)
       ? new AsciiBatchFormatter(options.fields, options.ascii)
       : undefined;
-    this.#post = options.postProcessor;
+    this.#post = new PostProcessRunner(options.postProcessor, (e) => this.#report(e));
     this.#onError = options.onError ?? (() => {});
     const now = this.#clock.now();
     this.#periodStart = now;
@@ -420,7 +419,7 @@ export class LogFileWriter implements AsyncDisposable {
       this.#waiters.splice(0),
       new Error(`Cannot write to log "${this.#path}": closed before the lines were written`),
     );
-    await Promise.all([...this.#postRuns]);
+    await this.#post.settled();
   }
 
   /** Same as {@linkcode close}. */
@@ -508,7 +507,7 @@ export class LogFileWriter implements AsyncDisposable {
     const now = this.#clock.now();
     // Never append to or overwrite a file this writer did not create.
     const left = await recoverLeftover(this.#dir, this.#path, now);
-    if (left) this.#runPost(left.call);
+    if (left) this.#post.run(left.call);
     const marker = JSON.stringify({ path: this.#path, periodStart, open: now });
     await Deno.writeTextFile(`${this.#dir}/${shadowName(fileName)}`, marker + "\n");
     this.#file = await Deno.open(`${this.#dir}/${fileName}`, { write: true, createNew: true });
@@ -602,23 +601,9 @@ export class LogFileWriter implements AsyncDisposable {
       const rotated = await renameRotated(this.#dir, fileName, this.#path, openTime);
       await Deno.remove(`${this.#dir}/${shadowName(fileName)}`).catch(() => {});
       this.#stats.rotations++;
-      this.#runPost(
+      this.#post.run(
         postProcessCall(this.#dir, rotated, this.#path, { openTime, closeTime: now, terminating }),
       );
     });
-  }
-
-  #runPost(call: PostProcessCall): void {
-    const post = this.#post;
-    if (!post) return;
-    const run = (async () => {
-      try {
-        await post(call);
-      } catch (e) {
-        this.#report(e);
-      }
-    })();
-    this.#postRuns.add(run);
-    run.finally(() => this.#postRuns.delete(run));
   }
 }

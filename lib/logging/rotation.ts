@@ -42,6 +42,50 @@ export interface PostProcessCall {
 /** Called once per rotated file, e.g. to compress or archive it. Errors go to `onError`. */
 export type PostProcessor = (call: PostProcessCall) => void | Promise<void>;
 
+/**
+ * Runs post-processors in the background, one run per rotated file, and lets a closing owner wait
+ * for the runs still going: the one runner of the file writer and the writer manager. A
+ * post-processor's error (thrown or rejected) goes to `onError` and stops nothing else.
+ *
+ * @example
+ * ```ts
+ * import { PostProcessRunner } from "./rotation.ts";
+ * const runner = new PostProcessRunner((call) => console.log(call.file), console.error);
+ * await runner.settled();
+ * ```
+ */
+export class PostProcessRunner {
+  readonly #post: PostProcessor | undefined;
+  readonly #onError: (e: unknown) => void;
+  readonly #runs = new Set<Promise<void>>();
+
+  /**
+   * @param post The post-processor (none: `run` does nothing).
+   * @param onError Receives each run's error.
+   */
+  constructor(post: PostProcessor | undefined, onError: (e: unknown) => void) {
+    this.#post = post;
+    this.#onError = onError;
+  }
+
+  /** Starts the post-processor for one rotated file (in a later microtask). */
+  run(call: PostProcessCall): void {
+    const post = this.#post;
+    if (!post) return;
+    const run = Promise.resolve().then(() => post(call)).then(
+      () => {},
+      (e) => this.#onError(e),
+    );
+    this.#runs.add(run);
+    run.finally(() => this.#runs.delete(run));
+  }
+
+  /** Resolves when every run started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#runs]);
+  }
+}
+
 /** A rotated name's `.YYYY-MM-DD-HH-MM-SS[-N].log` tail. */
 const ROTATED_RE = /\.\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:-\d+)?\.log$/;
 const SHADOW_PREFIX = ".shadow.";

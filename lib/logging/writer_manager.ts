@@ -18,6 +18,7 @@ import { type LogFileStats, LogFileWriter } from "./log_file.ts";
 import {
   isValidLogPath,
   type PostProcessor,
+  PostProcessRunner,
   type RecoveredLog,
   recoverLeftovers,
   type WallClock,
@@ -102,7 +103,7 @@ export class LogWriterManager implements AsyncDisposable {
   #errors = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
-  #postRuns = new Set<Promise<void>>();
+  readonly #post: PostProcessRunner;
   #closed = false;
   /** The file the last batch went to. */
   #lastBatchFile: LogFileWriter | undefined;
@@ -120,6 +121,7 @@ export class LogWriterManager implements AsyncDisposable {
     this.#opt = options;
     this.#clock = options.clock ?? systemClock;
     this.#recovered = recovered;
+    this.#post = new PostProcessRunner(options.postProcessor, (e) => this.#report(e));
     this.#schedule();
   }
 
@@ -144,7 +146,7 @@ export class LogWriterManager implements AsyncDisposable {
     }
     const m = new LogWriterManager(options, recovered);
     m.#lock = lock;
-    for (const r of recovered) m.#post(r.call);
+    for (const r of recovered) m.#post.run(r.call);
     return m;
   }
 
@@ -292,7 +294,7 @@ export class LogWriterManager implements AsyncDisposable {
         [...this.#writers.values()].map(({ file }) => file.close().catch((e) => this.#report(e))),
       );
     }
-    await Promise.all([...this.#postRuns]);
+    await this.#post.settled();
     this.#lock?.[Symbol.dispose]();
     this.#lock = undefined;
   }
@@ -347,14 +349,6 @@ export class LogWriterManager implements AsyncDisposable {
   #report(e: unknown): void {
     this.#errors++;
     this.#opt.onError?.(e instanceof Error ? e : new Error(String(e)));
-  }
-
-  #post(call: Parameters<PostProcessor>[0]): void {
-    const post = this.#opt.postProcessor;
-    if (!post) return;
-    const run = Promise.resolve().then(() => post(call)).catch((e) => this.#report(e));
-    this.#postRuns.add(run);
-    run.finally(() => this.#postRuns.delete(run));
   }
 
   #schedule(): void {

@@ -1,7 +1,19 @@
 /**
- * A growable output byte buffer for the hot paths of logging: the fused batch formatters write
- * log lines into it, and the batch builder of a remote node writes encoded records into it. Plain
- * fields and small monomorphic methods so that the compiler inlines them into the callers' loops.
+ * The growable output byte buffer of the logging and store paths: the fused batch formatters
+ * write log lines into it, the batch builder of a remote node and the generic log batch codec
+ * write encoded records into it, and the SQLite write-behind packs its row changes into it.
+ * Plain fields and small monomorphic methods so that the compiler inlines them into the callers'
+ * loops. (The Broker codecs in `lib/serialization/` keep their own `ByteWriter`; see the README's
+ * "One implementation per primitive".)
+ *
+ * @example
+ * ```ts
+ * import { ByteSink } from "./byte_sink.ts";
+ * const sink = new ByteSink(16);
+ * sink.ascii("n=");
+ * sink.uint(42);
+ * new TextDecoder().decode(sink.buf.subarray(0, sink.pos)); // "n=42"
+ * ```
  *
  * @module
  */
@@ -202,6 +214,40 @@ export class ByteSink {
     this.ensure(4);
     this.view.setUint32(this.pos, v >>> 0);
     this.pos += 4;
+  }
+
+  /** A big-endian signed 64-bit integer (the caller checks the range). */
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** A big-endian unsigned 64-bit integer (the caller checks the range). */
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** A big-endian u32 byte count, then the bytes: the text as UTF-8, or the bytes as they are. */
+  lengthPrefixed(s: string | Uint8Array): void {
+    if (typeof s !== "string") {
+      this.u32(s.length);
+      this.whole(s);
+      return;
+    }
+    this.ensure(4 + s.length * 3);
+    const { written } = this.#enc.encodeInto(s, this.buf.subarray(this.pos + 4));
+    this.view.setUint32(this.pos, written);
+    this.pos += 4 + written;
+  }
+
+  /** A copy of the bytes written (in a buffer of its own), and starts over. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
   }
 
   /** A big-endian 64-bit IEEE double. */
