@@ -34,22 +34,26 @@ export class WriteBatchBuilder {
   /** A put (insert or replace). The encodings are copied. */
   put(keyBin: Uint8Array, valueBin: Uint8Array, expiryNs: bigint | null): void {
     const sink = this.#sink;
-    sink.byte(OP_PUT);
-    sink.lengthPrefixed(keyBin);
-    sink.lengthPrefixed(valueBin);
+    sink.ensure(18 + keyBin.length + valueBin.length);
+    sink.buf[sink.pos++] = OP_PUT;
+    blob(sink, keyBin);
+    blob(sink, valueBin);
     if (expiryNs === null) {
-      sink.byte(0);
+      sink.buf[sink.pos++] = 0;
     } else {
-      sink.byte(1);
-      sink.i64(expiryNs);
+      sink.buf[sink.pos++] = 1;
+      sink.view.setBigInt64(sink.pos, expiryNs);
+      sink.pos += 8;
     }
     this.#ops++;
   }
 
   /** An erase of one key. */
   erase(keyBin: Uint8Array): void {
-    this.#sink.byte(OP_ERASE);
-    this.#sink.lengthPrefixed(keyBin);
+    const sink = this.#sink;
+    sink.ensure(5 + keyBin.length);
+    sink.buf[sink.pos++] = OP_ERASE;
+    blob(sink, keyBin);
     this.#ops++;
   }
 
@@ -65,6 +69,13 @@ export class WriteBatchBuilder {
     this.#ops = 0;
     return this.#sink.take().buffer as ArrayBuffer;
   }
+}
+
+/** A length-prefixed blob, written by hand into room already ensured. */
+function blob(sink: ByteSink, bytes: Uint8Array): void {
+  sink.view.setUint32(sink.pos, bytes.length);
+  sink.buf.set(bytes, sink.pos + 4);
+  sink.pos += 4 + bytes.length;
 }
 
 /** What {@linkcode applyWriteBatch} calls for each change. */
