@@ -26,6 +26,28 @@ const DIGIT_PAIRS = Uint8Array.from(
 );
 /** 2^32, for splitting 64-bit integers into 32-bit halves. */
 const TWO_32 = 4294967296;
+/** Text up to this many UTF-16 units is UTF-8-encoded by hand (faster than `encodeInto`). */
+const SHORT_STRING = 48;
+/** Size of the slabs that {@linkcode ByteSink.take} carves outputs from. */
+const SLAB_SIZE = 32 * 1024;
+const ENCODER = new TextEncoder();
+
+/**
+ * Size in bytes of the minimal varbyte (unsigned LEB128) form of a 32-bit value.
+ *
+ * @example
+ * ```ts
+ * import { varbyteSize } from "./byte_sink.ts";
+ * varbyteSize(300); // 2
+ * ```
+ */
+export function varbyteSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  return 5;
+}
 
 /**
  * A byte buffer with a write position. `ensure(n)` before writing `n` bytes by hand through
@@ -38,12 +60,51 @@ export class ByteSink {
   view: DataView;
   /** Bytes written so far. */
   pos = 0;
-  readonly #enc = new TextEncoder();
+  #slab: Uint8Array | undefined;
+  #slabPos = 0;
 
   /** @param capacity initial size in bytes */
   constructor(capacity = 4096) {
     this.buf = new Uint8Array(Math.max(16, capacity));
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Forgets the content, keeping the storage. */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** A copy of the bytes written, in a buffer of its own. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  /**
+   * The bytes written, as a view of this sink's buffer (no copy), valid until the next write or
+   * `reset()`.
+   */
+  detach(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * A copy of the bytes written, as a view carved from a slab this sink owns (allocating a small
+   * buffer per message is what costs most; this amortises it). The view keeps its slab (32 KiB)
+   * alive; large outputs get their own buffer. The content stays (call `reset()`).
+   */
+  take(): Uint8Array {
+    const n = this.pos;
+    if (n > SLAB_SIZE / 16) return this.finish();
+    let slab = this.#slab;
+    if (slab === undefined || this.#slabPos + n > slab.length) {
+      slab = this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#slabPos = 0;
+    }
+    const start = this.#slabPos;
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) slab[start + i] = buf[i]!;
+    this.#slabPos = (start + n + 7) & ~7;
+    return slab.subarray(start, start + n);
   }
 
   /** Makes room for `n` more bytes. */
@@ -112,27 +173,27 @@ export class ByteSink {
     this.pos = p;
   }
 
-  /** Any text, as UTF-8 (lone surrogates as U+FFFD, as `TextEncoder` does). */
-  utf8(s: string): void {
+  /**
+   * Any text, as UTF-8 (lone surrogates as U+FFFD, as `TextEncoder` does).
+   *
+   * @returns the number of bytes written
+   */
+  utf8(s: string): number {
     const n = s.length;
     this.ensure(n * 3);
     const buf = this.buf;
-    let p = this.pos;
+    const start = this.pos;
+    let p = start;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) {
-        this.pos = p;
-        this.#utf8Tail(s, i);
-        return;
+        this.pos = writeUtf8(s, i, buf, p);
+        return this.pos - start;
       }
       buf[p++] = c;
     }
     this.pos = p;
-  }
-
-  #utf8Tail(s: string, from: number): void {
-    const { written } = this.#enc.encodeInto(s.slice(from), this.buf.subarray(this.pos));
-    this.pos += written;
+    return p - start;
   }
 
   /** A non-negative safe integer in decimal. */
@@ -216,38 +277,99 @@ export class ByteSink {
     this.pos += 4;
   }
 
-  /** A big-endian signed 64-bit integer (the caller checks the range). */
-  i64(v: bigint): void {
-    this.ensure(8);
-    this.view.setBigInt64(this.pos, v);
-    this.pos += 8;
+  /** A big-endian u16. */
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf[this.pos++] = v >>> 8;
+    this.buf[this.pos++] = v;
+  }
+
+  /** 8 raw bytes given as two 32-bit halves, high first. */
+  u32pair(high: number, low: number): void {
+    this.u32(high);
+    this.u32(low);
   }
 
   /** A big-endian unsigned 64-bit integer (the caller checks the range). */
   u64(v: bigint): void {
+    if (v <= 0x1f_ffff_ffff_ffffn) {
+      const n = Number(v);
+      const hi = Math.floor(n / TWO_32);
+      this.u32(hi);
+      this.u32(n - hi * TWO_32);
+      return;
+    }
     this.ensure(8);
     this.view.setBigUint64(this.pos, v);
     this.pos += 8;
   }
 
+  /** A big-endian signed 64-bit integer (the caller checks the range). */
+  i64(v: bigint): void {
+    if (v <= 0x1f_ffff_ffff_ffffn && v >= -0x1f_ffff_ffff_ffffn) {
+      const n = Number(v);
+      const hi = Math.floor(n / TWO_32);
+      this.u32(hi >>> 0);
+      this.u32(n - hi * TWO_32);
+      return;
+    }
+    this.ensure(8);
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** The minimal varbyte (unsigned LEB128) form of `value`, truncated to 32 bits. */
+  varbyte(value: number): void {
+    let v = value >>> 0;
+    this.ensure(5);
+    const buf = this.buf;
+    while (v >= 0x80) {
+      buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.pos++] = v;
+  }
+
   /** A big-endian u32 byte count, then the bytes: the text as UTF-8, or the bytes as they are. */
-  lengthPrefixed(s: string | Uint8Array): void {
+  u32Prefixed(s: string | Uint8Array): void {
     if (typeof s !== "string") {
       this.u32(s.length);
       this.whole(s);
       return;
     }
     this.ensure(4 + s.length * 3);
-    const { written } = this.#enc.encodeInto(s, this.buf.subarray(this.pos + 4));
-    this.view.setUint32(this.pos, written);
-    this.pos += 4 + written;
+    const at = this.pos;
+    this.pos += 4;
+    const written = this.utf8(s);
+    this.view.setUint32(at, written);
   }
 
-  /** A copy of the bytes written (in a buffer of its own), and starts over. */
-  take(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
-    this.pos = 0;
-    return out;
+  /** A varbyte byte count, then the bytes: the text as UTF-8, or the bytes as they are. */
+  varbytePrefixed(s: string | Uint8Array): void {
+    if (typeof s !== "string") {
+      this.varbyte(s.length);
+      this.whole(s);
+      return;
+    }
+    const max = s.length * 3;
+    const header = varbyteSize(max);
+    this.ensure(header + max);
+    const buf = this.buf;
+    const start = this.pos;
+    const end = writeUtf8(s, 0, buf, start + header);
+    const written = end - start - header;
+    const actual = varbyteSize(written);
+    if (actual !== header) buf.copyWithin(start + actual, start + header, end);
+    // The header goes in place: its room was ensured above (a growing write here would drop the
+    // text bytes, which lie beyond pos).
+    let v = written;
+    let p = start;
+    while (v >= 0x80) {
+      buf[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[p] = v;
+    this.pos = start + actual + written;
   }
 
   /** A big-endian 64-bit IEEE double. */
@@ -256,4 +378,43 @@ export class ByteSink {
     this.view.setFloat64(this.pos, v);
     this.pos += 8;
   }
+}
+
+/**
+ * UTF-8 of `text` from UTF-16 index `from` into `buf` at `at` (room ensured: 3 bytes per unit);
+ * returns the end. Short text by hand, long text through `encodeInto`.
+ */
+function writeUtf8(text: string, from: number, buf: Uint8Array, at: number): number {
+  const n = text.length;
+  if (n - from > SHORT_STRING) {
+    return at + ENCODER.encodeInto(from === 0 ? text : text.slice(from), buf.subarray(at)).written;
+  }
+  let p = at;
+  for (let i = from; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      buf[p++] = c;
+    } else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p;
 }

@@ -76,7 +76,7 @@ function writeScalar(w: ByteSink, field: LogField, type: ScalarTypeName, v: LogS
       if (typeof v !== "string" && !(v instanceof Uint8Array)) {
         throw encodeError(field, `expected ${type}, got ${typeof v}`);
       }
-      w.lengthPrefixed(v);
+      w.u32Prefixed(v);
       return;
     case "port": {
       const p = v as LogPort;
@@ -163,19 +163,19 @@ function writeValue(w: ByteSink, plan: Plan, v: LogValue | null): void {
  */
 export function encodeLogBatch(batch: LogBatchData): Uint8Array {
   const w = new ByteSink(1024);
-  w.lengthPrefixed(batch.streamName);
-  w.lengthPrefixed(batch.writerName);
-  w.lengthPrefixed(batch.filterName);
-  w.lengthPrefixed(batch.path);
+  w.u32Prefixed(batch.streamName);
+  w.u32Prefixed(batch.writerName);
+  w.u32Prefixed(batch.filterName);
+  w.u32Prefixed(batch.path);
   w.u32(batch.fields.length);
   for (const f of batch.fields) {
     if (f.secondaryName === undefined) {
       w.byte(0);
     } else {
       w.byte(1);
-      w.lengthPrefixed(f.secondaryName);
+      w.u32Prefixed(f.secondaryName);
     }
-    w.lengthPrefixed(f.name);
+    w.u32Prefixed(f.name);
     const { tag, subtag } = typeTags(f.type);
     w.u32(tag);
     w.u32(subtag === TYPE_TAG.VOID ? f.wireSubtype ?? 0 : subtag);
@@ -192,7 +192,7 @@ export function encodeLogBatch(batch: LogBatchData): Uint8Array {
     }
     for (let i = 0; i < row.length; i++) writeValue(w, plans[i]!, row[i]!);
   }
-  return w.take();
+  return w.finish();
 }
 
 export { decodeLogBatch };

@@ -67,7 +67,9 @@ export class WriteBatchBuilder {
   /** The changes collected (a buffer of their own, to transfer), and starts over. */
   take(): ArrayBuffer {
     this.#ops = 0;
-    return this.#sink.take().buffer as ArrayBuffer;
+    const out = this.#sink.finish();
+    this.#sink.reset();
+    return out.buffer as ArrayBuffer;
   }
 }
 
