@@ -1,10 +1,9 @@
 /**
- * The growable output byte buffer of the logging and store paths: the fused batch formatters
- * write log lines into it, the batch builder of a remote node and the generic log batch codec
- * write encoded records into it, and the SQLite write-behind packs its row changes into it.
- * Plain fields and small monomorphic methods so that the compiler inlines them into the callers'
- * loops. (The Broker codecs in `lib/serialization/` keep their own `ByteWriter`; see the README's
- * "One implementation per primitive".)
+ * The project's one growable output byte buffer: the Broker codecs (`broker-bin-v1`,
+ * `broker-json-v1`) encode events and values into it, the fused log batch formatters write log
+ * lines into it, the batch builder of a remote node and the generic log batch codec write encoded
+ * records into it, and the SQLite write-behind packs its row changes into it. Plain fields and
+ * small monomorphic methods so that the compiler inlines them into the callers' loops.
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
+import { type Clock, systemTimers, type TimerId, type Timers } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { NodeType } from "../layout/types.ts";
 import {
@@ -125,6 +125,8 @@ export interface ClusterStats {
 export interface ClusterDeps {
   readonly serializer: EventSerializer;
   readonly clock: Clock;
+  /** The timer of membership expiry (default: the global timers). */
+  readonly timers?: Timers;
   readonly logger: Logger;
   /** Zeek's `Cluster::log`: cluster.log messages (membership joins and leaves). */
   readonly clusterLog?: (message: string) => void;
@@ -157,7 +159,7 @@ export class Cluster {
   #transport: Transport | undefined;
   /** Zeek's `Cluster::proxy_pool`, `worker_pool`, `logger_pool`. */
   readonly pools: ClusterPools;
-  #expiryTimer: ReturnType<typeof setInterval> | undefined;
+  #expiryTimer: TimerId | undefined;
 
   /** @param options Node options. @param deps Serializer, clock, logger, node id. */
   constructor(options: ClusterOptions, deps: ClusterDeps) {
@@ -240,7 +242,7 @@ export class Cluster {
     const pending = this.#beforeAttach ?? [];
     this.#beforeAttach = undefined;
     for (const handle of pending) handle();
-    this.#expiryTimer = setInterval(
+    this.#expiryTimer = (this.#deps.timers ?? systemTimers).setInterval(
       () => this.#apply(this.#membership.expire(this.#nowMs())),
       1000,
     );
@@ -248,7 +250,7 @@ export class Cluster {
 
   /** Stops timers; the transport is disposed by its owner. */
   detach(): void {
-    clearInterval(this.#expiryTimer);
+    (this.#deps.timers ?? systemTimers).clearInterval(this.#expiryTimer);
     this.#expiryTimer = undefined;
     this.#transport = undefined;
   }
