@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { sleep } from "../lib/async.ts";
 import { setImmediate } from "node:timers";
 
 /** The benchmark event's name: `Bench::event(s: string, sent_ms: real)`. */
@@ -82,10 +83,8 @@ export function immediate(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Resolves after `ms` (the one helper in `lib/async.ts`). */
+export { sleep };
 
 /** Writes one protocol line. */
 export function emit(message: ChildMessage): void {

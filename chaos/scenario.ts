@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { sleep } from "../lib/async.ts";
 import { ChaosCluster, type NodeSpec } from "./cluster.ts";
 import type { Topology } from "./netns.ts";
 import type { Row } from "./table.ts";
@@ -91,21 +92,8 @@ export async function startCluster(ctx: Ctx, options: StartOptions = {}): Promis
   }
 }
 
-/** Sleeps, unless aborted. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+/** Sleeps, unless aborted (the one helper in `lib/async.ts`). */
+export { sleep };
 
 /** Line count of each node now (to search only newer lines). */
 export function marks(cluster: ChaosCluster, names: readonly string[]): Record<string, number> {

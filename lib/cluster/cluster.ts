@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
+import { type Clock, systemTimers, type TimerId, type Timers } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { NodeType } from "../layout/types.ts";
 import {
@@ -134,6 +134,8 @@ export interface ClusterDeps {
   readonly serializer: EventSerializer;
   /** Time, for timestamps and expiry. */
   readonly clock: Clock;
+  /** The timer of membership expiry (default: the global timers). */
+  readonly timers?: Timers;
   /** Diagnostics. */
   readonly logger: Logger;
   /** Zeek's `Cluster::log`: cluster.log messages (membership joins and leaves). */
@@ -185,7 +187,7 @@ export class Cluster {
   #transport: Transport | undefined;
   /** Zeek's `Cluster::proxy_pool`, `worker_pool`, `logger_pool`. */
   readonly pools: ClusterPools;
-  #expiryTimer: ReturnType<typeof setInterval> | undefined;
+  #expiryTimer: TimerId | undefined;
 
   /**
    * Creates a `Cluster`.
@@ -273,7 +275,7 @@ export class Cluster {
     const pending = this.#beforeAttach ?? [];
     this.#beforeAttach = undefined;
     for (const handle of pending) handle();
-    this.#expiryTimer = setInterval(
+    this.#expiryTimer = (this.#deps.timers ?? systemTimers).setInterval(
       () => this.#apply(this.#membership.expire(this.#nowMs())),
       1000,
     );
@@ -281,7 +283,7 @@ export class Cluster {
 
   /** Stops timers; the transport is disposed by its owner. */
   detach(): void {
-    clearInterval(this.#expiryTimer);
+    (this.#deps.timers ?? systemTimers).clearInterval(this.#expiryTimer);
     this.#expiryTimer = undefined;
     this.#transport = undefined;
   }

@@ -3,8 +3,8 @@
  * recording transport (pure logic: no sockets).
  */
 import assert from "node:assert/strict";
-import { ManualClock } from "../clock.ts";
-import { silentLogger } from "../diagnostics/logger.ts";
+import { ManualClock, ManualTimers } from "../clock.ts";
+import { type Logger, silentLogger } from "../diagnostics/logger.ts";
 import { parseLayout } from "../layout/mod.ts";
 import { resolveOptions } from "../options/mod.ts";
 import {
@@ -16,18 +16,21 @@ import {
   type ZeekEvent,
 } from "../serialization/mod.ts";
 import { emptyTransportStats, type Transport, type TransportMessage } from "../transport/mod.ts";
+import { nodeidTopic } from "../topics/mod.ts";
 import { Cluster } from "./cluster.ts";
 
 const SERIALIZER = createEventSerializer("broker-bin-v1");
 
-function setup(addNetworkTimestamp = false) {
+function setup(addNetworkTimestamp = false, logger: Logger = silentLogger) {
   const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 27760 } });
   const options = resolveOptions({ layout, node: "manager", overrides: { addNetworkTimestamp } });
   const clock = new ManualClock(1_700_000_000);
+  const timers = new ManualTimers();
   const cluster = new Cluster(options, {
     serializer: SERIALIZER,
     clock,
-    logger: silentLogger,
+    timers,
+    logger,
     nodeId: "manager-id",
   });
   const sent: { topic: string; event: ZeekEvent }[] = [];
@@ -52,7 +55,7 @@ function setup(addNetworkTimestamp = false) {
       format: SERIALIZER.format,
       payload: SERIALIZER.encode(event),
     });
-  return { cluster, clock, sent, receive };
+  return { cluster, clock, timers, sent, receive, options };
 }
 
 Deno.test("Cluster.on() with parameter types declares the event; declare() checks its input", () => {
@@ -113,4 +116,26 @@ Deno.test("Cluster.publish() inside a remote event's handler carries that event'
   receive({ name: "Site::ping", args: ["y"] });
   assert.deepEqual(seen.at(-1), undefined);
   assert.deepEqual(sent.at(-1)!.event.metadata, [{ id: NETWORK_TIMESTAMP, value: now }]);
+});
+
+Deno.test("Cluster expires a subscription without hello on its injected timer, and detach() stops it", () => {
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => void warnings.push(message) };
+  const { cluster, clock, timers, options } = setup(false, logger);
+  assert.equal(timers.pending, 1, "the expiry timer runs once attached");
+  cluster.handlers.onSubscription({
+    type: "subscribed",
+    topic: nodeidTopic("worker-id", options),
+  });
+  const expiry = options.zeromq.helloExpirationMs;
+  clock.advance(expiry - 1);
+  timers.advance(expiry - 1);
+  assert.deepEqual(warnings.filter((w) => w.startsWith("Expired")), []);
+  clock.advance(1000);
+  timers.advance(1000);
+  assert.deepEqual(warnings.filter((w) => w.startsWith("Expired")), [
+    "Expired subscription from nodeid worker-id",
+  ]);
+  cluster.detach();
+  assert.equal(timers.pending, 0);
 });

@@ -1,7 +1,7 @@
 import type { ControlClient, RequestOptions } from "./control_client.ts";
 import { CONTROLLED_TYPES, DEFAULT_CONTROL_TIMEOUT_MS, type NetStats } from "./commands.ts";
 import { parseNetStats } from "./commands.ts";
-import { sleep } from "./_wait.ts";
+import { sleep } from "../async.ts";
 import type { NodeStatus } from "./format.ts";
 
 /** How one node ended a `stop`. */

@@ -21,7 +21,7 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { silentLogger } from "../diagnostics/logger.ts";
-import { OptionsError, TransportClosedError } from "../errors.ts";
+import { ControlTimeoutError, OptionsError, TransportClosedError } from "../errors.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import { makeNodeId } from "../membership/node_id.ts";
 import { type TransportFactory, zeromqTransportFactory } from "../node/cluster_node.ts";
@@ -39,7 +39,7 @@ import type {
   TransportHandlers,
   TransportMessage,
 } from "../transport/transport.ts";
-import { waitWithDeadline } from "./_wait.ts";
+import { waitWithDeadline } from "../async.ts";
 import {
   CONTROL_TOPIC,
   type ControlCommand,
@@ -204,7 +204,10 @@ export class ControlClient implements AsyncDisposable {
           return () => client.#subscribedListeners.delete(ready);
         },
         opts.connectTimeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS,
-        () => `Cannot reach the cluster's proxy at ${z.connectXsubEndpoint}: no answer`,
+        () =>
+          new ControlTimeoutError(
+            `Cannot reach the cluster's proxy at ${z.connectXsubEndpoint}: no answer`,
+          ),
         opts.signal,
       );
       client.#transport.subscribe(ready);
@@ -339,7 +342,10 @@ export class ControlClient implements AsyncDisposable {
         };
       },
       deadline - this.clock.monotonicMs(),
-      () => `No ${RESPONSE_EVENTS[command]} from ${node} within ${timeoutMs} ms`,
+      () =>
+        new ControlTimeoutError(
+          `No ${RESPONSE_EVENTS[command]} from ${node} within ${timeoutMs} ms`,
+        ),
       opts.signal,
     );
   }
@@ -393,9 +399,11 @@ export class ControlClient implements AsyncDisposable {
       },
       timeoutMs,
       () =>
-        up
-          ? `Cannot reach ${node}: not up (its node topic is not subscribed) after ${timeoutMs} ms`
-          : `${node} did not leave the cluster within ${timeoutMs} ms`,
+        new ControlTimeoutError(
+          up
+            ? `Cannot reach ${node}: not up (its node topic is not subscribed) after ${timeoutMs} ms`
+            : `${node} did not leave the cluster within ${timeoutMs} ms`,
+        ),
       signal,
     );
   }

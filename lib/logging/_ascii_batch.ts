@@ -13,9 +13,9 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { formatAddrBytes, formatSubnet, isV4Mapped, maskBytes } from "./_addr.ts";
+import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../net/ip.ts";
 import { MIN_VALUE_BYTES } from "./_batch_common.ts";
-import type { ByteSink } from "./_byte_sink.ts";
+import type { ByteSink } from "../byte_sink.ts";
 import { type CompiledRecord, compileRecord, FORMAT_KIND } from "./_format_compiler.ts";
 import { formatAsciiDouble, formatAsciiTime, INT_MAX, modpParts } from "./_numbers.ts";
 import { hexEscape, utf8SequenceLength } from "./_text.ts";
@@ -308,7 +308,7 @@ export class AsciiBatchFormatter {
       return;
     }
     if (family !== 6) malformed();
-    sink.ascii(formatAddrBytes(this.#addrBytes(6)));
+    sink.ascii(formatIp(this.#addrBytes(6)));
   }
 
   /** The 16 address bytes of a family 4 or 6 address (the family byte already read). */

@@ -5,7 +5,7 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { formatAddrBytes, formatSubnet, isV4Mapped, maskBytes } from "./_addr.ts";
+import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../net/ip.ts";
 import {
   MIN_FIELD_BYTES,
   MIN_VALUE_BYTES,
@@ -168,7 +168,7 @@ function readScalar(r: Reader, type: ScalarTypeName, what: string): LogScalar {
         return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
       }
       r.pos--;
-      return formatAddrBytes(readAddr(r, what));
+      return formatIp(readAddr(r, what));
     }
     case "subnet": {
       const len = r.u8(`${what} length`);

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ByteSink } from "./_byte_sink.ts";
+import type { ByteSink } from "../byte_sink.ts";
 
 /** Kinds of scalar the compiled code writes inline (the generic encoder's numbering). */
 export const INLINE_KIND = { float: 0, count: 1, int: 2, string: 3, enum: 4, bool: 5 } as const;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { ByteSink } from "./_byte_sink.ts";
+import type { ByteSink } from "../byte_sink.ts";
 
 /** Value kinds, as the formatter numbers them. */
 export const FORMAT_KIND = {

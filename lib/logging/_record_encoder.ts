@@ -9,9 +9,9 @@
  * @module
  */
 
-import { isV4Mapped, parseAddrBytes, parseSubnet } from "./_addr.ts";
+import { isV4Mapped, parseBracketedIp, parseSubnet } from "../net/ip.ts";
 import { PROTO_CODES } from "./_batch_common.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { type CompiledEncode, compileEncoder, INLINE_KIND } from "./_encoder_compiler.ts";
 import type { BatchBufferPool } from "./batch_buffers.ts";
 import { encodeLogBatch } from "./batch_codec.ts";
@@ -97,7 +97,7 @@ function lookup(record: Record<string, unknown>, plan: FieldPlan): unknown {
   return cur;
 }
 
-/** Dotted-quad text to its 32-bit value, as `parseAddrBytes` reads it; -1 when it is not one. */
+/** Dotted-quad text to its 32-bit value, as `parseIpv4` in `net/ip.ts` reads it (no leading zeros); -1 when it is not one. */
 function parseDottedQuad(s: string): number {
   const n = s.length;
   if (n < 7 || n > 15) return -1;
@@ -114,6 +114,7 @@ function parseDottedQuad(s: string): number {
       digits = 0;
       dots++;
     } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      if (digits > 0 && part === 0) return -1; // a leading zero, which inet_pton refuses
       part = part * 10 + (c - 0x30);
       if (part > 255) return -1;
       digits++;
@@ -350,7 +351,7 @@ export class RecordEncoder {
       sink.u32(v4);
       return true;
     }
-    const bytes = parseAddrBytes(s);
+    const bytes = parseBracketedIp(s);
     if (!bytes) return false;
     writeAddrBytes(sink, bytes);
     return true;

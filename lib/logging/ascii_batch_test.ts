@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AsciiBatchFormatter, writeAsciiTime } from "./_ascii_batch.ts";
 import { decodeLogBatchHeader } from "./_batch_decoder.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { formatAsciiTime } from "./_numbers.ts";
 import { randomColumns, randomRecord, Rng } from "./_random_records.ts";
 import { TYPES_STREAM, typesRows } from "./_test_fixtures.ts";

@@ -5,9 +5,10 @@
  * @module
  */
 
+import { ByteSink } from "../byte_sink.ts";
 import { SerializationError } from "../errors.ts";
 import { LOG_WRITE_TOPIC } from "../transport/transport.ts";
-import { isV4Mapped, parseAddrBytes, parseSubnet } from "./_addr.ts";
+import { isV4Mapped, parseBracketedIp, parseSubnet } from "../net/ip.ts";
 import { type Plan, planOf, PROTO_CODES } from "./_batch_common.ts";
 import { decodeLogBatch } from "./_batch_decoder.ts";
 import {
@@ -40,76 +41,11 @@ export interface LogBatchData {
   readonly records: readonly LogRow[];
 }
 
-class Writer {
-  #buf = new Uint8Array(1024);
-  #view = new DataView(this.#buf.buffer);
-  #pos = 0;
-  #enc = new TextEncoder();
-
-  #grow(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
-  }
-  u8(v: number): void {
-    this.#grow(1);
-    this.#buf[this.#pos++] = v;
-  }
-  i32(v: number): void {
-    this.#grow(4);
-    this.#view.setInt32(this.#pos, v);
-    this.#pos += 4;
-  }
-  u32(v: number): void {
-    this.#grow(4);
-    this.#view.setUint32(this.#pos, v);
-    this.#pos += 4;
-  }
-  i64(v: bigint): void {
-    this.#grow(8);
-    this.#view.setBigInt64(this.#pos, v);
-    this.#pos += 8;
-  }
-  u64(v: bigint): void {
-    this.#grow(8);
-    this.#view.setBigUint64(this.#pos, v);
-    this.#pos += 8;
-  }
-  f64(v: number): void {
-    this.#grow(8);
-    this.#view.setFloat64(this.#pos, v);
-    this.#pos += 8;
-  }
-  bytes(b: Uint8Array): void {
-    this.#grow(b.length);
-    this.#buf.set(b, this.#pos);
-    this.#pos += b.length;
-  }
-  str(s: string | Uint8Array): void {
-    if (typeof s !== "string") {
-      this.u32(s.length);
-      this.bytes(s);
-      return;
-    }
-    this.#grow(4 + s.length * 3);
-    const { written } = this.#enc.encodeInto(s, this.#buf.subarray(this.#pos + 4));
-    this.#view.setUint32(this.#pos, written);
-    this.#pos += 4 + written;
-  }
-  finish(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
-  }
-}
-
 function encodeError(field: LogField, detail: string): SerializationError {
   return new SerializationError(`Cannot encode log batch: field "${field.name}": ${detail}`);
 }
 
-function writeScalar(w: Writer, field: LogField, type: ScalarTypeName, v: LogScalar): void {
+function writeScalar(w: ByteSink, field: LogField, type: ScalarTypeName, v: LogScalar): void {
   switch (type) {
     case "bool":
       if (typeof v !== "boolean") throw encodeError(field, `expected bool, got ${typeof v}`);
@@ -140,7 +76,7 @@ function writeScalar(w: Writer, field: LogField, type: ScalarTypeName, v: LogSca
       if (typeof v !== "string" && !(v instanceof Uint8Array)) {
         throw encodeError(field, `expected ${type}, got ${typeof v}`);
       }
-      w.str(v);
+      w.u32Prefixed(v);
       return;
     case "port": {
       const p = v as LogPort;
@@ -149,11 +85,11 @@ function writeScalar(w: Writer, field: LogField, type: ScalarTypeName, v: LogSca
         throw encodeError(field, "expected a port { port, proto }");
       }
       w.u64(BigInt(p.port));
-      w.i32(code);
+      w.u32(code);
       return;
     }
     case "addr": {
-      const bytes = typeof v === "string" ? parseAddrBytes(v) : undefined;
+      const bytes = typeof v === "string" ? parseBracketedIp(v) : undefined;
       if (!bytes) throw encodeError(field, `expected addr, got ${JSON.stringify(String(v))}`);
       writeAddr(w, bytes);
       return;
@@ -161,7 +97,7 @@ function writeScalar(w: Writer, field: LogField, type: ScalarTypeName, v: LogSca
     case "subnet": {
       const sn = typeof v === "string" ? parseSubnet(v) : undefined;
       if (!sn) throw encodeError(field, `expected subnet, got ${JSON.stringify(String(v))}`);
-      w.u8(sn.length128);
+      w.byte(sn.length128);
       writeAddr(w, sn.bytes);
       return;
     }
@@ -172,25 +108,25 @@ function bad(): never {
   throw new RangeError("out of range");
 }
 
-function writeAddr(w: Writer, bytes: Uint8Array): void {
+function writeAddr(w: ByteSink, bytes: Uint8Array): void {
   if (isV4Mapped(bytes)) {
-    w.u8(4);
-    w.bytes(bytes.subarray(12));
+    w.byte(4);
+    w.whole(bytes.subarray(12));
   } else {
-    w.u8(6);
-    w.bytes(bytes);
+    w.byte(6);
+    w.whole(bytes);
   }
 }
 
-function writeValue(w: Writer, plan: Plan, v: LogValue | null): void {
+function writeValue(w: ByteSink, plan: Plan, v: LogValue | null): void {
   const { field, container, scalar } = plan;
-  w.i32(plan.tag);
-  w.i32(container ? 0 : field.wireSubtype ?? 0);
+  w.u32(plan.tag);
+  w.u32(container ? 0 : field.wireSubtype ?? 0);
   if (v === null || v === undefined) {
-    w.u8(0);
+    w.byte(0);
     return;
   }
-  w.u8(1);
+  w.byte(1);
   if (!container) {
     writeScalar(w, field, scalar, v as LogScalar);
     return;
@@ -199,12 +135,12 @@ function writeValue(w: Writer, plan: Plan, v: LogValue | null): void {
   const items = v as readonly (LogScalar | null)[];
   w.i64(BigInt(items.length));
   for (const e of items) {
-    w.i32(plan.etag);
-    w.i32(0);
+    w.u32(plan.etag);
+    w.u32(0);
     if (e === null || e === undefined) {
-      w.u8(0);
+      w.byte(0);
     } else {
-      w.u8(1);
+      w.byte(1);
       writeScalar(w, field, scalar, e);
     }
   }
@@ -226,24 +162,24 @@ function writeValue(w: Writer, plan: Plan, v: LogValue | null): void {
  * ```
  */
 export function encodeLogBatch(batch: LogBatchData): Uint8Array {
-  const w = new Writer();
-  w.str(batch.streamName);
-  w.str(batch.writerName);
-  w.str(batch.filterName);
-  w.str(batch.path);
+  const w = new ByteSink(1024);
+  w.u32Prefixed(batch.streamName);
+  w.u32Prefixed(batch.writerName);
+  w.u32Prefixed(batch.filterName);
+  w.u32Prefixed(batch.path);
   w.u32(batch.fields.length);
   for (const f of batch.fields) {
     if (f.secondaryName === undefined) {
-      w.u8(0);
+      w.byte(0);
     } else {
-      w.u8(1);
-      w.str(f.secondaryName);
+      w.byte(1);
+      w.u32Prefixed(f.secondaryName);
     }
-    w.str(f.name);
+    w.u32Prefixed(f.name);
     const { tag, subtag } = typeTags(f.type);
-    w.i32(tag);
-    w.i32(subtag === TYPE_TAG.VOID ? f.wireSubtype ?? 0 : subtag);
-    w.u8(f.optional ? 1 : 0);
+    w.u32(tag);
+    w.u32(subtag === TYPE_TAG.VOID ? f.wireSubtype ?? 0 : subtag);
+    w.byte(f.optional ? 1 : 0);
   }
   w.u32(batch.records.length);
   const plans = batch.fields.map(planOf);

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { systemTimers, type TimerId, type Timers } from "../clock.ts";
 import type { LogBatch } from "../transport/transport.ts";
 import type { BatchLedger, LedgerEntry } from "./batch_ledger.ts";
 
@@ -49,6 +50,8 @@ export interface LogAcknowledgerDeps {
   readonly sendAcks: (sender: string, seqs: number[]) => void;
   /** Wait before sending, to coalesce acknowledgements, ms. Default 5. */
   readonly ackDelayMs?: number;
+  /** The timers of the coalescing wait (default: the global ones). */
+  readonly timers?: Timers;
   /** The ledger could not record a batch (it is then not acknowledged, so it comes again). */
   readonly onError?: (error: Error) => void;
 }
@@ -100,7 +103,7 @@ export class LogAcknowledger implements Disposable {
    */
   readonly #held = new Map<string, Held[]>();
   #acks = new Map<string, number[]>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerId | undefined;
   #closed = false;
 
   /** @param deps ledger, writer and ack sender */
@@ -223,11 +226,14 @@ export class LogAcknowledger implements Disposable {
     const list = this.#acks.get(sender);
     if (list) list.push(seq);
     else this.#acks.set(sender, [seq]);
-    this.#timer ??= setTimeout(() => this.#sendAcks(), this.#deps.ackDelayMs ?? 5);
+    this.#timer ??= (this.#deps.timers ?? systemTimers).setTimeout(
+      () => this.#sendAcks(),
+      this.#deps.ackDelayMs ?? 5,
+    );
   }
 
   #sendAcks(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) (this.#deps.timers ?? systemTimers).clearTimeout(this.#timer);
     this.#timer = undefined;
     const acks = this.#acks;
     this.#acks = new Map();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ManualTimers } from "../clock.ts";
 import type { LogBatch } from "../transport/transport.ts";
 import { BATCH_LEDGER_FILE, BatchLedger } from "./batch_ledger.ts";
 import { type BatchLines, LogAcknowledger } from "./log_acks.ts";
@@ -363,4 +364,40 @@ Deno.test("LogAcknowledger acknowledges a sender's batches in the order they cam
     await Deno.remove(dir, { recursive: true });
   }
   assert.deepEqual(acked.slice(3), [["s", [6]]], "nothing held any more");
+});
+
+Deno.test("LogAcknowledger coalesces acknowledgements until its injected timer fires", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zcluster_acks_" });
+  const ledger = BatchLedger.open(`${dir}/${BATCH_LEDGER_FILE}`);
+  const timers = new ManualTimers();
+  const acked: [string, number[]][] = [];
+  const acks = new LogAcknowledger({
+    ledger,
+    write: () => ({ flushSync: () => true, whenWritten: (done) => done(undefined, false) }),
+    sendAcks: (sender, seqs) => acked.push([sender, seqs]),
+    ackDelayMs: 5,
+    timers,
+  });
+  try {
+    acks.receive(batch("a", 1));
+    acks.receive(batch("b", 1));
+    acks.receive(batch("a", 2));
+    await settle();
+    assert.deepEqual(acked, [], "nothing before the coalescing wait");
+    assert.equal(timers.pending, 1, "one timer for all of them");
+    timers.advance(4);
+    assert.deepEqual(acked, []);
+    timers.advance(1);
+    assert.deepEqual(acked, [["a", [1, 2]], ["b", [1]]]);
+    assert.equal(acks.stats.ackEvents, 2);
+    assert.equal(timers.pending, 0);
+    acks.receive(batch("a", 3));
+    await settle();
+    acks[Symbol.dispose]();
+    assert.equal(timers.pending, 0, "dispose clears the pending timer");
+  } finally {
+    acks[Symbol.dispose]();
+    ledger[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

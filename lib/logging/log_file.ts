@@ -10,7 +10,7 @@
 import { systemClock } from "../clock.ts";
 import { SerializationError } from "../errors.ts";
 import { AsciiBatchFormatter } from "./_ascii_batch.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { type AsciiFormatOptions, AsciiFormatter } from "./ascii_writer.ts";
 import type { LogFormat, LogFormatter } from "./formatter.ts";
 import { type JsonFormatOptions, JsonFormatter } from "./json_writer.ts";
@@ -19,6 +19,7 @@ import {
   nextRotationTime,
   postProcessCall,
   type PostProcessor,
+  PostProcessRunner,
   recoverLeftover,
   renameRotated,
   shadowName,
@@ -139,8 +140,7 @@ export class LogFileWriter implements AsyncDisposable {
   readonly #bufferBytes: number;
   readonly #maxPending: number;
   readonly #fsync: boolean;
-  readonly #post: PostProcessor | undefined;
-  readonly #compressor: LogCompressor | undefined;
+  readonly #post: PostProcessRunner;
   readonly #onError: (error: Error) => void;
   readonly #enc = new TextEncoder();
   /** The fused formatter of encoded batches, when the format allows it. */
@@ -169,7 +169,6 @@ export class LogFileWriter implements AsyncDisposable {
   #queue: Promise<void> = Promise.resolve();
   /** Queued operations that have started and not finished (a write-out awaiting the disk). */
   #running = 0;
-  #postRuns = new Set<Promise<void>>();
   #closed = false;
   #stats = { records: 0, written: 0, dropped: 0, rotations: 0, errors: 0 };
 
@@ -196,8 +195,11 @@ export class LogFileWriter implements AsyncDisposable {
     this.#batchFmt = options.format !== "json" && AsciiBatchFormatter.supports(options.ascii)
       ? new AsciiBatchFormatter(options.fields, options.ascii)
       : undefined;
-    this.#post = options.postProcessor;
-    this.#compressor = options.compressor;
+    this.#post = new PostProcessRunner(
+      options.postProcessor,
+      (e) => this.#report(e),
+      options.compressor,
+    );
     this.#onError = options.onError ?? (() => {});
     const now = this.#clock.now();
     this.#periodStart = now;
@@ -427,7 +429,7 @@ export class LogFileWriter implements AsyncDisposable {
       this.#waiters.splice(0),
       new Error(`Cannot write to log "${this.#path}": closed before the lines were written`),
     );
-    await Promise.all([...this.#postRuns]);
+    await this.#post.settled();
   }
 
   /** Same as {@linkcode close}. */
@@ -515,10 +517,7 @@ export class LogFileWriter implements AsyncDisposable {
     const now = this.#clock.now();
     // Never append to or overwrite a file this writer did not create.
     const left = await recoverLeftover(this.#dir, this.#path, now);
-    if (left) {
-      const { openTime, closeTime, terminating } = left.call;
-      this.#runPost(left.rotated, { openTime, closeTime, terminating });
-    }
+    if (left) this.#post.run(left.call);
     const marker = JSON.stringify({ path: this.#path, periodStart, open: now });
     await Deno.writeTextFile(`${this.#dir}/${shadowName(fileName)}`, marker + "\n");
     this.#file = await Deno.open(`${this.#dir}/${fileName}`, { write: true, createNew: true });
@@ -612,33 +611,9 @@ export class LogFileWriter implements AsyncDisposable {
       const rotated = await renameRotated(this.#dir, fileName, this.#path, openTime);
       await Deno.remove(`${this.#dir}/${shadowName(fileName)}`).catch(() => {});
       this.#stats.rotations++;
-      this.#runPost(rotated, { openTime, closeTime: now, terminating });
+      this.#post.run(
+        postProcessCall(this.#dir, rotated, this.#path, { openTime, closeTime: now, terminating }),
+      );
     });
-  }
-
-  /** Compresses the rotated file (when asked to), then runs the post-processor on the result. */
-  #runPost(rotated: string, times: Parameters<typeof postProcessCall>[3]): void {
-    const post = this.#post;
-    const compressor = this.#compressor;
-    if (!post && !compressor) return;
-    const run = (async () => {
-      try {
-        // A failed compression is reported and the post-processor gets the plain file.
-        const file = compressor
-          ? await compressor.compress({
-            dir: this.#dir,
-            plain: rotated,
-            path: this.#path,
-            ...times,
-          })
-            .catch((e) => void this.#report(e))
-          : rotated;
-        await post?.(postProcessCall(this.#dir, file ?? rotated, this.#path, times));
-      } catch (e) {
-        this.#report(e);
-      }
-    })();
-    this.#postRuns.add(run);
-    run.finally(() => this.#postRuns.delete(run));
   }
 }

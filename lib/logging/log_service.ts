@@ -10,7 +10,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { SerializationError } from "../errors.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
 import type { BatchBufferPool } from "./batch_buffers.ts";
 import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./batch_codec.ts";

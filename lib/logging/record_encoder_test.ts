@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Logger } from "../diagnostics/logger.ts";
-import { ByteSink } from "./_byte_sink.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { randomColumns, randomRecord, randomScalar, Rng } from "./_random_records.ts";
 import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
 import { TYPES_STREAM, typesRecords } from "./_test_fixtures.ts";

@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { CompressJob } from "./compress.ts";
 import type { Clock } from "../clock.ts";
 import { parseAsciiHeader } from "./ascii_writer.ts";
 import { formatLocalTime, formatLogTimestamp, parseLogTimestamp } from "./formatter.ts";
@@ -41,6 +42,75 @@ export interface PostProcessCall {
 
 /** Called once per rotated file, e.g. to compress or archive it. Errors go to `onError`. */
 export type PostProcessor = (call: PostProcessCall) => void | Promise<void>;
+
+/**
+ * Runs post-processors in the background, one run per rotated file, and lets a closing owner wait
+ * for the runs still going: the one runner of the file writer and the writer manager. A
+ * post-processor's error (thrown or rejected) goes to `onError` and stops nothing else.
+ *
+ * @example
+ * ```ts
+ * import { PostProcessRunner } from "./rotation.ts";
+ * const runner = new PostProcessRunner((call) => console.log(call.file), console.error);
+ * await runner.settled();
+ * ```
+ */
+export class PostProcessRunner {
+  readonly #post: PostProcessor | undefined;
+  readonly #onError: (e: unknown) => void;
+  readonly #compressor: RotatedFileCompressor | undefined;
+  readonly #runs = new Set<Promise<void>>();
+
+  /**
+   * @param post The post-processor (none and no compressor: `run` does nothing).
+   * @param onError Receives each run's error, a failed compression's included.
+   * @param compressor Compresses each rotated file first; the post-processor then gets the
+   * compressed file (or the plain one when compression failed).
+   */
+  constructor(
+    post: PostProcessor | undefined,
+    onError: (e: unknown) => void,
+    compressor?: RotatedFileCompressor,
+  ) {
+    this.#post = post;
+    this.#onError = onError;
+    this.#compressor = compressor;
+  }
+
+  /** Starts the work for one rotated file (in a later microtask). */
+  run(call: PostProcessCall): void {
+    const post = this.#post;
+    const compressor = this.#compressor;
+    if (!post && !compressor) return;
+    const run = Promise.resolve().then(async () => {
+      let target = call;
+      if (compressor) {
+        const { dir, path, openTime, closeTime, terminating } = call;
+        const gz = await compressor
+          .compress({ dir, plain: call.argv[0], path, openTime, closeTime })
+          .catch((e) => void this.#onError(e));
+        if (gz) target = postProcessCall(dir, gz, path, { openTime, closeTime, terminating });
+      }
+      await post?.(target);
+    }).then(
+      () => {},
+      (e) => this.#onError(e),
+    );
+    this.#runs.add(run);
+    run.finally(() => this.#runs.delete(run));
+  }
+
+  /** Resolves when every run started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#runs]);
+  }
+}
+
+/** What {@linkcode PostProcessRunner} needs of a compressor (`LogCompressor` in `compress.ts`). */
+export interface RotatedFileCompressor {
+  /** Compresses one rotated file; resolves with the compressed file's name (undefined: none). */
+  compress(job: CompressJob): Promise<string | undefined>;
+}
 
 /** A rotated name's `.YYYY-MM-DD-HH-MM-SS[-N].log` tail. */
 const ROTATED_RE = /\.\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:-\d+)?\.log$/;

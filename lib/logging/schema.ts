@@ -19,7 +19,7 @@
  * @module
  */
 
-import { formatAddrBytes, formatSubnet, parseAddrBytes, parseSubnet } from "./_addr.ts";
+import { formatIp, formatSubnet, parseBracketedIp, parseSubnet } from "../net/ip.ts";
 
 /** Zeek's `TypeTag` values (`src/Type.h`), as written in the binary log batch. */
 export const TYPE_TAG = {
@@ -318,8 +318,8 @@ export function normalizeScalar(type: ScalarTypeName, v: unknown): LogScalar | u
       return typeof v === "boolean" ? v : undefined;
     case "addr": {
       if (typeof v !== "string") return undefined;
-      const bytes = parseAddrBytes(v);
-      return bytes ? formatAddrBytes(bytes) : undefined;
+      const bytes = parseBracketedIp(v);
+      return bytes ? formatIp(bytes) : undefined;
     }
     case "subnet": {
       if (typeof v !== "string") return undefined;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createStream, flattenColumns, TYPE_TAG, typeTags, validateRecord } from "./schema.ts";
-import { formatAddrBytes, parseAddrBytes, parseSubnet } from "./_addr.ts";
+import { formatIp, parseBracketedIp, parseSubnet } from "../net/ip.ts";
 
 const CONN = createStream("Conn::LOG", {
   path: "conn",
@@ -159,12 +159,22 @@ Deno.test("address helpers print like inet_ntop and map IPv4", () => {
     ["[2001:db8::]", "2001:db8::"],
   ];
   for (const [input, want] of cases) {
-    assert.equal(formatAddrBytes(parseAddrBytes(input)!), want, input);
+    assert.equal(formatIp(parseBracketedIp(input)!), want, input);
   }
   for (
-    const bad of ["1.2.3", "256.1.1.1", "1:2:3:4:5:6:7:8:9", "1::2::3", "g::1", "", "01.2.3.4x"]
+    const bad of [
+      "1.2.3",
+      "256.1.1.1",
+      "1:2:3:4:5:6:7:8:9",
+      "1::2::3",
+      "g::1",
+      "",
+      "01.2.3.4x",
+      "01.2.3.4",
+      "1.2.3.4::",
+    ]
   ) {
-    assert.equal(parseAddrBytes(bad), undefined, bad);
+    assert.equal(parseBracketedIp(bad), undefined, bad);
   }
   assert.equal(parseSubnet("1.2.3.4/33"), undefined);
   assert.equal(parseSubnet("::/129"), undefined);

@@ -25,6 +25,7 @@ import {
   isValidLogPath,
   postProcessCall,
   type PostProcessor,
+  PostProcessRunner,
   type RecoveredLog,
   recoverLeftovers,
   type WallClock,
@@ -116,7 +117,7 @@ export class LogWriterManager implements AsyncDisposable {
   #errors = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
-  #postRuns = new Set<Promise<void>>();
+  readonly #post: PostProcessRunner;
   #closed = false;
   /** The file the last batch went to. */
   #lastBatchFile: LogFileWriter | undefined;
@@ -138,6 +139,11 @@ export class LogWriterManager implements AsyncDisposable {
       : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#recovered = recovered;
+    this.#post = new PostProcessRunner(
+      options.postProcessor,
+      (e) => this.#report(e),
+      this.#compressor,
+    );
     this.#schedule();
   }
 
@@ -166,12 +172,12 @@ export class LogWriterManager implements AsyncDisposable {
     if (compressor) {
       // Leftovers just rotated, and rotated files a crash left plain, compressed oldest first.
       for (const job of await pendingCompressions(options.dir)) {
-        m.#post({
-          ...postProcessCall(job.dir, job.plain, job.path, { ...job, terminating: false }),
-        });
+        m.#post.run(
+          postProcessCall(job.dir, job.plain, job.path, { ...job, terminating: false }),
+        );
       }
     } else {
-      for (const r of recovered) m.#post(r.call);
+      for (const r of recovered) m.#post.run(r.call);
     }
     return m;
   }
@@ -320,7 +326,7 @@ export class LogWriterManager implements AsyncDisposable {
         [...this.#writers.values()].map(({ file }) => file.close().catch((e) => this.#report(e))),
       );
     }
-    await Promise.all([...this.#postRuns]);
+    await this.#post.settled();
     await this.#compressor?.[Symbol.asyncDispose]();
     this.#lock?.[Symbol.dispose]();
     this.#lock = undefined;
@@ -382,27 +388,6 @@ export class LogWriterManager implements AsyncDisposable {
   #report(e: unknown): void {
     this.#errors++;
     this.#opt.onError?.(e instanceof Error ? e : new Error(String(e)));
-  }
-
-  /** Runs the post-processor on a rotated file, compressing it first when compression is on. */
-  #post(call: Parameters<PostProcessor>[0]): void {
-    const post = this.#opt.postProcessor;
-    const compressor = this.#compressor;
-    if (!post && !compressor) return;
-    const run = (async () => {
-      const { dir, path, openTime, closeTime, terminating } = call;
-      const plain = call.argv[0];
-      // A failed compression is reported and the post-processor gets the plain file.
-      const gz = compressor
-        ? await compressor.compress({ dir, plain, path, openTime, closeTime })
-          .catch((e) => void this.#report(e))
-        : undefined;
-      await post?.(
-        gz ? postProcessCall(dir, gz, path, { openTime, closeTime, terminating }) : call,
-      );
-    })().catch((e) => this.#report(e));
-    this.#postRuns.add(run);
-    run.finally(() => this.#postRuns.delete(run));
   }
 
   #schedule(): void {

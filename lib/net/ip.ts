@@ -1,5 +1,15 @@
 /**
- * IP address text parsing shared by the layout validator and the data model.
+ * The one IP address and subnet text module: parsing (as `inet_pton` reads addresses, which is
+ * what Zeek's `IPAddr` and Broker use) and formatting (as Zeek's `IPAddr::AsString` prints them),
+ * shared by the layout validator, the data model, the WebSocket server and the log codecs and
+ * writers. Addresses are held as 16 bytes, IPv4 as IPv4-mapped IPv6 (`::ffff:a.b.c.d`), as Zeek
+ * and Broker hold them.
+ *
+ * @example
+ * ```ts
+ * import { formatIp, parseIp } from "./ip.ts";
+ * formatIp(parseIp("0:0:0:0:0:0:102:304")!); // "::1.2.3.4"
+ * ```
  *
  * @module
  */
@@ -87,32 +97,57 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 }
 
 /**
- * Formats 16 address bytes as text: a dotted quad for IPv4-mapped addresses, otherwise RFC 5952
- * IPv6 text (lowercase, longest run of two or more zero groups compressed).
+ * Formats 16 address bytes as text the way Zeek's `IPAddr::AsString` does: an IPv4-mapped
+ * address as a dotted quad; any other as IPv6 text like BSD/glibc `inet_ntop` (lower-case hex,
+ * the longest run of two or more zero groups compressed, the first on a tie, and an
+ * IPv4-compatible `::a.b.c.d` tail when exactly the first six groups are zero). That last form is
+ * where this differs from plain RFC 5952 text (`::102:304`): Zeek and Broker print `::1.2.3.4`.
  *
  * @param bytes 16 bytes in network order.
  * @returns The address text.
+ *
+ * @example
+ * ```ts
+ * import { formatIp, parseIp } from "./ip.ts";
+ * formatIp(parseIp("2001:db8:0:0:1:0:0:1")!); // "2001:db8::1:0:0:1"
+ * formatIp(parseIp("::ffff:10.0.0.1")!); // "10.0.0.1"
+ * ```
  */
 export function formatIp(bytes: Uint8Array): string {
   if (isV4Mapped(bytes)) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!);
-  let bestStart = -1, bestLen = 0;
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!);
+  let bestBase = -1;
+  let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
+    if (words[i] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) [bestStart, bestLen] = [i, j - i];
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  const left = hex.slice(0, bestStart).join(":");
-  const right = hex.slice(bestStart + bestLen).join(":");
-  return `${left}::${right}`;
+  if (bestLen < 2) bestBase = -1;
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ":";
+      continue;
+    }
+    if (i > 0) out += ":";
+    if (i === 6 && bestBase === 0 && bestLen === 6) {
+      out += `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+      break;
+    }
+    out += words[i]!.toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ":";
+  return out;
 }
 
 /**
@@ -146,4 +181,96 @@ export function canonicalIp(text: string): string | undefined {
  */
 export function addrToUri(ip: string): string {
   return ip.includes(":") ? `[${ip}]` : ip;
+}
+
+/**
+ * Parses an address like {@linkcode parseIp}, also accepting IPv6 in brackets (`[::1]`), as log
+ * values and URIs may spell it.
+ *
+ * @param text The address text.
+ * @returns 16 bytes in network order, or `undefined` when the text is not an address.
+ *
+ * @example
+ * ```ts
+ * import { formatIp, parseBracketedIp } from "./ip.ts";
+ * formatIp(parseBracketedIp("[2001:db8::]")!); // "2001:db8::"
+ * ```
+ */
+export function parseBracketedIp(text: string): Uint8Array | undefined {
+  return text.startsWith("[") && text.endsWith("]") ? parseIpv6(text.slice(1, -1)) : parseIp(text);
+}
+
+/**
+ * Masks 16 address bytes to their first `bits` bits, in place.
+ *
+ * @param bytes 16 bytes in network order (changed).
+ * @param bits The prefix length in the 128-bit space.
+ * @returns `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { formatIp, maskBytes, parseIp } from "./ip.ts";
+ * formatIp(maskBytes(parseIp("10.1.2.3")!, 104)); // "10.0.0.0"
+ * ```
+ */
+export function maskBytes(bytes: Uint8Array, bits: number): Uint8Array {
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  return bytes;
+}
+
+/** A parsed subnet: the masked 16 address bytes and the prefix length in 128-bit space. */
+export interface ParsedSubnet {
+  /** The network address, masked, as 16 bytes. */
+  readonly bytes: Uint8Array;
+  /** The prefix length in the 128-bit space (an IPv4 /24 is 120). */
+  readonly length128: number;
+}
+
+/**
+ * Parses `addr/len` (IPv6 optionally as `[addr]/len`). An IPv4 length counts in the 32-bit space.
+ *
+ * @param text The subnet text.
+ * @returns The subnet (its address masked), or `undefined` when the text is not a subnet.
+ *
+ * @example
+ * ```ts
+ * import { parseSubnet } from "./ip.ts";
+ * parseSubnet("10.1.2.3/8")!.length128; // 104
+ * ```
+ */
+export function parseSubnet(text: string): ParsedSubnet | undefined {
+  const slash = text.lastIndexOf("/");
+  if (slash < 0) return undefined;
+  const lenText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText)) return undefined;
+  const addrText = text.slice(0, slash);
+  const bytes = parseBracketedIp(addrText);
+  if (!bytes) return undefined;
+  const len = Number(lenText);
+  const v4Text = !addrText.includes(":");
+  const length128 = v4Text ? len + 96 : len;
+  if (length128 > 128 || (v4Text && len > 32)) return undefined;
+  return { bytes: maskBytes(bytes, length128), length128 };
+}
+
+/**
+ * Formats a subnet as Zeek does: an IPv4-mapped network prints in 32-bit space (`0.0.0.0/0`).
+ *
+ * @param bytes The network address, 16 bytes.
+ * @param length128 The prefix length in the 128-bit space.
+ * @returns The subnet text.
+ *
+ * @example
+ * ```ts
+ * import { formatSubnet, parseSubnet } from "./ip.ts";
+ * const sn = parseSubnet("10.1.2.3/8")!;
+ * formatSubnet(sn.bytes, sn.length128); // "10.0.0.0/8"
+ * ```
+ */
+export function formatSubnet(bytes: Uint8Array, length128: number): string {
+  const v4 = isV4Mapped(bytes) && length128 >= 96;
+  return `${formatIp(bytes)}/${v4 ? length128 - 96 : length128}`;
 }

@@ -41,3 +41,26 @@ Deno.test("canonicalIp() and addrToUri()", () => {
   assert.equal(addrToUri("::1"), "[::1]");
   assert.equal(addrToUri("127.0.0.1"), "127.0.0.1");
 });
+
+Deno.test("formatIp() prints IPv4-compatible and embedded forms as Zeek's IPAddr::AsString", () => {
+  // Zeek (`IPAddr::AsString`, its BSD-derived inet_ntop) and Broker (inet_ntop) print an address
+  // whose first six groups, and only those, are zero with a dotted-quad tail; IPv4-mapped as plain
+  // IPv4; other embeddings (NAT64, ISATAP, ::ffff:0:a.b.c.d) stay hex. Plain RFC 5952 text of
+  // ::1.2.3.4 would be ::102:304, which the old net/ip.ts printed and Zeek never does.
+  const cases: [string, string][] = [
+    ["::1.2.3.4", "::1.2.3.4"],
+    ["0:0:0:0:0:0:102:304", "::1.2.3.4"],
+    ["::ffff:1.2.3.4", "1.2.3.4"],
+    ["::ffff:0:0", "0.0.0.0"],
+    ["::0.0.0.1", "::1"],
+    ["::0.1.0.0", "::0.1.0.0"],
+    ["::1:0:0", "::1:0:0"],
+    ["64:ff9b::1.2.3.4", "64:ff9b::102:304"],
+    ["fe80::5efe:1.2.3.4", "fe80::5efe:102:304"],
+    ["::ffff:0:1.2.3.4", "::ffff:0:102:304"],
+  ];
+  for (const [input, want] of cases) {
+    assert.equal(formatIp(parseIp(input)!), want, input);
+    assert.equal(canonicalIp(input), want, input);
+  }
+});

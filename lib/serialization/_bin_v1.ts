@@ -5,7 +5,8 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { type ByteReader, type ByteWriter, decodeText } from "./_buffer.ts";
+import type { ByteSink } from "../byte_sink.ts";
+import { type ByteReader, decodeText } from "./_buffer.ts";
 import { BrokerSet, BrokerTable, type TableEntry } from "./containers.ts";
 import {
   Address,
@@ -43,31 +44,31 @@ export type BrokerObject = Exclude<
  * @throws {SerializationError} When containers nest deeper than `depthLeft`.
  * @throws {TypeError} When `value` is not a Broker value.
  */
-export function writeValue(w: ByteWriter, value: BrokerValue, depthLeft: number): void {
+export function writeValue(w: ByteSink, value: BrokerValue, depthLeft: number): void {
   switch (typeof value) {
     case "boolean":
-      w.u8(1);
-      w.u8(value ? 1 : 0);
+      w.byte(1);
+      w.byte(value ? 1 : 0);
       return;
     case "number":
-      w.u8(4);
+      w.byte(4);
       if (value !== value) w.u32pair(0xffffffff, 0xffffffff);
       else if (value === Infinity) w.u32pair(POS_INF_HI, 0);
       else if (value === -Infinity) w.u32pair(NEG_INF_HI, 0);
       else w.f64(value); // subnormals: standard IEEE bits (see bin_v1.ts)
       return;
     case "string":
-      w.u8(5);
-      w.lengthPrefixed(value);
+      w.byte(5);
+      w.varbytePrefixed(value);
       return;
     case "object":
       if (value === null) {
-        w.u8(0);
+        w.byte(0);
         return;
       }
       if (Array.isArray(value)) {
         if (depthLeft <= 0) throw depthError();
-        w.u8(14);
+        w.byte(14);
         w.varbyte(value.length);
         for (let i = 0; i < value.length; i++) writeValue(w, value[i], depthLeft - 1);
         return;
@@ -79,51 +80,51 @@ export function writeValue(w: ByteWriter, value: BrokerValue, depthLeft: number)
 }
 
 function writeObject(
-  w: ByteWriter,
+  w: ByteSink,
   value: BrokerObject,
   depthLeft: number,
 ): void {
   const tag = value.dataTag;
   switch (tag) {
     case 2:
-      w.u8(2);
+      w.byte(2);
       w.u64(value.value);
       return;
     case 3:
-      w.u8(3);
+      w.byte(3);
       w.i64(value.value);
       return;
     case 5:
-      w.u8(5);
-      w.lengthPrefixed(value);
+      w.byte(5);
+      w.varbytePrefixed(typeof value === "string" ? value : value.bytes);
       return;
     case 6:
-      w.u8(6);
+      w.byte(6);
       writeWords(w, value.words);
       return;
     case 7:
-      w.u8(7);
+      w.byte(7);
       writeWords(w, value.network.words);
-      w.u8(value.rawLength);
+      w.byte(value.rawLength);
       return;
     case 8:
-      w.u8(8);
+      w.byte(8);
       w.u16(value.number);
-      w.u8(value.protocolCode);
+      w.byte(value.protocolCode);
       return;
     case 9:
     case 10:
-      w.u8(tag);
+      w.byte(tag);
       w.i64(value.ns);
       return;
     case 11:
-      w.u8(11);
-      w.lengthPrefixed(value.name);
+      w.byte(11);
+      w.varbytePrefixed(value.name);
       return;
     case 12:
     case 13:
       if (depthLeft <= 0) throw depthError();
-      w.u8(tag);
+      w.byte(tag);
       if (tag === 12) {
         w.varbyte(value.values.length);
         for (const v of value.values) writeValue(w, v, depthLeft - 1);
@@ -195,7 +196,7 @@ export function readValue(r: ByteReader, depthLeft: number): BrokerValue {
   );
 }
 
-function writeWords(w: ByteWriter, words: readonly number[]): void {
+function writeWords(w: ByteSink, words: readonly number[]): void {
   w.u32(words[0]!);
   w.u32(words[1]!);
   w.u32(words[2]!);

@@ -9,7 +9,8 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { ByteWriter, decodeText } from "./_buffer.ts";
+import { ByteSink } from "../byte_sink.ts";
+import { decodeText } from "./_buffer.ts";
 import type { ByteString } from "./data.ts";
 
 /** A JSON number token, kept as source text. */
@@ -61,7 +62,7 @@ export function parseJson(bytes: Uint8Array, maxDepth: number): JsonNode {
 class Parser {
   readonly bytes: Uint8Array;
   pos = 0;
-  #scratch: ByteWriter | undefined;
+  #scratch: ByteSink | undefined;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -169,23 +170,23 @@ class Parser {
       this.pos = i + 1;
       return decodeText(b, start, i);
     }
-    const w = this.#scratch ??= new ByteWriter(64);
+    const w = this.#scratch ??= new ByteSink(64);
     w.reset();
-    w.bytes(b.subarray(start, i));
+    w.bytes(b, start, i);
     this.pos = i;
     for (;;) {
       if (this.pos >= b.length) this.fail("unterminated string");
       const c = b[this.pos]!;
       if (c === 0x22) break;
       if (c !== 0x5c) {
-        w.u8(c);
+        w.byte(c);
         this.pos++;
         continue;
       }
       const e = b[this.pos + 1];
       const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
       if (simple !== undefined) {
-        w.u8(simple);
+        w.byte(simple);
         this.pos += 2;
       } else if (e === 0x75) {
         this.unicodeEscape(w);
@@ -198,7 +199,7 @@ class Parser {
     return decodeText(out, 0, out.length);
   }
 
-  unicodeEscape(w: ByteWriter): void {
+  unicodeEscape(w: ByteSink): void {
     let code = this.hex4(this.pos + 2);
     this.pos += 6;
     if (code >= 0xd800 && code <= 0xdbff) {

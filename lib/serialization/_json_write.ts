@@ -5,7 +5,7 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import type { ByteWriter } from "./_buffer.ts";
+import type { ByteSink } from "../byte_sink.ts";
 import type { BrokerObject } from "./_bin_v1.ts";
 import { formatReal, formatTimespan, formatTimestampMs } from "./_text.ts";
 import type { BrokerValue, ByteString } from "./data.ts";
@@ -38,8 +38,8 @@ function needsEscape(c: number): boolean {
 }
 
 /** Writes a quoted string with Broker's escaping. */
-export function writeJsonString(w: ByteWriter, s: string | ByteString): void {
-  w.u8(0x22);
+export function writeJsonString(w: ByteSink, s: string | ByteString): void {
+  w.byte(0x22);
   if (typeof s === "string") {
     let last = 0;
     for (let i = 0; i < s.length; i++) {
@@ -57,33 +57,33 @@ export function writeJsonString(w: ByteWriter, s: string | ByteString): void {
     for (let i = 0; i < b.length; i++) {
       const c = b[i]!;
       if (!needsEscape(c)) continue;
-      if (i > last) w.bytes(b.subarray(last, i));
+      if (i > last) w.bytes(b, last, i);
       w.ascii(escapeOf(c)!);
       last = i + 1;
     }
-    if (last < b.length) w.bytes(b.subarray(last));
+    if (last < b.length) w.bytes(b, last, b.length);
   }
-  w.u8(0x22);
+  w.byte(0x22);
 }
 
-function open(w: ByteWriter, type: string, prefix: string): void {
-  w.u8(0x7b);
+function open(w: ByteSink, type: string, prefix: string): void {
+  w.byte(0x7b);
   if (prefix) w.utf8(prefix);
   w.ascii('"@data-type":"');
   w.ascii(type);
   w.ascii('","data":');
 }
 
-function scalar(w: ByteWriter, type: string, data: string, prefix = ""): void {
+function scalar(w: ByteSink, type: string, data: string, prefix = ""): void {
   open(w, type, prefix);
   w.ascii(data);
-  w.u8(0x7d);
+  w.byte(0x7d);
 }
 
-function quoted(w: ByteWriter, type: string, data: string | ByteString, prefix = ""): void {
+function quoted(w: ByteSink, type: string, data: string | ByteString, prefix = ""): void {
   open(w, type, prefix);
   writeJsonString(w, data);
-  w.u8(0x7d);
+  w.byte(0x7d);
 }
 
 /**
@@ -92,7 +92,7 @@ function quoted(w: ByteWriter, type: string, data: string | ByteString, prefix =
  * @throws {TypeError} When `value` is not a Broker value.
  */
 export function writeJsonValue(
-  w: ByteWriter,
+  w: ByteSink,
   value: BrokerValue,
   depthLeft: number,
   fields?: Readonly<Record<string, string>>,
@@ -113,7 +113,7 @@ export function writeJsonValue(
   throw new TypeError(`Cannot encode value: ${typeof value} is not a Broker value`);
 }
 
-function writeObject(w: ByteWriter, value: BrokerObject, depthLeft: number, p: string): void {
+function writeObject(w: ByteSink, value: BrokerObject, depthLeft: number, p: string): void {
   switch (value.dataTag) {
     case 2:
       return scalar(w, "count", value.value.toString(), p);
@@ -140,15 +140,15 @@ function writeObject(w: ByteWriter, value: BrokerObject, depthLeft: number, p: s
     case 13: {
       if (depthLeft <= 0) throw depthError();
       open(w, "table", p);
-      w.u8(0x5b);
+      w.byte(0x5b);
       const entries = value.entries;
       for (let i = 0; i < entries.length; i++) {
-        if (i > 0) w.u8(0x2c);
+        if (i > 0) w.byte(0x2c);
         w.ascii('{"key":');
         writeJsonValue(w, entries[i]![0], depthLeft - 1);
         w.ascii(',"value":');
         writeJsonValue(w, entries[i]![1], depthLeft - 1);
-        w.u8(0x7d);
+        w.byte(0x7d);
       }
       w.ascii("]}");
       return;
@@ -158,7 +158,7 @@ function writeObject(w: ByteWriter, value: BrokerObject, depthLeft: number, p: s
 }
 
 function list(
-  w: ByteWriter,
+  w: ByteSink,
   type: string,
   values: readonly BrokerValue[],
   depthLeft: number,
@@ -166,9 +166,9 @@ function list(
 ): void {
   if (depthLeft <= 0) throw depthError();
   open(w, type, prefix);
-  w.u8(0x5b);
+  w.byte(0x5b);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) w.u8(0x2c);
+    if (i > 0) w.byte(0x2c);
     writeJsonValue(w, values[i]!, depthLeft - 1);
   }
   w.ascii("]}");

@@ -24,7 +24,8 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { ByteReader, ByteWriter } from "./_buffer.ts";
+import { ByteSink } from "../byte_sink.ts";
+import { ByteReader } from "./_buffer.ts";
 import { DEFAULT_MAX_DEPTH, readValue, writeValue } from "./_bin_v1.ts";
 import type { BrokerValue } from "./data.ts";
 
@@ -52,7 +53,7 @@ export interface BinV1Options {
  * ```
  */
 export function encodeBinV1(value: BrokerValue, options?: BinV1Options): Uint8Array {
-  const w = new ByteWriter(256);
+  const w = new ByteSink(256);
   writeValue(w, value, options?.maxDepth ?? DEFAULT_MAX_DEPTH);
   return w.detach();
 }
@@ -81,7 +82,7 @@ const SCRATCH_KEEP_BYTES = 8 * 1024;
 export class BinV1Encoder {
   readonly #maxDepth: number;
   readonly #initialSize: number;
-  #writer: ByteWriter;
+  #writer: ByteSink;
 
   /**
    * @param options Nesting bound; `initialSize`: scratch bytes to start with (default 256).
@@ -89,7 +90,7 @@ export class BinV1Encoder {
   constructor(options?: BinV1Options & { initialSize?: number }) {
     this.#maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.#initialSize = options?.initialSize ?? 256;
-    this.#writer = new ByteWriter(this.#initialSize);
+    this.#writer = new ByteSink(this.#initialSize);
   }
 
   /**
@@ -102,10 +103,10 @@ export class BinV1Encoder {
    */
   encode(value: BrokerValue): Uint8Array {
     let w = this.#writer;
-    if (w.capacity > SCRATCH_KEEP_BYTES) w = this.#writer = new ByteWriter(this.#initialSize);
+    if (w.buf.length > SCRATCH_KEEP_BYTES) w = this.#writer = new ByteSink(this.#initialSize);
     else w.reset();
     writeValue(w, value, this.#maxDepth);
-    return w.view();
+    return w.detach();
   }
 
   /**

@@ -8,7 +8,8 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { ByteReader, ByteWriter } from "./_buffer.ts";
+import { ByteSink } from "../byte_sink.ts";
+import { ByteReader } from "./_buffer.ts";
 import { DEFAULT_MAX_DEPTH, readValue, writeValue } from "./_bin_v1.ts";
 import { writeJsonValue } from "./_json_write.ts";
 import { type BrokerValue, Count, Timestamp } from "./data.ts";
@@ -82,7 +83,7 @@ export function encodeEvent(
   format: EventFormat,
   options?: EventCodecOptions,
 ): Uint8Array {
-  const w = new ByteWriter(256);
+  const w = new ByteSink(256);
   writeEvent(w, event, format, options);
   return w.detach();
 }
@@ -239,7 +240,7 @@ function checkEvent(event: ZeekEvent): void {
 
 /** Writes an event into `w` (bin-v1 by hand, to skip building the wrapper vectors). */
 function writeEvent(
-  w: ByteWriter,
+  w: ByteSink,
   event: ZeekEvent,
   format: EventFormat,
   options?: EventCodecOptions,
@@ -255,26 +256,26 @@ function writeEvent(
   checkEvent(event);
   const meta = event.metadata ?? [];
   const withMeta = meta.length > 0 || options?.emptyMetadata === "empty-vector";
-  w.u8(0x0e);
-  w.u8(3);
-  w.u8(2);
+  w.byte(0x0e);
+  w.byte(3);
+  w.byte(2);
   w.u64(EVENT_PROTOCOL_VERSION);
-  w.u8(2);
+  w.byte(2);
   w.u64(EVENT_MESSAGE_TYPE);
-  w.u8(0x0e);
-  w.u8(withMeta ? 3 : 2);
-  w.u8(5);
-  w.lengthPrefixed(event.name);
-  w.u8(0x0e);
+  w.byte(0x0e);
+  w.byte(withMeta ? 3 : 2);
+  w.byte(5);
+  w.varbytePrefixed(event.name);
+  w.byte(0x0e);
   w.varbyte(event.args.length);
   for (const arg of event.args) writeValue(w, arg, maxDepth - 3);
   if (!withMeta) return;
-  w.u8(0x0e);
+  w.byte(0x0e);
   w.varbyte(meta.length);
   for (const m of meta) {
-    w.u8(0x0e);
-    w.u8(2);
-    w.u8(2);
+    w.byte(0x0e);
+    w.byte(2);
+    w.byte(2);
     w.u64(m.id);
     writeValue(w, m.value, maxDepth - 4);
   }
@@ -300,7 +301,7 @@ export interface EventSerializer {
 abstract class BufferedEventSerializer implements EventSerializer {
   abstract readonly format: EventFormat;
   readonly #options: EventCodecOptions;
-  readonly #writer = new ByteWriter(256);
+  readonly #writer = new ByteSink(256);
 
   constructor(options: EventCodecOptions = {}) {
     this.#options = { ...options };

@@ -36,7 +36,7 @@
  */
 
 import { SerializationError } from "../errors.ts";
-import { ByteWriter } from "./_buffer.ts";
+import { ByteSink } from "../byte_sink.ts";
 import { DEFAULT_MAX_DEPTH } from "./_bin_v1.ts";
 import { writeJsonValue } from "./_json_write.ts";
 import { JsonNumber, parseJson } from "./_json_parse.ts";
@@ -92,7 +92,7 @@ export interface JsonV1EncodeOptions extends JsonV1Options {
  * ```
  */
 export function encodeJsonV1Bytes(value: BrokerValue, options?: JsonV1EncodeOptions): Uint8Array {
-  const w = new ByteWriter(256);
+  const w = new ByteSink(256);
   writeJsonValue(w, value, options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.fields);
   return w.detach();
 }

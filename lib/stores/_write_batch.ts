@@ -10,15 +10,15 @@
  * @module
  */
 
+import { ByteSink } from "../byte_sink.ts";
+
 const OP_PUT = 1;
 const OP_ERASE = 2;
 const OP_CLEAR = 3;
 
 /** Collects row changes until {@linkcode WriteBatchBuilder.take}. */
 export class WriteBatchBuilder {
-  #buf = new Uint8Array(4096);
-  #view = new DataView(this.#buf.buffer);
-  #pos = 0;
+  readonly #sink = new ByteSink(4096);
   #ops = 0;
 
   /** Changes collected since the last take. */
@@ -28,63 +28,56 @@ export class WriteBatchBuilder {
 
   /** Bytes collected since the last take. */
   get bytes(): number {
-    return this.#pos;
+    return this.#sink.pos;
   }
 
   /** A put (insert or replace). The encodings are copied. */
   put(keyBin: Uint8Array, valueBin: Uint8Array, expiryNs: bigint | null): void {
-    this.#ensure(18 + keyBin.length + valueBin.length);
-    this.#buf[this.#pos++] = OP_PUT;
-    this.#blob(keyBin);
-    this.#blob(valueBin);
+    const sink = this.#sink;
+    sink.ensure(18 + keyBin.length + valueBin.length);
+    sink.buf[sink.pos++] = OP_PUT;
+    blob(sink, keyBin);
+    blob(sink, valueBin);
     if (expiryNs === null) {
-      this.#buf[this.#pos++] = 0;
+      sink.buf[sink.pos++] = 0;
     } else {
-      this.#buf[this.#pos++] = 1;
-      this.#view.setBigInt64(this.#pos, expiryNs);
-      this.#pos += 8;
+      sink.buf[sink.pos++] = 1;
+      sink.view.setBigInt64(sink.pos, expiryNs);
+      sink.pos += 8;
     }
     this.#ops++;
   }
 
   /** An erase of one key. */
   erase(keyBin: Uint8Array): void {
-    this.#ensure(5 + keyBin.length);
-    this.#buf[this.#pos++] = OP_ERASE;
-    this.#blob(keyBin);
+    const sink = this.#sink;
+    sink.ensure(5 + keyBin.length);
+    sink.buf[sink.pos++] = OP_ERASE;
+    blob(sink, keyBin);
     this.#ops++;
   }
 
   /** A clear: the changes before it in this batch no longer matter, so they are dropped. */
   clear(): void {
-    this.#pos = 0;
-    this.#buf[this.#pos++] = OP_CLEAR;
+    this.#sink.pos = 0;
+    this.#sink.byte(OP_CLEAR);
     this.#ops = 1;
   }
 
   /** The changes collected (a buffer of their own, to transfer), and starts over. */
   take(): ArrayBuffer {
-    const out = this.#buf.slice(0, this.#pos).buffer;
-    this.#pos = 0;
     this.#ops = 0;
-    return out;
+    const out = this.#sink.finish();
+    this.#sink.reset();
+    return out.buffer as ArrayBuffer;
   }
+}
 
-  #blob(bytes: Uint8Array): void {
-    this.#view.setUint32(this.#pos, bytes.length);
-    this.#buf.set(bytes, this.#pos + 4);
-    this.#pos += 4 + bytes.length;
-  }
-
-  #ensure(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
-  }
+/** A length-prefixed blob, written by hand into room already ensured. */
+function blob(sink: ByteSink, bytes: Uint8Array): void {
+  sink.view.setUint32(sink.pos, bytes.length);
+  sink.buf.set(bytes, sink.pos + 4);
+  sink.pos += 4 + bytes.length;
 }
 
 /** What {@linkcode applyWriteBatch} calls for each change. */

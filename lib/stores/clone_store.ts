@@ -43,11 +43,11 @@ import { cnt, num, vector } from "./_args.ts";
 import {
   decodeUpdate,
   STORE_EVENTS,
-  type StoreChannel,
   storeClonesTopic,
   storeCloneTopic,
   storeMasterTopic,
 } from "./replication.ts";
+import { ReplicationPeer } from "./_replication_peer.ts";
 import { closedError, StoreBase, type StoreOp, type StoreRole } from "./store.ts";
 import { CloneWrites } from "./_clone_writes.ts";
 
@@ -78,11 +78,10 @@ export class CloneStore extends StoreBase {
   /** This clone's id (its writer id too). */
   readonly cloneId: string;
   readonly #backend: StoreBackend;
-  readonly #channel: StoreChannel;
+  readonly #peer: ReplicationPeer;
   readonly #clock: Clock;
   readonly #t: Tuning;
   readonly #onError: (code: string, message: string) => void;
-  readonly #offs: Array<() => void> = [];
   readonly #writes: CloneWrites;
   readonly #ooo = new Map<number, StoreUpdate>();
   readonly #keyEncoder = new BinV1Encoder();
@@ -111,9 +110,9 @@ export class CloneStore extends StoreBase {
     super(options.name);
     this.cloneId = options.cloneId ?? crypto.randomUUID();
     this.#backend = options.backend ?? new MemoryBackend();
-    this.#channel = options.channel;
     this.#clock = options.clock;
     this.#onError = options.onError ?? (() => {});
+    this.#peer = new ReplicationPeer(this.name, options.channel, this.stats, this.#onError);
     this.#t = {
       resyncIntervalMs: options.resyncIntervalMs ?? DEFAULT_CLONE_RESYNC_INTERVAL_MS,
       staleIntervalMs: options.staleIntervalMs ?? DEFAULT_CLONE_STALE_INTERVAL_MS,
@@ -135,7 +134,7 @@ export class CloneStore extends StoreBase {
       retransmitIntervalMs: this.#t.retransmitIntervalMs,
       maxWritesPerMessage: this.#t.maxWritesPerMessage,
       publish: (firstUnacked, writes) =>
-        this.#publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
+        this.#peer.publish(storeMasterTopic(this.name), STORE_EVENTS.write, [
           this.name,
           this.cloneId,
           cnt(firstUnacked),
@@ -143,15 +142,12 @@ export class CloneStore extends StoreBase {
         ]),
     });
     this.#lastHeardMs = this.#disconnectedSinceMs = this.#clock.monotonicMs();
-    const ch = this.#channel;
-    ch.subscribe(storeClonesTopic(this.name));
-    ch.subscribe(storeCloneTopic(this.name, this.cloneId));
-    this.#offs.push(
-      ch.on(STORE_EVENTS.update, (...a) => this.#guard(() => this.#onUpdate(a))),
-      ch.on(STORE_EVENTS.heartbeat, (...a) => this.#guard(() => this.#onHeartbeat(a))),
-      ch.on(STORE_EVENTS.snapshot, (...a) => this.#guard(() => this.#onSnapshot(a))),
-      ch.on(STORE_EVENTS.ack, (...a) => this.#guard(() => this.#onAck(a))),
-    );
+    this.#peer.listen([storeClonesTopic(this.name), storeCloneTopic(this.name, this.cloneId)], {
+      [STORE_EVENTS.update]: (a) => this.#onUpdate(a),
+      [STORE_EVENTS.heartbeat]: (a) => this.#onHeartbeat(a),
+      [STORE_EVENTS.snapshot]: (a) => this.#onSnapshot(a),
+      [STORE_EVENTS.ack]: (a) => this.#onAck(a),
+    });
     this.#attach();
     if (this.#t.tickIntervalMs > 0) {
       this.#timer = setInterval(() => this.tick(), this.#t.tickIntervalMs);
@@ -206,7 +202,7 @@ export class CloneStore extends StoreBase {
     this.#checkGap(now);
     if (now - this.#lastStatusMs >= this.#t.heartbeatIntervalMs) {
       this.#lastStatusMs = now;
-      this.#publish(storeMasterTopic(this.name), STORE_EVENTS.status, [
+      this.#peer.publish(storeMasterTopic(this.name), STORE_EVENTS.status, [
         this.name,
         this.cloneId,
         this.#epoch ?? "",
@@ -220,9 +216,7 @@ export class CloneStore extends StoreBase {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    for (const off of this.#offs) off();
-    this.#channel.unsubscribe(storeClonesTopic(this.name));
-    this.#channel.unsubscribe(storeCloneTopic(this.name, this.cloneId));
+    this.#peer.close();
     this.#writes.close(closedError(this.name));
     for (const w of this.#waiting) w.reject(closedError(this.name));
     this.#waiting = [];
@@ -335,7 +329,7 @@ export class CloneStore extends StoreBase {
 
   #attach(): void {
     this.#lastAttachMs = this.#clock.monotonicMs();
-    this.#publish(storeMasterTopic(this.name), STORE_EVENTS.attach, [
+    this.#peer.publish(storeMasterTopic(this.name), STORE_EVENTS.attach, [
       this.name,
       this.cloneId,
       cnt(this.#writes.firstUnacked()),
@@ -363,7 +357,7 @@ export class CloneStore extends StoreBase {
     if (now - this.#lastNackMs < this.#t.nackDelayMs) return;
     this.#lastNackMs = now;
     this.stats.nacks++;
-    this.#publish(storeMasterTopic(this.name), STORE_EVENTS.nack, [
+    this.#peer.publish(storeMasterTopic(this.name), STORE_EVENTS.nack, [
       this.name,
       this.cloneId,
       this.#epoch ?? "",
@@ -483,20 +477,6 @@ export class CloneStore extends StoreBase {
   #updateLag(): void {
     this.stats.lastSeq = this.#lastApplied;
     this.stats.seqBehind = Math.max(0, this.#knownSeq - this.#lastApplied);
-  }
-
-  #publish(topic: string, event: string, args: BrokerValue[]): void {
-    if (!this.#channel.publish(topic, event, ...args)) this.stats.publishFailures++;
-  }
-
-  #guard(fn: () => void): void {
-    if (this.#closed) return;
-    try {
-      fn();
-    } catch (error) {
-      this.stats.malformed++;
-      this.#onError("invalid_data", `Store "${this.name}": ${(error as Error).message}`);
-    }
   }
 }
 

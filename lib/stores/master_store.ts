@@ -31,6 +31,7 @@ import {
   storeMasterTopic,
   type WriteAck,
 } from "./replication.ts";
+import { ReplicationPeer } from "./_replication_peer.ts";
 import { closedError, StoreBase, type StoreOp, type StoreRole } from "./store.ts";
 import { nowNs, UpdateLog, type WriterState, WriterTable } from "./_master_state.ts";
 
@@ -108,7 +109,7 @@ export class MasterStore extends StoreBase {
   readonly epoch: string;
   readonly #backend: StoreBackend;
   readonly #clock: Clock;
-  readonly #channel: StoreChannel | undefined;
+  readonly #peer: ReplicationPeer;
   readonly #limits: StoreLimits;
   readonly #opts: Required<
     Pick<
@@ -125,7 +126,6 @@ export class MasterStore extends StoreBase {
   readonly #log: UpdateLog;
   readonly #writers: WriterTable;
   readonly #clones = new Map<string, { lastApplied: number; lastSeenMs: number }>();
-  readonly #offs: Array<() => void> = [];
   #seq = 0;
   #publishedSeq = 0;
   #outbox: StoreUpdate[] = [];
@@ -159,7 +159,6 @@ export class MasterStore extends StoreBase {
     this.epoch = options.epoch ?? crypto.randomUUID();
     this.#backend = options.backend;
     this.#clock = options.clock;
-    this.#channel = options.channel;
     this.#limits = options.limits ?? DEFAULT_STORE_LIMITS;
     this.#opts = {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
@@ -168,19 +167,18 @@ export class MasterStore extends StoreBase {
       maxUpdatesPerMessage: options.maxUpdatesPerMessage ?? 1000,
     };
     this.#onError = options.onError ?? (() => {});
+    this.#peer = new ReplicationPeer(this.name, options.channel, this.stats, this.#onError);
     this.#log = new UpdateLog(options.logMax ?? 10_000);
     this.#writers = new WriterTable(options.writerWindow ?? 10_000, options.maxWriters ?? 4096);
     this.#tracker.load(this.#backend);
     this.#lastHeartbeatMs = this.#lastSweepMs = this.#clock.monotonicMs();
-    const ch = this.#channel;
-    if (ch) {
-      ch.subscribe(storeMasterTopic(this.name));
-      this.#offs.push(
-        ch.on(STORE_EVENTS.attach, (...a) => this.#guard(() => this.#onAttach(a))),
-        ch.on(STORE_EVENTS.write, (...a) => this.#guard(() => this.#onWrite(a))),
-        ch.on(STORE_EVENTS.nack, (...a) => this.#guard(() => this.#onNack(a))),
-        ch.on(STORE_EVENTS.status, (...a) => this.#guard(() => this.#onStatus(a))),
-      );
+    if (this.#peer.connected) {
+      this.#peer.listen([storeMasterTopic(this.name)], {
+        [STORE_EVENTS.attach]: (a) => this.#onAttach(a),
+        [STORE_EVENTS.write]: (a) => this.#onWrite(a),
+        [STORE_EVENTS.nack]: (a) => this.#onNack(a),
+        [STORE_EVENTS.status]: (a) => this.#onStatus(a),
+      });
       this.#heartbeat();
     }
     const tick = options.tickIntervalMs ?? 100;
@@ -224,7 +222,7 @@ export class MasterStore extends StoreBase {
       this.#lastSweepMs = now;
       this.#sweep();
     }
-    if (this.#channel && now - this.#lastHeartbeatMs >= this.#opts.heartbeatIntervalMs) {
+    if (this.#peer.connected && now - this.#lastHeartbeatMs >= this.#opts.heartbeatIntervalMs) {
       this.#heartbeat();
       for (const [id, c] of this.#clones) {
         if (now - c.lastSeenMs > this.#opts.cloneTimeoutMs) this.#clones.delete(id);
@@ -241,8 +239,7 @@ export class MasterStore extends StoreBase {
     await this.flushed();
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    for (const off of this.#offs) off();
-    this.#channel?.unsubscribe(storeMasterTopic(this.name));
+    this.#peer.close();
     const dispose = (this.#backend as Partial<AsyncDisposable>)[Symbol.asyncDispose];
     if (dispose) await dispose.call(this.#backend);
     else this.#backend[Symbol.dispose]();
@@ -346,7 +343,7 @@ export class MasterStore extends StoreBase {
   /** Acknowledges a committed round's writers. */
   #settle(round: Round): void {
     for (const [writer, acks] of round.acks) {
-      this.#publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
+      this.#peer.publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
         this.name,
         writer,
         this.epoch,
@@ -364,7 +361,7 @@ export class MasterStore extends StoreBase {
     const step = this.#opts.maxUpdatesPerMessage;
     for (let i = 0; i < out.length; i += step) {
       const chunk = out.slice(i, i + step);
-      this.#publish(storeClonesTopic(this.name), STORE_EVENTS.update, [
+      this.#peer.publish(storeClonesTopic(this.name), STORE_EVENTS.update, [
         this.name,
         this.epoch,
         cnt(first + i),
@@ -388,7 +385,7 @@ export class MasterStore extends StoreBase {
     for (const w of round.locals) w.reject(failure);
     for (const [writer, acks] of round.acks) {
       const failed = acks.map((a) => ({ ...a, code: failure.code, message: failure.message }));
-      this.#publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
+      this.#peer.publish(storeCloneTopic(this.name, writer), STORE_EVENTS.ack, [
         this.name,
         writer,
         this.epoch,
@@ -478,7 +475,7 @@ export class MasterStore extends StoreBase {
     if (fromSeq > toSeq) return;
     this.stats.retransmits++;
     const updates = this.#log.range(fromSeq, toSeq).map(encodeUpdate);
-    this.#publish(storeCloneTopic(this.name, cloneId), STORE_EVENTS.update, [
+    this.#peer.publish(storeCloneTopic(this.name, cloneId), STORE_EVENTS.update, [
       this.name,
       this.epoch,
       cnt(fromSeq),
@@ -519,7 +516,7 @@ export class MasterStore extends StoreBase {
       if (row.expiryNs === null || row.expiryNs > now) entries.push([row.key, row.value]);
     }
     this.stats.snapshots++;
-    this.#publish(storeCloneTopic(this.name, cloneId), STORE_EVENTS.snapshot, [
+    this.#peer.publish(storeCloneTopic(this.name, cloneId), STORE_EVENTS.snapshot, [
       this.name,
       cloneId,
       this.epoch,
@@ -530,25 +527,10 @@ export class MasterStore extends StoreBase {
 
   #heartbeat(): void {
     this.#lastHeartbeatMs = this.#clock.monotonicMs();
-    this.#publish(storeClonesTopic(this.name), STORE_EVENTS.heartbeat, [
+    this.#peer.publish(storeClonesTopic(this.name), STORE_EVENTS.heartbeat, [
       this.name,
       this.epoch,
       cnt(this.#publishedSeq),
     ]);
-  }
-
-  #publish(topic: string, event: string, args: BrokerValue[]): void {
-    if (!this.#channel || this.#closed) return;
-    if (!this.#channel.publish(topic, event, ...args)) this.stats.publishFailures++;
-  }
-
-  #guard(fn: () => void): void {
-    if (this.#closed) return;
-    try {
-      fn();
-    } catch (error) {
-      this.stats.malformed++;
-      this.#onError("invalid_data", `Store "${this.name}": ${(error as Error).message}`);
-    }
   }
 }

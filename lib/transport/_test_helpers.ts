@@ -4,6 +4,7 @@
  * @module
  */
 
+import { sleep, waitUntil } from "../async.ts";
 import type {
   LogBatch,
   SubscriptionEvent,
@@ -42,23 +43,17 @@ export class Recorder implements TransportHandlers {
  * Polls `predicate` every few ms until it holds; rejects after `deadlineMs` (a failure deadline,
  * not a timing assertion).
  */
-export async function waitFor(
+export function waitFor(
   predicate: () => boolean,
   what: string,
   deadlineMs = 10_000,
 ): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > deadlineMs) {
-      throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}`);
-    }
-    await delay(5);
-  }
+  return waitUntil(predicate, what, deadlineMs);
 }
 
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return sleep(ms);
 }
 
 /** Encodes a string as UTF-8. */

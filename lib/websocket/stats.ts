@@ -64,25 +64,6 @@ export function createWebSocketStats(): WebSocketStats {
   };
 }
 
-/** A timer handle, as the timer functions return it. */
-export type TimerId = ReturnType<typeof setTimeout>;
-
-/** The timer functions a session uses; the globals by default. */
-export interface Timers {
-  /** Like the global `setTimeout`. */
-  setTimeout(fn: () => void, ms: number): TimerId;
-  /** Like the global `clearTimeout`. */
-  clearTimeout(id: TimerId | undefined): void;
-  /** Like the global `setInterval`. */
-  setInterval(fn: () => void, ms: number): TimerId;
-  /** Like the global `clearInterval`. */
-  clearInterval(id: TimerId | undefined): void;
-}
-
-/** The global timers. */
-export const systemTimers: Timers = Object.freeze({
-  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
-  clearTimeout: (id: TimerId | undefined) => clearTimeout(id),
-  setInterval: (fn: () => void, ms: number) => setInterval(fn, ms),
-  clearInterval: (id: TimerId | undefined) => clearInterval(id),
-});
+// The timer functions live beside the clock (lib/clock.ts), injected the same way; re-exported here
+// for the session and outbound queue's callers.
+export { systemTimers, type TimerId, type Timers } from "../clock.ts";

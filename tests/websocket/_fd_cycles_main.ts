@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { sleep } from "../../lib/async.ts";
 import { parseLayout } from "../../lib/layout/mod.ts";
 import { createNode } from "../../lib/node/mod.ts";
 import { resolveOptions } from "../../lib/options/mod.ts";
@@ -24,7 +25,7 @@ export interface CycleReport {
   readonly accepted: number;
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 20));
+const tick = () => sleep(20);
 
 async function settle(ws: { stats: { connected: number } }, port: number, fds: number) {
   for (let i = 0; i < 500; i++) {
@@ -65,7 +66,7 @@ async function cycles(n: number, logDir: string): Promise<CycleReport> {
   // The node opens two sockets of its own about 0.5 s after it starts (not WebSocket related):
   // wait until the count has stayed put for a second before taking the baseline.
   for (let same = 0, last = openFds(), i = 0; same < 10 && i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const now = openFds();
     same = now === last ? same + 1 : 0;
     last = now;

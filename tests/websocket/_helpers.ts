@@ -7,7 +7,6 @@
 
 import type { ZeekEvent } from "../../lib/serialization/mod.ts";
 import type { WebSocketLike, WebSocketSession } from "../../lib/websocket/session.ts";
-import type { TimerId, Timers } from "../../lib/websocket/stats.ts";
 import type { WebSocketCluster, WebSocketEventListener } from "../../lib/websocket/ws_server.ts";
 
 /** The node id of the manager in the Zeek capture. */
@@ -120,50 +119,7 @@ export class FakeCluster implements WebSocketCluster {
   }
 }
 
-/** Timers that fire only when `advance()` is called. */
-export class ManualTimers implements Timers {
-  #now = 0;
-  #next = 1;
-  readonly #due = new Map<number, { at: number; fn: () => void; every?: number }>();
-  setTimeout(fn: () => void, ms: number): TimerId {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.#now + ms, fn });
-    return id as unknown as TimerId;
-  }
-  clearTimeout(id: TimerId | undefined): void {
-    this.#due.delete(id as unknown as number);
-  }
-  setInterval(fn: () => void, ms: number): TimerId {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.#now + ms, fn, every: ms });
-    return id as unknown as TimerId;
-  }
-  clearInterval(id: TimerId | undefined): void {
-    this.clearTimeout(id);
-  }
-  /** Timers pending. */
-  get pending(): number {
-    return this.#due.size;
-  }
-  /** Moves time forward, running what falls due, in order. */
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      let nextId: number | undefined;
-      let nextAt = Infinity;
-      for (const [id, t] of this.#due) {
-        if (t.at <= end && t.at < nextAt) [nextId, nextAt] = [id, t.at];
-      }
-      if (nextId === undefined) break;
-      const t = this.#due.get(nextId)!;
-      this.#now = t.at;
-      if (t.every) t.at += t.every;
-      else this.#due.delete(nextId);
-      t.fn();
-    }
-    this.#now = end;
-  }
-}
+export { ManualTimers } from "../../lib/clock.ts";
 
 /** Lets pending promise callbacks run. */
 export async function settle(): Promise<void> {
