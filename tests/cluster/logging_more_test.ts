@@ -256,6 +256,14 @@ Deno.test("kill -9 of one of two loggers under 10k records/s: survivor keeps wri
     },
     entry: SITE,
     deferred: ["tester", "logger-1", "logger-2"],
+    // A batch logger-2 wrote but had not acknowledged goes back to logger-2 once it is up again
+    // (its ledger drops the copy). Only if it stayed down past the ack timeout would the batch go to
+    // logger-1 and be written twice: the documented at-least-once window. A loaded machine can
+    // take longer than the default 5 s to restart a node, so the timeout here is far longer than
+    // the outage; the move after the timeout is tested in lib/logging/log_delivery_test.ts.
+    nodeArgs: Object.fromEntries(
+      ["worker-1", "worker-2"].map((w) => [w, ["--set", "logAckTimeoutMs=60000"]]),
+    ),
   });
   const loggers = ["logger-1", "logger-2"];
   const workers = ["worker-1", "worker-2"];
