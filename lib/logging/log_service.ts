@@ -11,9 +11,9 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { SerializationError } from "../errors.ts";
 import { ByteSink } from "../byte_sink.ts";
-import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
-import type { BatchBufferPool } from "./batch_buffers.ts";
-import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
+import { BatchBuilder, RecordEncoder } from "./wire/_record_encoder.ts";
+import type { BatchBufferPool } from "./delivery/batch_buffers.ts";
+import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./wire/batch_codec.ts";
 import {
   createStream,
   type LogColumns,
@@ -21,8 +21,8 @@ import {
   type LogRow,
   type LogStream,
   validateRecord,
-} from "./schema.ts";
-import { type LogWriterManager, WRITER_ASCII } from "./writer_manager.ts";
+} from "./schema/schema.ts";
+import { type LogWriterManager, WRITER_ASCII } from "./files/writer_manager.ts";
 
 /** A record as site code writes it: column name → value (nested records as objects). */
 export type LogRecord = Readonly<Record<string, unknown>>;
