@@ -28,6 +28,7 @@ export * from "./lib/cluster/mod.ts";
 export * from "./lib/serialization/mod.ts";
 export * from "./lib/logging/mod.ts";
 export * from "./lib/logging/log_service.ts";
+export * from "./lib/logging/sink.ts";
 export * from "./lib/logging/files/compress.ts";
 export * from "./lib/stores/mod.ts";
 export * from "./lib/stores/sqlite_commit_thread.ts";
