@@ -15,7 +15,7 @@
  */
 import * as zmq from "zeromq";
 import { createStream, encodeLogBatch, validateRecord, WRITER_ASCII } from "../lib/logging/mod.ts";
-import { LOG_SERIALIZER_NAME } from "../lib/logging/batch_codec.ts";
+import { LOG_SERIALIZER_NAME } from "../lib/logging/wire/batch_codec.ts";
 import { emit, immediate, sleep, StdinWords, wallMs } from "./_child.ts";
 import { BENCH_COLUMNS, BENCH_LOG, benchRecord } from "./_logs_node.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatJsonDouble } from "../lib/logging/_numbers.ts";
+import { formatJsonDouble } from "../lib/logging/files/_numbers.ts";
 
 function values(n: number): Float64Array {
   const out = new Float64Array(n);

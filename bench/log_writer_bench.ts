@@ -7,11 +7,11 @@
  * @module
  */
 
-import { decodeLogBatchHeader } from "../lib/logging/_batch_decoder.ts";
-import { decodeLogBatch, encodeLogBatch } from "../lib/logging/batch_codec.ts";
-import { LogFileWriter } from "../lib/logging/log_file.ts";
-import { createStream, type LogRow } from "../lib/logging/schema.ts";
-import type { LogFormat } from "../lib/logging/formatter.ts";
+import { decodeLogBatchHeader } from "../lib/logging/wire/_batch_decoder.ts";
+import { decodeLogBatch, encodeLogBatch } from "../lib/logging/wire/batch_codec.ts";
+import { LogFileWriter } from "../lib/logging/files/log_file.ts";
+import { createStream, type LogRow } from "../lib/logging/schema/schema.ts";
+import type { LogFormat } from "../lib/logging/files/formatter.ts";
 
 const CONN = createStream("Conn::LOG", {
   path: "conn",

@@ -1,6 +1,7 @@
 /**
  * Prints the import graph between the folders of `lib/` and every circle in it (folders that import
- * each other, directly or through others). Test files (`*_test.ts`) and `testdata/` are left out:
+ * each other, directly or through others), then the same for the sub-folders of each folder in
+ * {@link NESTED} (files directly in such a folder count as its "." room). Test files (`*_test.ts`) and `testdata/` are left out:
  * they may reach across layers. Exits 1 when there is a circle.
  *
  * Run: `npx -y deno@2.9.6 run --allow-read tools/import_cycles.ts [--graph]`
@@ -9,12 +10,14 @@
  */
 
 const ROOT = new URL("../lib/", import.meta.url);
+/** Folders of `lib/` whose sub-folders are checked too. */
+const NESTED = ["logging"];
 const IMPORT =
   /(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)/g;
 
-/** The `lib/` folder a path belongs to ("." for files directly in lib/). */
-function folderOf(path: string): string {
-  const rel = path.slice(ROOT.pathname.length);
+/** The folder of `root` a path belongs to ("." for files directly in root). */
+function folderOf(root: URL, path: string): string {
+  const rel = path.slice(root.pathname.length);
   const slash = rel.indexOf("/");
   return slash < 0 ? "." : rel.slice(0, slash);
 }
@@ -29,11 +32,11 @@ function* sources(dir: URL): Generator<URL> {
   }
 }
 
-/** Folder -> folders it imports, with one example edge each. */
-function buildGraph(): Map<string, Map<string, string>> {
+/** Folder of `root` -> folders it imports, with one example edge each. */
+function buildGraph(root: URL): Map<string, Map<string, string>> {
   const graph = new Map<string, Map<string, string>>();
-  for (const file of sources(ROOT)) {
-    const from = folderOf(file.pathname);
+  for (const file of sources(root)) {
+    const from = folderOf(root, file.pathname);
     const edges = graph.get(from) ?? new Map<string, string>();
     graph.set(from, edges);
     const text = Deno.readTextFileSync(file);
@@ -41,10 +44,10 @@ function buildGraph(): Map<string, Map<string, string>> {
       const spec = match[1] ?? match[2]!;
       if (!spec.startsWith(".")) continue;
       const target = new URL(spec, file);
-      if (!target.pathname.startsWith(ROOT.pathname)) continue;
-      const to = folderOf(target.pathname);
+      if (!target.pathname.startsWith(root.pathname)) continue;
+      const to = folderOf(root, target.pathname);
       if (to !== from && !edges.has(to)) {
-        edges.set(to, `${file.pathname.slice(ROOT.pathname.length)} -> ${spec}`);
+        edges.set(to, `${file.pathname.slice(root.pathname.length)} -> ${spec}`);
       }
     }
   }
@@ -74,24 +77,34 @@ function circles(graph: Map<string, Map<string, string>>): string[][] {
   return found;
 }
 
-if (import.meta.main) {
-  const graph = buildGraph();
+/** Prints a graph (with `--graph`) and its circles; returns how many circles it has. */
+function report(name: string, graph: Map<string, Map<string, string>>): number {
   if (Deno.args.includes("--graph")) {
     for (const [from, edges] of [...graph].sort()) {
-      console.log(`${from} -> ${[...edges.keys()].sort().join(", ") || "(nothing)"}`);
+      console.log(`${name}${from} -> ${[...edges.keys()].sort().join(", ") || "(nothing)"}`);
     }
   }
   const found = circles(graph);
   for (const component of found) {
-    console.log(`circle: ${component.join(", ")}`);
+    console.log(`circle: ${component.map((c) => name + c).join(", ")}`);
     for (const from of component) {
       for (const [to, example] of graph.get(from) ?? []) {
-        if (component.includes(to)) console.log(`  ${from} -> ${to}  (${example})`);
+        if (component.includes(to)) console.log(`  ${name}${from} -> ${name}${to}  (${example})`);
       }
     }
   }
   console.log(
-    found.length === 0 ? "no import circles between lib/ folders" : `${found.length} circle(s)`,
+    found.length === 0
+      ? `no import circles between ${name} folders`
+      : `${found.length} circle(s) between ${name} folders`,
   );
-  if (found.length > 0) Deno.exit(1);
+  return found.length;
+}
+
+if (import.meta.main) {
+  let found = report("lib/", buildGraph(ROOT));
+  for (const folder of NESTED) {
+    found += report(`lib/${folder}/`, buildGraph(new URL(`${folder}/`, ROOT)));
+  }
+  if (found > 0) Deno.exit(1);
 }

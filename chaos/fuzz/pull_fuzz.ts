@@ -11,8 +11,8 @@
  * @module
  */
 import * as zmq from "zeromq";
-import { encodeLogBatch, type LogBatchData } from "../../lib/logging/batch_codec.ts";
-import type { LogField } from "../../lib/logging/schema.ts";
+import { encodeLogBatch, type LogBatchData } from "../../lib/logging/wire/batch_codec.ts";
+import type { LogField } from "../../lib/logging/schema/schema.ts";
 
 const [endpoint, countArg = "1000", seedArg = "1", big = ""] = Deno.args;
 if (!endpoint) throw new TypeError("usage: pull_fuzz.ts <endpoint> <count> <seed> [big]");

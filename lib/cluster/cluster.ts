@@ -2,31 +2,24 @@
  * The event layer of a node, the twin of Zeek's `Cluster::` publish/subscribe API: events are
  * serialized, published through the transport with the node id as sender, received messages are
  * filtered (own echoes, wrong format), decoded and dispatched to handlers in order, and the hello
- * protocol keeps membership.
+ * protocol keeps membership. This file is the API and the receive path; its parts are dispatch
+ * (`_dispatch.ts`), membership driving (`_membership_driver.ts`), readiness (`_readiness.ts`) and
+ * the names, types and counters they share (`events.ts`).
  *
  * @module
  */
-import { type Clock, systemTimers, type TimerId, type Timers } from "../clock.ts";
+import { type Clock, systemTimers, type Timers } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { NodeType } from "../layout/types.ts";
-import {
-  CLUSTER_HELLO,
-  Membership,
-  type MembershipAction,
-  type MembershipStats,
-  ZEROMQ_HELLO,
-} from "../membership/membership.ts";
+import { CLUSTER_HELLO, type MembershipStats, ZEROMQ_HELLO } from "../membership/membership.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import {
   type BrokerValue,
-  checkEventArgs,
-  type EventMetadataEntry,
   type EventSerializer,
   NETWORK_TIMESTAMP,
   time,
-  Timestamp,
-  validateParamTypes,
+  type Timestamp,
   valueToString,
   type ZeekEvent,
   type ZeekParamType,
@@ -40,93 +33,31 @@ import type {
   TransportHandlers,
   TransportMessage,
 } from "../transport/transport.ts";
-import { CounterMap, RateLimitedWarner } from "./_counters.ts";
+import { RateLimitedWarner } from "./_counters.ts";
+import { EventDispatcher } from "./_dispatch.ts";
+import { MembershipDriver } from "./_membership_driver.ts";
+import { Readiness } from "./_readiness.ts";
+import {
+  type AnyEventListener,
+  type ClusterStats,
+  type EventHandler,
+  type KnownEvents,
+  newClusterStats,
+} from "./events.ts";
 import type { Pool } from "../pools/pool.ts";
 import type { HrwKey } from "../pools/fnv1a32.ts";
 import { type ClusterPools, registerPools } from "../pools/register_pools.ts";
-import { Address, Count, type Port } from "../serialization/mod.ts";
+import { Address, Count } from "../serialization/mod.ts";
 
-/** Wire name of the local `Cluster::node_up(name, id)` event. */
-export const NODE_UP = "Cluster::node_up";
-/** Wire name of the local `Cluster::node_down(name, id)` event. */
-export const NODE_DOWN = "Cluster::node_down";
-
-/**
- * Wire name of the local `Cluster::websocket_client_added(endpoint, subscriptions)` event, raised
- * by a node's WebSocket API right after a client's ack.
- */
-export const WEBSOCKET_CLIENT_ADDED = "Cluster::websocket_client_added";
-/**
- * Wire name of the local `Cluster::websocket_client_lost(endpoint, code, reason)` event, raised
- * when an admitted WebSocket client is gone (not at shutdown).
- */
-export const WEBSOCKET_CLIENT_LOST = "Cluster::websocket_client_lost";
-
-/**
- * Zeek's `Cluster::EndpointInfo` as Broker data: `[id, [address, bound_port], application_name]`,
- * the name `null` without an `X-Application-Name` header.
- */
-export type EndpointInfoValue = [
-  id: string,
-  network: [string, Port],
-  applicationName: string | null,
-];
-
-/** Typed signatures of the events zcluster itself raises or handles. */
-export interface KnownEvents {
-  /** A peer joined: its name and node id. */
-  "Cluster::node_up": [name: string, id: string];
-  /** A peer left: its name and node id. */
-  "Cluster::node_down": [name: string, id: string];
-  /** A WebSocket client subscribed: its endpoint and topics. */
-  "Cluster::websocket_client_added": [endpoint: EndpointInfoValue, subscriptions: string[]];
-  /** A WebSocket client went away: its endpoint, the close code and reason. */
-  "Cluster::websocket_client_lost": [endpoint: EndpointInfoValue, code: Count, reason: string];
-  /** A node's hello, sent on a new peer's nodeid topic. */
-  "Cluster::hello": [name: string, id: string];
-  /** The ZeroMQ backend's hello (the same fields). */
-  "Cluster::Backend::ZeroMQ::hello": [name: string, id: string];
-}
-
-/** Where an event came from. */
-export interface EventInfo {
-  /** The topic the event arrived on. */
-  readonly topic: string;
-  /** The sender's node id; the local id for locally raised events. */
-  readonly sender: string;
-  /** Metadata of the event, if any. */
-  readonly event: ZeekEvent;
-}
-
-/** An event handler. */
-export type EventHandler<A extends unknown[] = BrokerValue[]> = (
-  ...args: A
-) => void | Promise<void>;
-
-/** A listener of every dispatched event (used by bridges such as the WebSocket API). */
-export type AnyEventListener = (event: ZeekEvent, info: EventInfo) => void;
-
-/** Plain counters of the event layer. */
-export interface ClusterStats {
-  /** Events published, by name. */
-  readonly published: CounterMap;
-  /** Events dispatched to handlers (received and raised locally), by name. */
-  readonly handled: CounterMap;
-  /** Events received from other nodes (after the own-echo and format filters, decoded). */
-  received: number;
-  /** Events that could not be published (serialization errors, transport drops). */
-  publishFailures: number;
-  /** Own echoes dropped by the sender-id filter. */
-  ownDropped: number;
-  /** Messages dropped because frame 2 was not our event serializer. */
-  formatMismatches: number;
-  /** Payloads that failed to decode. */
-  serializationErrors: number;
-  /** Handler exceptions. */
-  handlerErrors: number;
-  /** Received events whose arguments did not fit their declaration (dropped, as Zeek). */
-  signatureMismatches: number;
-}
+export { NODE_DOWN, NODE_UP, WEBSOCKET_CLIENT_ADDED, WEBSOCKET_CLIENT_LOST } from "./events.ts";
+export type {
+  AnyEventListener,
+  ClusterStats,
+  EndpointInfoValue,
+  EventHandler,
+  EventInfo,
+  KnownEvents,
+} from "./events.ts";
 
 /** Dependencies of {@link Cluster}. */
 export interface ClusterDeps {
@@ -172,22 +103,14 @@ export class Cluster {
   /** Counters of published and handled events. */
   readonly stats: ClusterStats;
   readonly #deps: ClusterDeps;
-  readonly #membership: Membership;
-  readonly #handlers = new Map<string, EventHandler<unknown[]>[]>();
-  readonly #signatures = new Map<string, readonly ZeekParamType[]>();
-  /** The event whose handlers run now (Zeek's current event), for metadata and timestamps. */
-  #current: ZeekEvent | undefined;
-  readonly #anyListeners = new Set<AnyEventListener>();
-  readonly #publishListeners = new Set<AnyEventListener>();
-  readonly #seenTopics = new Set<string>();
+  readonly #membership: MembershipDriver;
+  readonly #events: EventDispatcher;
+  readonly #readiness: Readiness;
   readonly #subscriptions = new Map<string, number>();
-  readonly #readyWaiters = new Map<string, () => void>();
-  #readySeq = 0;
   readonly #warn: RateLimitedWarner;
   #transport: Transport | undefined;
   /** Zeek's `Cluster::proxy_pool`, `worker_pool`, `logger_pool`. */
   readonly pools: ClusterPools;
-  #expiryTimer: TimerId | undefined;
 
   /**
    * Creates a `Cluster`.
@@ -200,29 +123,37 @@ export class Cluster {
     this.nodeId = deps.nodeId;
     this.#deps = deps;
     this.#warn = new RateLimitedWarner(deps.logger, deps.clock, 60_000);
-    this.stats = {
-      published: new CounterMap(),
-      handled: new CounterMap(),
-      received: 0,
-      publishFailures: 0,
-      ownDropped: 0,
-      formatMismatches: 0,
-      serializationErrors: 0,
-      handlerErrors: 0,
-      signatureMismatches: 0,
-    };
+    this.stats = newClusterStats();
+    this.#events = new EventDispatcher(this.stats, deps.logger);
     this.pools = registerPools(options.layout, options.node, {
       managerIsLogger: options.managerIsLogger,
     });
+    // The only two backend settings the layer uses, read once; its parts take them as plain values.
+    const { helloExpirationMs, internalTopicPrefix } = options.zeromq;
+    this.#readiness = new Readiness({
+      internalTopicPrefix,
+      nodeId: deps.nodeId,
+      subscribe: (topic) => this.subscribe(topic),
+      unsubscribe: (topic) => this.unsubscribe(topic),
+    });
     const proxyHost = Object.entries(options.layout).find(([, n]) => n.nodeType === "MANAGER")
       ?.[0];
-    this.#membership = new Membership({
-      layout: options.layout,
-      name: options.node,
-      id: deps.nodeId,
-      topics: options,
-      helloExpirationMs: options.zeromq.helloExpirationMs,
-      ...(proxyHost !== undefined && proxyHost !== options.node ? { proxyHost } : {}),
+    this.#membership = new MembershipDriver({
+      membership: {
+        layout: options.layout,
+        name: options.node,
+        id: deps.nodeId,
+        topics: options,
+        helloExpirationMs,
+        ...(proxyHost !== undefined && proxyHost !== options.node ? { proxyHost } : {}),
+      },
+      clock: deps.clock,
+      timers: deps.timers ?? systemTimers,
+      logger: deps.logger,
+      pools: this.pools,
+      publish: (topic, name, ...args) => this.publish(topic, name, ...args),
+      raise: (name, ...args) => this.raise(name, ...args),
+      clusterLog: deps.clusterLog,
     });
   }
 
@@ -231,8 +162,6 @@ export class Cluster {
     return this.#membership.stats;
   }
 
-  #stopping = false;
-
   /**
    * Marks the node as terminating: from now on membership changes still update the pools and
    * raise `node_up`/`node_down`, but write nothing to cluster.log. A Zeek node terminates its log
@@ -240,7 +169,7 @@ export class Cluster {
    * main loop ended, so it writes no `node down` for what it learns while it stops.
    */
   stopping(): void {
-    this.#stopping = true;
+    this.#membership.stopping();
   }
 
   /**
@@ -275,16 +204,12 @@ export class Cluster {
     const pending = this.#beforeAttach ?? [];
     this.#beforeAttach = undefined;
     for (const handle of pending) handle();
-    this.#expiryTimer = (this.#deps.timers ?? systemTimers).setInterval(
-      () => this.#apply(this.#membership.expire(this.#nowMs())),
-      1000,
-    );
+    this.#membership.start();
   }
 
   /** Stops timers; the transport is disposed by its owner. */
   detach(): void {
-    (this.#deps.timers ?? systemTimers).clearInterval(this.#expiryTimer);
-    this.#expiryTimer = undefined;
+    this.#membership.stop();
     this.#transport = undefined;
   }
 
@@ -338,7 +263,7 @@ export class Cluster {
    * ```
    */
   currentEvent(): ZeekEvent | undefined {
-    return this.#current;
+    return this.#events.current;
   }
 
   /**
@@ -348,9 +273,7 @@ export class Cluster {
    * @returns The values, empty outside a handler or when the event has none.
    */
   currentEventMetadata(id: bigint): BrokerValue[] {
-    return (this.#current?.metadata ?? [])
-      .filter((m: EventMetadataEntry) => m.id === id)
-      .map((m) => m.value);
+    return this.#events.currentMetadata(id);
   }
 
   /**
@@ -359,8 +282,7 @@ export class Cluster {
    * @returns The timestamp, or `undefined` outside a handler or when the event carries none.
    */
   currentEventTime(): Timestamp | undefined {
-    const value = this.currentEventMetadata(NETWORK_TIMESTAMP)[0];
-    return value instanceof Timestamp ? value : undefined;
+    return this.#events.currentTime();
   }
 
   /**
@@ -380,17 +302,7 @@ export class Cluster {
    * ```
    */
   declare(name: string, params: readonly ZeekParamType[]): void {
-    const checked = validateParamTypes(name, params);
-    const known = this.#signatures.get(name);
-    if (known !== undefined) {
-      if (known.length === checked.length && known.every((t, i) => t === checked[i])) return;
-      throw new TypeError(
-        `Cannot declare event ${name}(${checked.join(", ")}): already declared as ${name}(${
-          known.join(", ")
-        })`,
-      );
-    }
-    this.#signatures.set(name, [...checked]);
+    this.#events.declare(name, params);
   }
 
   /**
@@ -400,7 +312,7 @@ export class Cluster {
    * @returns The types, or `undefined` when the event is not declared.
    */
   signatureOf(name: string): readonly ZeekParamType[] | undefined {
-    return this.#signatures.get(name);
+    return this.#events.signatureOf(name);
   }
 
   /**
@@ -435,13 +347,7 @@ export class Cluster {
     this.stats.published.inc(event.name);
     // Events sent on behalf of others (WebSocket clients) come back through the transport.
     if (sender !== this.nodeId) return true;
-    for (const listener of this.#publishListeners) {
-      try {
-        listener(event, { topic, sender, event });
-      } catch (error) {
-        this.#handlerFailed(event.name, error);
-      }
-    }
+    this.#events.published(event, { topic, sender, event });
     return true;
   }
 
@@ -484,23 +390,7 @@ export class Cluster {
    * @returns When ready.
    */
   whenReady(signal?: AbortSignal): Promise<void> {
-    const topic = `${this.options.zeromq.internalTopicPrefix}${this.nodeId}.${++this
-      .#readySeq}.`;
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.#readyWaiters.delete(topic);
-        this.unsubscribe(topic);
-        reject(signal!.reason);
-      };
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#readyWaiters.set(topic, () => {
-        signal?.removeEventListener("abort", onAbort);
-        this.unsubscribe(topic);
-        resolve();
-      });
-      this.subscribe(topic);
-    });
+    return this.#readiness.whenReady(signal);
   }
 
   /**
@@ -533,13 +423,7 @@ export class Cluster {
       this.declare(name, paramsOrHandler);
       handler = typedHandler;
     }
-    const list = this.#handlers.get(name) ?? [];
-    list.push(handler as EventHandler<unknown[]>);
-    this.#handlers.set(name, list);
-    return () => {
-      const i = list.indexOf(handler as EventHandler<unknown[]>);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return this.#events.on(name, handler);
   }
 
   /**
@@ -549,8 +433,7 @@ export class Cluster {
    * @returns A function that removes the listener.
    */
   onAny(listener: AnyEventListener): () => void {
-    this.#anyListeners.add(listener);
-    return () => this.#anyListeners.delete(listener);
+    return this.#events.onAny(listener);
   }
 
   /**
@@ -563,8 +446,7 @@ export class Cluster {
    * @returns A function that removes the listener.
    */
   onPublish(listener: AnyEventListener): () => void {
-    this.#publishListeners.add(listener);
-    return () => this.#publishListeners.delete(listener);
+    return this.#events.onPublish(listener);
   }
 
   /**
@@ -642,11 +524,7 @@ export class Cluster {
    */
   raise(name: string, ...args: BrokerValue[]): void {
     const event = this.#withTimestamp({ name, args });
-    this.#dispatch(event, { topic: "", sender: this.nodeId, event });
-  }
-
-  #nowMs(): number {
-    return this.#deps.clock.monotonicMs();
+    this.#events.dispatch(event, { topic: "", sender: this.nodeId, event });
   }
 
   #onMessage(msg: TransportMessage): void {
@@ -680,114 +558,35 @@ export class Cluster {
       });
     }
     if (event.name === ZEROMQ_HELLO || event.name === CLUSTER_HELLO) this.#onHello(event);
-    const params = this.#signatures.get(event.name);
-    const problem = params && checkEventArgs(event, params);
+    const problem = this.#events.mismatch(event);
     if (problem !== undefined) {
       this.stats.signatureMismatches++;
       this.#warn.warn(`signature:${event.name}`, `Dropped event from ${msg.sender}: ${problem}`);
       return;
     }
-    this.#dispatch(event, { topic: msg.topic, sender: msg.sender, event });
+    this.#events.dispatch(event, { topic: msg.topic, sender: msg.sender, event });
   }
 
   #onHello(event: ZeekEvent): void {
-    const [name, id] = event.args;
-    if (typeof name !== "string" || typeof id !== "string" || event.args.length !== 2) {
+    if (!this.#membership.hello(event)) {
       this.stats.serializationErrors++;
       this.#warn.warn("hello", `Dropped malformed ${event.name}: expected (string, string)`);
-      return;
     }
-    this.#apply(
-      event.name === ZEROMQ_HELLO
-        ? this.#membership.zeromqHello(name, id, this.#nowMs())
-        : this.#membership.clusterHello(name, id, this.#nowMs()),
-    );
   }
 
   #onSubscription(ev: SubscriptionEvent): void {
     if (ev.type === "subscribed") {
-      const waiter = this.#readyWaiters.get(ev.topic);
-      if (waiter) {
-        this.#readyWaiters.delete(ev.topic);
-        waiter();
-      }
-      if (ev.topic.startsWith(this.options.zeromq.internalTopicPrefix)) return;
-      if (this.#seenTopics.has(ev.topic)) return;
-      this.#seenTopics.add(ev.topic);
-      this.#apply(this.#membership.subscribed(ev.topic, this.#nowMs()));
+      this.#readiness.subscribed(ev.topic);
+      if (this.#readiness.isInternal(ev.topic)) return;
+      this.#membership.subscribed(ev.topic);
     } else {
-      if (ev.topic.startsWith(this.options.zeromq.internalTopicPrefix)) return;
-      this.#seenTopics.delete(ev.topic);
-      this.#apply(this.#membership.unsubscribed(ev.topic, this.#nowMs()));
+      if (this.#readiness.isInternal(ev.topic)) return;
+      this.#membership.unsubscribed(ev.topic);
     }
   }
 
   #onTransportError(code: TransportErrorCode, message: string): void {
     this.#warn.warn(`transport:${code}`, `Transport ${code}: ${message}`);
-  }
-
-  #apply(actions: MembershipAction[]): void {
-    for (const action of actions) {
-      switch (action.type) {
-        case "publish":
-          this.publish(action.topic, action.event, ...action.args);
-          break;
-        case "node_up":
-        case "node_down": {
-          if (action.type === "node_up") this.pools.nodeUp(action.name);
-          else this.pools.nodeDown(action.name);
-          const name = action.type === "node_up" ? NODE_UP : NODE_DOWN;
-          this.#deps.logger.info(`${action.type} ${action.name}`, { id: action.id });
-          this.raise(name, action.name, action.id);
-          break;
-        }
-        case "cluster_log":
-          if (!this.#stopping) this.#deps.clusterLog?.(action.message);
-          break;
-        case "warning":
-          this.#deps.logger.warn(action.message);
-          break;
-        case "error":
-          this.#deps.logger.error(action.message);
-          break;
-      }
-    }
-  }
-
-  #dispatch(event: ZeekEvent, info: EventInfo): void {
-    this.stats.handled.inc(event.name);
-    for (const listener of this.#anyListeners) {
-      try {
-        listener(event, info);
-      } catch (error) {
-        this.#handlerFailed(event.name, error);
-      }
-    }
-    const list = this.#handlers.get(event.name);
-    if (!list) return;
-    const outer = this.#current;
-    this.#current = event;
-    try {
-      for (const handler of [...list]) {
-        try {
-          const result = handler(...event.args);
-          if (result instanceof Promise) {
-            result.catch((error) => this.#handlerFailed(event.name, error));
-          }
-        } catch (error) {
-          this.#handlerFailed(event.name, error);
-        }
-      }
-    } finally {
-      this.#current = outer;
-    }
-  }
-
-  #handlerFailed(name: string, error: unknown): void {
-    this.stats.handlerErrors++;
-    this.#deps.logger.error(
-      `Handler of ${name} failed: ${error instanceof Error ? error.message : error}`,
-    );
   }
 }
 

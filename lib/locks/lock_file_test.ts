@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LockHeldError } from "../errors.ts";
-import { LogWriterManager } from "../logging/writer_manager.ts";
+import { LogWriterManager } from "../logging/files/writer_manager.ts";
 import {
   assertLogDirectoryFree,
   lockHolder,

@@ -1,19 +1,19 @@
 /**
  * The logging framework of a node, as Zeek's `Log::` API is used in a cluster: streams with
- * filters, records validated against their columns, then written locally (loggers, standalone
- * nodes, a manager that is the logger) or batched per (stream, filter, path) and pushed to the
- * loggers in `zeek-bin-serializer` form (up to `Log::write_buffer_size` records, at least every
- * `Log::flush_interval`).
+ * filters, records validated against their columns, then handed to the node's {@link LogSink}:
+ * written locally (`FileSink`: loggers, standalone nodes, a manager that is the logger) or batched
+ * per (stream, filter, path) and pushed to the loggers in `zeek-bin-serializer` form (`BatchSink`:
+ * up to `Log::write_buffer_size` records, at least every `Log::flush_interval`).
  *
  * @module
  */
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
-import { SerializationError } from "../errors.ts";
 import { ByteSink } from "../byte_sink.ts";
-import { BatchBuilder, RecordEncoder } from "./_record_encoder.ts";
-import type { BatchBufferPool } from "./batch_buffers.ts";
-import { decodeLogWrite, LOG_SERIALIZER_NAME } from "./batch_codec.ts";
+import { type BatchBuilder, RecordEncoder } from "./wire/_record_encoder.ts";
+import type { BatchBufferPool } from "./delivery/batch_buffers.ts";
+import { LOG_SERIALIZER_NAME } from "./wire/batch_codec.ts";
+import { BatchSink, FileSink, type LogSink } from "./sink.ts";
 import {
   createStream,
   type LogColumns,
@@ -21,8 +21,8 @@ import {
   type LogRow,
   type LogStream,
   validateRecord,
-} from "./schema.ts";
-import { type LogWriterManager, WRITER_ASCII } from "./writer_manager.ts";
+} from "./schema/schema.ts";
+import { type LogWriterManager, WRITER_ASCII } from "./files/writer_manager.ts";
 
 /** A record as site code writes it: column name → value (nested records as objects). */
 export type LogRecord = Readonly<Record<string, unknown>>;
@@ -76,8 +76,13 @@ export interface LogServiceStats {
   badBatches: number;
 }
 
-/** Dependencies of {@link LogService}. */
+/**
+ * Dependencies of {@link LogService}. Where records go is `sink`; without it, `local` makes a
+ * {@link FileSink} and else `sendBatch` and `batchBuffers` make a {@link BatchSink}.
+ */
 export interface LogServiceDeps {
+  /** Where accepted records go. */
+  readonly sink?: LogSink;
   /** Local writer (loggers and standalone nodes); absent on nodes that log remotely. */
   readonly local?: LogWriterManager;
   /** Sends one encoded batch to the loggers; returns false when it was dropped. */
@@ -144,6 +149,7 @@ export class LogService implements AsyncDisposable {
   /** Writes, drops and filter counters. */
   readonly stats: LogServiceStats = statsOver(this.#writes);
   readonly #deps: LogServiceDeps;
+  readonly #sink: LogSink;
   readonly #streams = new Map<string, StreamState>();
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -151,22 +157,23 @@ export class LogService implements AsyncDisposable {
   #lastId: string | undefined;
   #lastState: StreamState | undefined;
 
-  /** @param deps Local writer or batch sender, clock, logger, batching. */
   /**
    * Creates a `LogService`.
    *
-   * @param deps Options, the writer manager or batch sink, clock and logger.
+   * @param deps Options, the sink (or the writer manager or batch sender), clock and logger.
    */
   constructor(deps: LogServiceDeps) {
     this.#deps = deps;
-    if (!deps.local && deps.sendBatch) {
+    this.#sink = deps.sink ??
+      (deps.local ? new FileSink(deps.local) : new BatchSink(deps.sendBatch, deps.batchBuffers));
+    if (!this.#sink.local && this.#sink.sends) {
       this.#timer = setInterval(() => this.flush(), deps.flushIntervalMs);
     }
   }
 
   /** Whether records are written here (true) or pushed to loggers. */
   get isLocal(): boolean {
-    return this.#deps.local !== undefined;
+    return this.#sink.local;
   }
 
   /**
@@ -247,13 +254,13 @@ export class LogService implements AsyncDisposable {
       path,
       writer,
       writes: this.#counter(`${id}/${writer}`),
-      batch: this.#deps.local ? undefined : new BatchBuilder({
+      batch: this.#sink.newBatch({
         streamName: id,
         writerName: writer,
         filterName: filter.name,
         path,
         fields,
-      }, this.#deps.batchBuffers),
+      }),
     });
     state.active = [...state.filters.values()];
   }
@@ -286,7 +293,7 @@ export class LogService implements AsyncDisposable {
   write(id: string, record: LogRecord): boolean {
     const state = this.#state(id, "write to");
     if (!state.enabled || this.#closed) return false;
-    if (this.#deps.local) return this.#writeLocal(state, id, record);
+    if (this.#sink.local) return this.#writeLocal(state, id, record);
     const only = state.active.length === 1 ? state.active[0]! : undefined;
     if (only && !only.keep && !only.filter.policy && state.policies.length === 0) {
       return this.#writeDirect(state, only, id, record);
@@ -345,7 +352,7 @@ export class LogService implements AsyncDisposable {
 
   /** `write()` on a node that writes its own files. */
   #writeLocal(state: StreamState, id: string, record: LogRecord): boolean {
-    const local = this.#deps.local!;
+    const local = this.#sink;
     const row = this.#validate(state, id, record);
     if (!this.#policiesAllow(state, id, record)) return false;
     let taken = false;
@@ -394,13 +401,8 @@ export class LogService implements AsyncDisposable {
    */
   receiveBatch(log: { sender: string; format: string; batch: Uint8Array }): number {
     this.stats.batchesReceived++;
-    const local = this.#deps.local;
     try {
-      if (!local) throw new SerializationError("this node writes no logs");
-      // Another serializer: decodeLogWrite() throws the error that says so.
-      const n = log.format === LOG_SERIALIZER_NAME
-        ? local.writeEncodedBatch(log.batch)
-        : local.writeBatch(decodeLogWrite(log));
+      const n = this.#sink.receive(log);
       this.stats.recordsReceived += n;
       return n;
     } catch (error) {
@@ -423,7 +425,7 @@ export class LogService implements AsyncDisposable {
     this.flush();
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#deps.local?.flush();
+    await this.#sink.flush();
   }
 
   #state(id: string, what: string): StreamState {
@@ -438,9 +440,9 @@ export class LogService implements AsyncDisposable {
 
   #flushFilter(_state: StreamState, f: FilterState): void {
     const batch = f.batch;
-    if (!batch || batch.count === 0 || !this.#deps.sendBatch) return;
+    if (!batch || batch.count === 0 || !this.#sink.sends) return;
     const records = batch.count;
-    if (this.#deps.sendBatch(batch.take())) this.stats.batchesSent++;
+    if (this.#sink.send(batch.take())) this.stats.batchesSent++;
     else this.stats.recordsDropped += records;
   }
 }

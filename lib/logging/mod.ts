@@ -15,8 +15,8 @@
  * @module
  */
 
-export { formatAsciiDouble, formatAsciiTime, formatJsonDouble } from "./_numbers.ts";
-export type { LogCompression, LogCompressorStats } from "./compress.ts";
+export { formatAsciiDouble, formatAsciiTime, formatJsonDouble } from "./files/_numbers.ts";
+export type { LogCompression, LogCompressorStats } from "./files/compress.ts";
 export {
   createStream,
   flattenColumns,
@@ -28,7 +28,7 @@ export {
   TYPE_TAG,
   typeTags,
   validateRecord,
-} from "./schema.ts";
+} from "./schema/schema.ts";
 export type {
   ColumnSpec,
   LogColumns,
@@ -45,23 +45,23 @@ export type {
   ScalarTypeName,
   TypeTag,
   ValidateOptions,
-} from "./schema.ts";
+} from "./schema/schema.ts";
 export {
   decodeLogWrite,
   encodeLogBatch,
   LOG_SERIALIZER_NAME,
   logWriteFrames,
   parseLogWriteFrames,
-} from "./batch_codec.ts";
-export type { LogBatchData, LogWriteFrames, ReceivedLogWrite } from "./batch_codec.ts";
-export { decodeLogBatch } from "./_batch_decoder.ts";
+} from "./wire/batch_codec.ts";
+export type { LogBatchData, LogWriteFrames, ReceivedLogWrite } from "./wire/batch_codec.ts";
+export { decodeLogBatch } from "./wire/_batch_decoder.ts";
 export type { LogFormat } from "../options/options.ts";
-export { formatLocalTime, formatLogTimestamp, parseLogTimestamp } from "./formatter.ts";
-export type { LogFormatter } from "./formatter.ts";
-export { AsciiFormatter, DEFAULT_ASCII_FORMAT, parseAsciiHeader } from "./ascii_writer.ts";
-export type { AsciiFormatOptions, AsciiHeader } from "./ascii_writer.ts";
-export { JsonFormatter, zeekJsonString } from "./json_writer.ts";
-export type { JsonFormatOptions, JsonTimestamps } from "./json_writer.ts";
+export { formatLocalTime, formatLogTimestamp, parseLogTimestamp } from "./files/formatter.ts";
+export type { LogFormatter } from "./files/formatter.ts";
+export { AsciiFormatter, DEFAULT_ASCII_FORMAT, parseAsciiHeader } from "./files/ascii_writer.ts";
+export type { AsciiFormatOptions, AsciiHeader } from "./files/ascii_writer.ts";
+export { JsonFormatter, zeekJsonString } from "./files/json_writer.ts";
+export type { JsonFormatOptions, JsonTimestamps } from "./files/json_writer.ts";
 export {
   archiveTime,
   isValidLogPath,
@@ -72,18 +72,22 @@ export {
   renameRotated,
   rotatedName,
   shadowName,
-} from "./rotation.ts";
-export type { PostProcessCall, PostProcessor, RecoveredLog, WallClock } from "./rotation.ts";
-export { DEFAULT_BUFFER_BYTES, DEFAULT_MAX_PENDING_BYTES, LogFileWriter } from "./log_file.ts";
-export type { LogFileStats, LogFileWriterOptions, WrittenCallback } from "./log_file.ts";
+} from "./files/rotation.ts";
+export type { PostProcessCall, PostProcessor, RecoveredLog, WallClock } from "./files/rotation.ts";
+export {
+  DEFAULT_BUFFER_BYTES,
+  DEFAULT_MAX_PENDING_BYTES,
+  LogFileWriter,
+} from "./files/log_file.ts";
+export type { LogFileStats, LogFileWriterOptions, WrittenCallback } from "./files/log_file.ts";
 export {
   DEFAULT_FLUSH_INTERVAL_MS,
   LogWriterManager,
   WRITER_ASCII,
   WRITER_NONE,
-} from "./writer_manager.ts";
+} from "./files/writer_manager.ts";
 export type {
   LogManagerCounters,
   LogWriterCounters,
   LogWriterManagerOptions,
-} from "./writer_manager.ts";
+} from "./files/writer_manager.ts";

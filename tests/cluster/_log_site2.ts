@@ -19,7 +19,7 @@ import { runMain } from "../../main.ts";
 import type { Count } from "../../lib/serialization/mod.ts";
 import type { LogColumns } from "../../lib/logging/mod.ts";
 import type { RunningNode } from "../../lib/node/cluster_node.ts";
-import { TYPES_STREAM, typesRecords } from "../../lib/logging/_test_fixtures.ts";
+import { TYPES_STREAM, typesRecords } from "../../lib/logging/schema/_test_fixtures.ts";
 
 /** Columns of `More::LOG`. */
 export const MORE_COLUMNS: LogColumns = {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parsePrometheusText, sampleValue, type ScrapedFamily } from "../../lib/metrics/scrape.ts";
-import { LOG_ACK_EVENT } from "../../lib/logging/log_delivery.ts";
+import { LOG_ACK_EVENT } from "../../lib/logging/delivery/log_delivery.ts";
 import { nodeTopic } from "../../lib/topics/topics.ts";
 import { startCluster, type StartClusterOptions, type TestCluster } from "../_cluster.ts";
 import { waitFor } from "../_fixtures.ts";

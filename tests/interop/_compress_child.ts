@@ -4,8 +4,8 @@
  * close starts the compression; the parent may kill -9 it meanwhile); `recover DIR` starts and
  * closes a manager on DIR, as a restarted logger does.
  */
-import { LogWriterManager } from "../../lib/logging/writer_manager.ts";
-import type { LogField } from "../../lib/logging/schema.ts";
+import { LogWriterManager } from "../../lib/logging/files/writer_manager.ts";
+import type { LogField } from "../../lib/logging/schema/schema.ts";
 
 const FIELDS: readonly LogField[] = [
   { name: "ts", type: "time", optional: false },

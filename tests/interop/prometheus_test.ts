@@ -4,7 +4,7 @@
  * metrics` (same package) finds nothing to complain about in any node's `/metrics`.
  */
 import assert from "node:assert/strict";
-import { LOG_ACK_EVENT } from "../../lib/logging/log_delivery.ts";
+import { LOG_ACK_EVENT } from "../../lib/logging/delivery/log_delivery.ts";
 import { parsePrometheusText, sampleValue } from "../../lib/metrics/scrape.ts";
 import { nodeTopic } from "../../lib/topics/topics.ts";
 import { startCluster, type TestCluster } from "../_cluster.ts";
