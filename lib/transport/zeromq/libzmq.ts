@@ -59,6 +59,8 @@ export const LIBZMQ_SYMBOLS = {
  */
 export const LIBC_SYMBOLS = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  /** `poll(2)` with a 0 timeout, on the event loop: does a descriptor hold a signal right now? */
+  pollNow: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },

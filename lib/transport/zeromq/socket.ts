@@ -162,6 +162,8 @@ export class ZmqSocket {
   #slab = new Uint8Array(0);
   #slabUsed = 0;
   #fd = -1;
+  #pollFdBytes = new Uint8Array(8);
+  #pollFd = new DataView(this.#pollFdBytes.buffer);
   /** Set by the reactor: called after each send or receive (the `ZMQ_FD` edge rule). */
   touched: () => void = () => {};
 
@@ -225,6 +227,19 @@ export class ZmqSocket {
   get fd(): number {
     if (this.#fd < 0) this.#fd = this.getInt(ZMQ_FD);
     return this.#fd;
+  }
+
+  /**
+   * Whether `ZMQ_FD` is signalled now: commands from libzmq's I/O thread wait to be processed
+   * (the next `ZMQ_EVENTS`, send or receive processes them). A `poll(2)` with a 0 timeout on the
+   * event loop; it touches no socket state.
+   */
+  commandsPending(): boolean {
+    const view = this.#pollFd;
+    view.setInt32(0, this.fd, true);
+    view.setInt16(4, 1, true); // POLLIN
+    view.setInt16(6, 0, true);
+    return this.#lib.libc.pollNow(this.#pollFdBytes, 1n, 0) > 0 && view.getInt16(6, true) !== 0;
   }
 
   /** ZMQ_EVENTS: `ZMQ_POLLIN` and/or `ZMQ_POLLOUT` (processes pending commands). */

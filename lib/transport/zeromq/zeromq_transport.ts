@@ -282,6 +282,13 @@ class ZeromqTransportImpl implements ZeromqTransport {
     ]);
   }
 
+  async whenWritable(signal?: AbortSignal): Promise<void> {
+    const closed = () => new TransportClosedError("Cannot wait to publish: transport is closed");
+    if (this.#closing) throw closed();
+    await this.#xpub.whenWritable(signal);
+    if (this.#closing) throw closed();
+  }
+
   subscribe(prefix: string): void {
     this.#xsubControl(1, prefix, "subscribe to");
   }
