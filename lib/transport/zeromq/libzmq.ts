@@ -122,6 +122,8 @@ export const ZMQ_POLLIN = 1;
 export const ZMQ_POLLOUT = 2;
 
 /** Socket monitor events. */
+export const ZMQ_EVENT_DISCONNECTED = 0x0200;
+export const ZMQ_EVENT_HANDSHAKE_SUCCEEDED = 0x1000;
 export const ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800;
 export const ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000;
 

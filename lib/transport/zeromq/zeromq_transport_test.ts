@@ -309,3 +309,42 @@ Deno.test("ZeromqTransport.whenWritable(): at once when nothing was refused; an 
   await a[Symbol.asyncDispose]();
   await assert.rejects(a.whenWritable(), TransportClosedError);
 });
+
+Deno.test("ZeromqTransport dispose does not linger for batches queued to a logger that is gone, and delivers those for a live one", async () => {
+  await using proxy = await startTestProxy();
+  const live = new Recorder();
+  const dead = new Recorder();
+  await using liveLogger = await createZeromqTransport(
+    live,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  const deadLogger = await createZeromqTransport(
+    dead,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  const w = new Recorder();
+  // Linger forever: without the monitor's news, closing would wait for the dead logger for good.
+  const worker = await createZeromqTransport(
+    w,
+    nodeOptions(proxy, {
+      connectLogEndpoints: [liveLogger.logEndpoint!, deadLogger.logEndpoint!],
+      lingerMs: -1,
+    }),
+  );
+  const send = (logger: number, seq: number) =>
+    worker.sendLog("w", "f", utf8(`${logger}:${seq}`), { logger, seq });
+  send(0, 0);
+  send(1, 0);
+  await waitFor(() => live.logs.length === 1 && dead.logs.length === 1, "both loggers connected");
+  assert.equal(worker.logEndpointsUp, 2);
+  await deadLogger[Symbol.asyncDispose]();
+  await waitFor(() => worker.logEndpointsUp === 1, "the worker to see the logger gone");
+  for (let seq = 1; seq <= 300; seq++) {
+    assert.equal(send(0, seq), true);
+    assert.equal(send(1, seq), true);
+  }
+  await worker[Symbol.asyncDispose](); // returns: the dead logger's queue is discarded
+  await waitFor(() => live.logs.length === 301, "every batch for the live logger");
+  assert.deepEqual(live.logs.map((l) => l.seq), Array.from({ length: 301 }, (_, i) => i));
+  assert.equal(dead.logs.length, 1);
+});
