@@ -264,7 +264,11 @@ export class DrivenSocket {
     try {
       for (;;) {
         const ev = this.socket.events();
-        if (wakeWriters && (ev & ZMQ_POLLOUT) !== 0 && this.#backlog.length < this.#queueMax) {
+        if (!wakeWriters) {
+          // Nobody waits yet: this read may consume the signal that room came back, so a later
+          // whenWritable() must not wait for it (it resolves, and a refusal starts over).
+          this.#refused = false;
+        } else if ((ev & ZMQ_POLLOUT) !== 0 && this.#backlog.length < this.#queueMax) {
           this.#refused = false;
           this.#settleWritable();
         }
