@@ -5,10 +5,11 @@
  *   records the latency of each from the `real` timestamp argument.
  * - `worker`: waits for `node_up manager`, then runs the phases the harness writes on stdin
  *   (`rate <events/s> <ms>` or `max <ms>`), publishing `Bench::event(s: string, sent_ms: real)` to
- *   the manager's node topic. `max` keeps at most {@link WINDOW} events in the transport's send
- *   queue (below its bound of 1000, so `publish()` never rejects), yielding to the event loop
- *   between bursts. EAGAIN at the XPUB HWM drops and counts, as Zeek does (the default), and the
- *   worker then pauses 1 ms; `--xpub-retry` (experiment) makes the transport retry instead.
+ *   the manager's node topic. `max` publishes bursts of {@link BURST}, yielding to the event loop
+ *   between them. EAGAIN at the XPUB HWM refuses the publish (counted, Zeek's policy, the default);
+ *   the worker then awaits `Cluster.whenWritable()` (the XPUB's descriptor, no timer) and publishes
+ *   the event again, so nothing is lost. `--xpub-retry` (experiment) makes the transport keep
+ *   refused events in its backlog instead.
  *
  * @module
  */
@@ -32,8 +33,8 @@ import {
   type WorkerDone,
 } from "./_child.ts";
 
-/** Events allowed in the transport's send queue at once. */
-const WINDOW = 800;
+/** Events published between two yields to the event loop when saturating. */
+const BURST = 1000;
 
 async function startNode(config: ChildConfig): Promise<RunningNode> {
   const layout = parseLayout(config.layout);
@@ -115,7 +116,11 @@ async function runWorker(config: ChildConfig, words: StdinWords): Promise<void> 
   await node.close();
 }
 
-/** Publishes for `durationMs`, then waits until the send queue is empty and reports. */
+/**
+ * Publishes for `durationMs` and reports. A publish refused at the XPUB HWM (dropped and counted
+ * in `xpubDrops`, Zeek's policy) is retried once `Cluster.whenWritable()` resolves: the worker
+ * sleeps in the transport's wait, with no timer and no spinning, and loses nothing.
+ */
 async function publishPhase(
   node: RunningNode,
   config: ChildConfig,
@@ -124,48 +129,37 @@ async function publishPhase(
   const { cluster, transport } = node;
   const text = "x".repeat(config.payloadChars);
   const first = transport.stats;
-  let accepted = 0;
-  let rejected = 0;
-  let left = 0; // events that left the send queue: sent, or dropped at EAGAIN
-  let eagain = 0;
-  // Stops at the first drop: the rest of the window would only be dropped too (the transport
-  // sends synchronously, so a full XPUB rejects at once), and the worker backs off 1 ms.
-  const publish = (n: number) => {
-    for (let i = 0; i < n; i++) {
+  let refused = 0;
+  /** Publishes `n` events; each refused one is published again when the transport has room. */
+  const publish = async (n: number) => {
+    for (let i = 0; i < n;) {
       if (cluster.publish(config.topic, BENCH_EVENT, text, wallMs())) {
-        accepted++;
+        i++;
       } else {
-        rejected++;
-        return;
+        refused++;
+        await cluster.whenWritable();
       }
     }
   };
   const pacer = mode.kind === "rate" ? new Pacer(mode.eventsPerS) : undefined;
   const start = performance.now();
   while (performance.now() - start < mode.durationMs) {
-    publish(pacer ? pacer.due() : WINDOW - (accepted - left));
-    const s = transport.stats;
-    left = s.messagesOut + s.xpubDrops - first.messagesOut - first.xpubDrops - rejected;
-    const dropsNow = s.xpubDrops - first.xpubDrops - rejected;
-    // Paced: 1 ms ticks. Max: yield; back off 1 ms after an EAGAIN drop (raw waits 1 ms too).
-    if (pacer || dropsNow > eagain) await sleep(1);
-    else await immediate();
-    eagain = dropsNow;
+    if (pacer) {
+      await publish(pacer.due());
+      await sleep(1); // paced: 1 ms ticks
+    } else {
+      await publish(BURST);
+      await immediate(); // let the reactor's round run (as the raw worker does every 1000)
+    }
   }
   const elapsedMs = performance.now() - start;
-  const flushDeadline = performance.now() + 5_000;
-  while (accepted - left > 0 && performance.now() < flushDeadline) {
-    await sleep(5);
-    const s = transport.stats;
-    left = s.messagesOut + s.xpubDrops - first.messagesOut - first.xpubDrops - rejected;
-  }
   const s = transport.stats;
   return {
     type: "done",
     name: config.name,
     sent: s.messagesOut - first.messagesOut,
-    dropped: rejected + (s.xpubDrops - first.xpubDrops - rejected),
-    retries: 0,
+    dropped: s.xpubDrops - first.xpubDrops - refused, // refused ones were published again
+    retries: refused,
     elapsedMs,
   };
 }

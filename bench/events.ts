@@ -17,9 +17,10 @@
  * - Latency phase: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks) for 2 s on
  *   each side; p50/p99 of receive wall time − send wall time (same host, same clock), 10 µs buckets.
  * - Saturation rounds (2 × 2.5 s per side, alternating raw and zcluster so both see the same
- *   background load): workers publish as fast as the lossless path allows. Raw retries EAGAIN after
- *   1 ms; zcluster keeps its send queue below the bound and, on XPUB EAGAIN, drops and counts (Zeek's
- *   policy) and pauses 1 ms. Throughput = events received / (last − first receive); the report
+ *   background load): workers publish as fast as the lossless path allows. Raw keeps a message
+ *   that met EAGAIN in the reactor's backlog and waits for it to drain; zcluster's publish is
+ *   refused at XPUB EAGAIN (counted, Zeek's policy) and the worker awaits `Cluster.whenWritable()`
+ *   and publishes it again (`retries`). Neither sleeps nor spins. Throughput = events received / (last − first receive); the report
  *   takes each side's best round. Saturation latency is reported too, but it is queueing in the
  *   HWMs and TCP buffers, not the path's latency.
  * - Every child has a hard exit deadline; the harness tells them to exit, then SIGKILLs leftovers.

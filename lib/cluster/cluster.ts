@@ -10,6 +10,7 @@
  */
 import { type Clock, systemTimers, type Timers } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
+import { TransportClosedError } from "../errors.ts";
 import type { NodeType } from "../layout/types.ts";
 import { CLUSTER_HELLO, type MembershipStats, ZEROMQ_HELLO } from "../membership/membership.ts";
 import type { ClusterOptions } from "../options/options.ts";
@@ -313,6 +314,27 @@ export class Cluster {
    */
   signatureOf(name: string): readonly ZeekParamType[] | undefined {
     return this.#events.signatureOf(name);
+  }
+
+  /**
+   * Backpressure for fast publishers: resolves when a publish may go (the transport's
+   * {@linkcode Transport.whenWritable}). Await it after {@link Cluster.publish} returned `false`
+   * instead of sleeping or spinning; no timer, no polling.
+   *
+   * @param signal Stops waiting (rejects with its reason).
+   * @throws {TransportClosedError} when no transport is attached or it is closing.
+   *
+   * @example
+   * ```ts ignore
+   * while (!cluster.publish(topic, "Site::seen", host)) await cluster.whenWritable(signal);
+   * ```
+   */
+  whenWritable(signal?: AbortSignal): Promise<void> {
+    const transport = this.#transport;
+    if (!transport) {
+      return Promise.reject(new TransportClosedError("Cannot wait to publish: no transport"));
+    }
+    return transport.whenWritable(signal);
   }
 
   /**

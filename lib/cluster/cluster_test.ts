@@ -15,7 +15,13 @@ import {
   Timestamp,
   type ZeekEvent,
 } from "../serialization/mod.ts";
-import { emptyTransportStats, type Transport, type TransportMessage } from "../transport/mod.ts";
+import { TransportClosedError } from "../errors.ts";
+import {
+  createMemoryHub,
+  emptyTransportStats,
+  type Transport,
+  type TransportMessage,
+} from "../transport/mod.ts";
 import { nodeidTopic } from "../topics/mod.ts";
 import { Cluster } from "./cluster.ts";
 
@@ -39,6 +45,7 @@ function setup(addNetworkTimestamp = false, logger: Logger = silentLogger) {
       sent.push({ topic: msg.topic, event: SERIALIZER.decode(msg.payload) });
       return true;
     },
+    whenWritable: () => Promise.resolve(),
     subscribe: () => {},
     unsubscribe: () => {},
     sendLog: () => true,
@@ -138,4 +145,16 @@ Deno.test("Cluster expires a subscription without hello on its injected timer, a
   ]);
   cluster.detach();
   assert.equal(timers.pending, 0);
+});
+
+Deno.test("Cluster.whenWritable() waits on the attached transport and refuses without one", async () => {
+  const { cluster } = setup();
+  const memory = createMemoryHub().attach(cluster.handlers);
+  cluster.detach();
+  await assert.rejects(cluster.whenWritable(), TransportClosedError);
+  cluster.attach(memory);
+  await cluster.whenWritable(); // the memory hub never refuses a publish
+  await memory[Symbol.asyncDispose]();
+  await assert.rejects(cluster.whenWritable(), TransportClosedError);
+  cluster.detach();
 });

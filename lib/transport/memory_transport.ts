@@ -178,6 +178,17 @@ class MemoryTransport implements Transport {
     return true;
   }
 
+  /** The hub never refuses a publish: resolves at once while open. */
+  whenWritable(signal?: AbortSignal): Promise<void> {
+    try {
+      this.#assertOpen("Cannot wait to publish");
+      signal?.throwIfAborted();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   subscribe(prefix: string): void {
     this.#assertOpen(`Cannot subscribe to "${prefix}"`);
     this.#hub.subscribe(this, prefix);

@@ -138,6 +138,16 @@ export interface Transport extends AsyncDisposable {
    * @throws {TransportClosedError} once the transport is closing.
    */
   publish(msg: TransportMessage): boolean;
+  /**
+   * Backpressure: resolves when a publish may go. At once unless the last publish was refused
+   * (the XPUB at its HWM, `EAGAIN`) or the send queue is full; else when the transport reports
+   * room again (ZeroMQ: the XPUB's descriptor signalled and `ZMQ_EVENTS` shows POLLOUT). No
+   * timer, no polling. A publish after it may still be refused: then wait again.
+   *
+   * @throws {TransportClosedError} once the transport is closing (also when it closes while
+   * waiting), or the signal's reason when `signal` aborts first.
+   */
+  whenWritable(signal?: AbortSignal): Promise<void>;
   /** Subscribes to a topic prefix (`0x01` + prefix on XSUB). @throws {TransportClosedError} */
   subscribe(prefix: string): void;
   /** Removes a subscription (`0x00` + prefix on XSUB). @throws {TransportClosedError} */

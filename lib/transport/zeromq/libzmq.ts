@@ -59,6 +59,8 @@ export const LIBZMQ_SYMBOLS = {
  */
 export const LIBC_SYMBOLS = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  /** `poll(2)` with a 0 timeout, on the event loop: does a descriptor hold a signal right now? */
+  pollNow: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
@@ -120,6 +122,8 @@ export const ZMQ_POLLIN = 1;
 export const ZMQ_POLLOUT = 2;
 
 /** Socket monitor events. */
+export const ZMQ_EVENT_DISCONNECTED = 0x0200;
+export const ZMQ_EVENT_HANDSHAKE_SUCCEEDED = 0x1000;
 export const ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800;
 export const ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000;
 

@@ -68,6 +68,10 @@ export interface DrivenSocketStats {
   receiveErrors: number;
   /** Messages waiting in the backlog now. */
   queued: number;
+  /** {@linkcode DrivenSocket.whenWritable} calls that had to wait. */
+  writableWaits: number;
+  /** Times waiting writers were woken (each wake may still meet a refusal: then they wait again). */
+  writableWakes: number;
 }
 
 /**
@@ -93,6 +97,11 @@ export class DrivenSocket {
    * that is not dirty has not changed since its last service ended with nothing to do.
    */
   dirty = true;
+  /** The last send met `EAGAIN` and was refused (policy `drop`); cleared by the next success. */
+  #refused = false;
+  /** The last service stopped at its budget: messages wait without a new signal. */
+  #more = false;
+  #writers: { resolve: () => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
   #stopped = false;
   #drained: (() => void)[] = [];
   #stats = {
@@ -104,6 +113,8 @@ export class DrivenSocket {
     eagainDrops: 0,
     sendErrors: 0,
     receiveErrors: 0,
+    writableWaits: 0,
+    writableWakes: 0,
   };
 
   /** Use {@linkcode ZmqReactor.add}. */
@@ -155,16 +166,64 @@ export class DrivenSocket {
       return false;
     }
     if (ok) {
+      this.#refused = false;
       st.sent++;
       for (let i = 0; i < frames.length; i++) st.bytesOut += frames[i]!.byteLength;
       return true;
     }
     if (!this.#wait && !force) {
+      this.#refused = true;
       st.eagainDrops++;
       return false;
     }
     this.#backlog.push(frames);
     return true;
+  }
+
+  /**
+   * Resolves when a send may go: at once unless the last send was refused at `EAGAIN` or the
+   * backlog is full; else once the socket's descriptor signalled and `ZMQ_EVENTS` shows POLLOUT
+   * (after a refusal) or the backlog shrank below its bound. No timer and no polling: the wait is
+   * the reactor's `poll(2)`. A send after it may still be refused (an XPUB reports POLLOUT even
+   * at its HWM, so the wake follows the signal of the I/O thread, not a guarantee): wait again.
+   * Resolves too when the socket stops (sends are then refused).
+   *
+   * @throws the signal's reason when `signal` aborts first.
+   */
+  whenWritable(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.#stopped || (!this.#refused && this.#backlog.length < this.#queueMax)) {
+      return Promise.resolve();
+    }
+    this.#stats.writableWaits++;
+    return new Promise<void>((resolve, reject) => {
+      const writer = {
+        resolve,
+        signal,
+        onAbort: () => {
+          this.#writers = this.#writers.filter((w) => w !== writer);
+          reject(signal!.reason);
+        },
+      };
+      signal?.addEventListener("abort", writer.onAbort, { once: true });
+      this.#writers.push(writer);
+    });
+  }
+
+  /** Whether someone waits in {@linkcode whenWritable} after a refused send. */
+  get waitsAfterRefusal(): boolean {
+    return this.#refused && this.#writers.length > 0;
+  }
+
+  #settleWritable(): void {
+    if (this.#writers.length === 0) return;
+    const writers = this.#writers;
+    this.#writers = [];
+    this.#stats.writableWakes++;
+    for (const w of writers) {
+      w.signal?.removeEventListener("abort", w.onAbort);
+      w.resolve();
+    }
   }
 
   /** Resolves once the backlog is empty (or the socket stopped). */
@@ -180,6 +239,7 @@ export class DrivenSocket {
     this.#stats.queueDrops += this.#backlog.length;
     this.#backlog.clear();
     this.#settleDrained();
+    this.#settleWritable();
   }
 
   /**
@@ -190,18 +250,34 @@ export class DrivenSocket {
    */
   service(): boolean {
     if (this.#stopped || this.socket.closed) return false;
+    // After a refused send with writers waiting: until the I/O thread signals again (ZMQ_FD
+    // readable now) nothing can have freed room, so leave the socket alone; reading ZMQ_EVENTS
+    // could consume that signal unseen. (Asked now, not from the last poll(2): a signal it saw
+    // may have been consumed by sends since.)
+    if (this.waitsAfterRefusal && !this.#more && !this.socket.commandsPending()) {
+      return false;
+    }
+    const wakeWriters = this.#writers.length > 0;
     this.servicing = true;
     const onFrames = this.#o.onFrames;
     let received = 0;
     try {
       for (;;) {
         const ev = this.socket.events();
+        if (!wakeWriters) {
+          // Nobody waits yet: this read may consume the signal that room came back, so a later
+          // whenWritable() must not wait for it (it resolves, and a refusal starts over).
+          this.#refused = false;
+        } else if ((ev & ZMQ_POLLOUT) !== 0 && this.#backlog.length < this.#queueMax) {
+          this.#refused = false;
+          this.#settleWritable();
+        }
         let progress = false;
         if ((ev & ZMQ_POLLOUT) !== 0 && this.#backlog.length > 0) progress = this.#flush();
         if ((ev & ZMQ_POLLIN) !== 0 && onFrames !== undefined) {
           const n = this.#drain(onFrames, this.#budget - received);
           received += n;
-          if (received >= this.#budget) return true;
+          if (received >= this.#budget) return this.#more = true;
           progress ||= n > 0;
         }
         if (!progress) return false;
@@ -213,6 +289,7 @@ export class DrivenSocket {
       return false;
     } finally {
       this.servicing = false;
+      if (received < this.#budget) this.#more = false;
       if (received > 0) this.#o.onRoundEnd?.();
     }
   }
@@ -253,6 +330,7 @@ export class DrivenSocket {
       for (let i = 0; i < frames.length; i++) st.bytesOut += frames[i]!.byteLength;
     }
     if (this.#backlog.length === 0) this.#settleDrained();
+    if (progress && !this.#refused && this.#backlog.length < this.#queueMax) this.#settleWritable();
     return progress;
   }
 

@@ -27,15 +27,18 @@ import {
 import { FrameDecoder } from "./_frame_decoder.ts";
 import { bindOrThrow, connectOrThrow } from "./_util.ts";
 import { type DrivenSocket, type DriveOptions, ZmqReactor } from "./reactor.ts";
-import { ZmqContext, type ZmqSocket } from "./socket.ts";
+import { cstring, lastError, ZmqContext, type ZmqSocket } from "./socket.ts";
 import { applyCurveClient } from "./curve.ts";
 import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
 import {
+  ZMQ_EVENT_DISCONNECTED,
+  ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
   ZMQ_HEARTBEAT_IVL,
   ZMQ_HEARTBEAT_TIMEOUT,
   ZMQ_HEARTBEAT_TTL,
   ZMQ_IMMEDIATE,
   ZMQ_LINGER,
+  ZMQ_PAIR,
   ZMQ_PULL,
   ZMQ_PUSH,
   ZMQ_RCVBUF,
@@ -64,6 +67,12 @@ export interface ZeromqTransport extends Transport {
   readonly curve: { readonly client: boolean; readonly server: boolean };
   /** A snapshot of the counters. */
   readonly stats: ZeromqTransportStats;
+  /**
+   * How many log endpoints have a connection up now (ZMTP handshake done, not disconnected since;
+   * from each PUSH's socket monitor). A graceful stop discards what is queued for a logger whose
+   * connection went down (one never connected yet gets the linger, as before).
+   */
+  readonly logEndpointsUp: number;
 }
 
 /**
@@ -141,6 +150,7 @@ export async function createZeromqTransport(
     // backlog is full, as libzmq balances one PUSH over its pipes in Zeek; a batch that asks for
     // an acknowledgement must go to one known logger.
     const pushes: ZmqSocket[] = [];
+    const pushMonitors: ZmqSocket[] = [];
     for (const endpoint of o.connectLogEndpoints) {
       const push = open(ZMQ_PUSH, "log PUSH", o.lingerMs);
       connecting(push);
@@ -149,6 +159,16 @@ export async function createZeromqTransport(
       push.setInt(ZMQ_IMMEDIATE, o.logImmediate ? 1 : 0, "ZMQ_IMMEDIATE");
       connectOrThrow(push, "log PUSH", endpoint);
       pushes.push(push);
+      // Whether the logger's connection is up (ZMTP handshake done, not disconnected since): a
+      // graceful stop does not linger for batches queued to a logger that is gone.
+      const monitor = `inproc://zcluster-push-monitor-${crypto.randomUUID()}`;
+      const events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
+      if (context.lib.zmq.zmq_socket_monitor(push.pointer, cstring(monitor), events) !== 0) {
+        throw lastError(context.lib, `Cannot monitor log PUSH to ${endpoint}`);
+      }
+      const pair = open(ZMQ_PAIR, "log PUSH monitor", 0);
+      pair.connect(monitor);
+      pushMonitors.push(pair);
     }
     return new ZeromqTransportImpl(handlers, o, {
       context,
@@ -157,6 +177,7 @@ export async function createZeromqTransport(
       xpub,
       pull,
       pushes,
+      pushMonitors,
       guard,
     });
   } catch (error) {
@@ -174,6 +195,8 @@ interface Sockets {
   xpub: ZmqSocket;
   pull: ZmqSocket | undefined;
   pushes: ZmqSocket[];
+  /** One PAIR per PUSH, connected to its socket monitor. */
+  pushMonitors: ZmqSocket[];
   guard: CurveGuard | undefined;
 }
 
@@ -189,6 +212,12 @@ class ZeromqTransportImpl implements ZeromqTransport {
   #xpub: DrivenSocket;
   #pull: DrivenSocket | undefined;
   #pushes: DrivenSocket[] = [];
+  #pushMonitors: DrivenSocket[] = [];
+  /**
+   * Per PUSH, from its socket monitor: `true` while its logger's connection is up, `false` once
+   * it went down, `undefined` before the first connection (still starting: lingers as usual).
+   */
+  #pushUp: (boolean | undefined)[] = [];
   #decoder = new FrameDecoder();
   #encoder = new TextEncoder();
   #encoded = new Map<string, Uint8Array>();
@@ -240,6 +269,10 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#pull = r.add(sockets.pull, { ...common, onFrames: (f) => this.#onPull(f), onRoundEnd });
     }
     this.#pushes = sockets.pushes.map((p) => r.add(p, { ...common, onEagain: "wait" }));
+    this.#pushUp = sockets.pushes.map(() => undefined);
+    this.#pushMonitors = sockets.pushMonitors.map((m, i) =>
+      r.add(m, { ...common, onFrames: (f) => this.#onPushMonitor(i, f) })
+    );
   }
 
   get stats(): ZeromqTransportStats {
@@ -282,12 +315,23 @@ class ZeromqTransportImpl implements ZeromqTransport {
     ]);
   }
 
+  async whenWritable(signal?: AbortSignal): Promise<void> {
+    const closed = () => new TransportClosedError("Cannot wait to publish: transport is closed");
+    if (this.#closing) throw closed();
+    await this.#xpub.whenWritable(signal);
+    if (this.#closing) throw closed();
+  }
+
   subscribe(prefix: string): void {
     this.#xsubControl(1, prefix, "subscribe to");
   }
 
   unsubscribe(prefix: string): void {
     this.#xsubControl(0, prefix, "unsubscribe from");
+  }
+
+  get logEndpointsUp(): number {
+    return this.#pushUp.filter((up) => up === true).length;
   }
 
   get logEndpointCount(): number {
@@ -333,20 +377,32 @@ class ZeromqTransportImpl implements ZeromqTransport {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    const driven = [this.#xsub, this.#xpub, this.#pull, ...this.#pushes].filter((p) =>
-      p !== undefined
-    );
+    // Batches for a logger whose connection went down cannot leave within the linger (a logger
+    // not connected yet may still come up in time: that one lingers as before): discard them
+    // (backlog counted in logDrops, libzmq's queue by linger 0) instead of waiting it out, and
+    // deliver what waits for the live ones. The monitors' latest news first, synchronously.
+    for (const [i, m] of this.#pushMonitors.entries()) {
+      for (let f = m.socket.receive(); f !== undefined; f = m.socket.receive()) {
+        this.#onPushMonitor(i, f);
+      }
+    }
+    const gone = this.#pushes.filter((_, i) => this.#pushUp[i] === false);
+    for (const p of gone) p.stop();
+    const driven = [this.#xsub, this.#xpub, this.#pull, ...this.#pushes].filter((
+      p,
+    ): p is DrivenSocket => p !== undefined && !gone.includes(p));
     // Graceful: let the backlogs reach libzmq, then libzmq's linger, both within linger_ms.
     const started = performance.now();
     const lingerMs = this.#o.lingerMs < 0 ? 30_000 : this.#o.lingerMs;
     await withTimeout(Promise.all(driven.map((p) => p.flushed())), lingerMs);
     await this.#reactor[Symbol.asyncDispose](); // no poll(2) in flight after this
     const left = Math.max(0, Math.round(lingerMs - (performance.now() - started)));
-    const { context, ownContext, xsub, xpub, pull, pushes, guard } = this.#sockets;
+    const { context, ownContext, xsub, xpub, pull, pushes, pushMonitors, guard } = this.#sockets;
     for (const s of [xpub, ...pushes]) {
       if (this.#o.lingerMs >= 0 && !s.closed) s.setInt(ZMQ_LINGER, left, "ZMQ_LINGER");
     }
-    for (const s of [xsub, xpub, pull, ...pushes]) s?.close();
+    for (const p of gone) if (!p.socket.closed) p.socket.setInt(ZMQ_LINGER, 0, "ZMQ_LINGER");
+    for (const s of [xsub, xpub, pull, ...pushes, ...pushMonitors]) s?.close();
     this.#onloop[Symbol.dispose]();
     await guard?.[Symbol.asyncDispose]();
     if (ownContext) await context.terminate();
@@ -362,6 +418,17 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#encoded.set(s, b);
     }
     return b;
+  }
+
+  /** A socket monitor event of PUSH `i`: `[u16 event, u32 value]`, then the address. */
+  #onPushMonitor(i: number, frames: Uint8Array[]): void {
+    const head = frames[0];
+    if (frames.length !== 2 || head === undefined || head.byteLength < 6) return;
+    const event = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint16(0, true);
+    if (event === ZMQ_EVENT_HANDSHAKE_SUCCEEDED) this.#pushUp[i] = true;
+    else if (event === ZMQ_EVENT_DISCONNECTED && this.#pushUp[i] !== undefined) {
+      this.#pushUp[i] = false;
+    }
   }
 
   #xsubControl(kind: 0 | 1, prefix: string, verb: string): void {

@@ -234,3 +234,120 @@ Deno.test("createZeromqTransport() validates options and accepts heartbeat and r
   t.subscribe("hb.");
   await waitFor(() => r.saw("subscribed", "hb."), "own subscription");
 });
+
+Deno.test("ZeromqTransport.whenWritable(): a publisher at the XPUB HWM waits for room, loses nothing and never spins", async () => {
+  await using proxy = await startTestProxy();
+  const ra = new Recorder();
+  const rb = new Recorder();
+  // Small HWMs on both nodes: the publisher meets EAGAIN again and again.
+  await using a = await createZeromqTransport(
+    ra,
+    nodeOptions(proxy, { xpubSndhwm: 10, xpubSndbuf: 4096 }),
+  );
+  await using b = await createZeromqTransport(
+    rb,
+    nodeOptions(proxy, { xsubRcvhwm: 10, xsubRcvbuf: 4096 }),
+  );
+  b.subscribe("t.");
+  await waitFor(() => ra.saw("subscribed", "t."), "A to see B's subscription");
+
+  const total = 20_000;
+  const payload = new Uint8Array(256);
+  let refused = 0;
+  let waits = 0;
+  let emptyWakes = 0; // a wake after which the first publish was refused again
+  let woke = false;
+  for (let i = 0; i < total;) {
+    const view = new DataView(payload.buffer);
+    view.setUint32(0, i, true);
+    if (a.publish({ topic: "t.x", sender: "a", format: "f", payload: payload.slice() })) {
+      i++;
+      woke = false;
+      continue;
+    }
+    refused++;
+    if (woke) emptyWakes++;
+    waits++;
+    // Now and then let the reactor run a round before waiting: a wait that starts after the
+    // signal was read must not hang.
+    if (refused % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    await a.whenWritable(); // the only place the loop yields (but for the line above)
+    woke = true;
+  }
+  await waitFor(() => rb.messages.length === total, `B to get ${total} messages`);
+  const seen = rb.messages.map((m) =>
+    new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0, true)
+  );
+  assert.deepEqual(seen, Array.from({ length: total }, (_, i) => i), "all of them, in order");
+  const s = a.stats;
+  assert.equal(s.messagesOut, total);
+  assert.equal(s.xpubDrops, refused, "each refusal counted once, as Zeek's xpub_drops");
+  assert.ok(refused > 0, "the publisher did reach the HWM");
+  assert.equal(waits, refused);
+  // No spinning: a wake follows the I/O thread's signal that the pipe has room (at its low-water
+  // mark), so a refusal right after a wake is the exception, and a refusal lets many through.
+  // A wait is woken by a signal of the I/O thread (commands pending on ZMQ_FD), not by a timer or
+  // a loop: some signals free no room (then the publisher waits again), but a publisher that
+  // spun would meet refusal after refusal each time the pipe is full.
+  const episodes = waits - emptyWakes; // refusals right after a successful publish
+  assert.ok(
+    emptyWakes <= 2 * episodes,
+    `${emptyWakes} wakes met a refusal again in ${episodes} times the HWM was reached`,
+  );
+  assert.ok(refused * 4 <= total, `${refused} refusals for ${total} publishes`);
+  assert.equal(ra.errors.length + rb.errors.length, 0);
+});
+
+Deno.test("ZeromqTransport.whenWritable(): at once when nothing was refused; an abort and a close end a wait", async () => {
+  const r = new Recorder();
+  const a = await createZeromqTransport(r, {
+    connectXpubEndpoint: "tcp://127.0.0.1:9", // never answers; harmless
+    connectXsubEndpoint: "tcp://127.0.0.1:9",
+    lingerMs: 0,
+  });
+  await a.whenWritable(); // nothing refused yet
+  const aborted = new AbortController();
+  aborted.abort(new Error("stop"));
+  await assert.rejects(a.whenWritable(aborted.signal), /stop/);
+  await a[Symbol.asyncDispose]();
+  await assert.rejects(a.whenWritable(), TransportClosedError);
+});
+
+Deno.test("ZeromqTransport dispose does not linger for batches queued to a logger that is gone, and delivers those for a live one", async () => {
+  await using proxy = await startTestProxy();
+  const live = new Recorder();
+  const dead = new Recorder();
+  await using liveLogger = await createZeromqTransport(
+    live,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  const deadLogger = await createZeromqTransport(
+    dead,
+    nodeOptions(proxy, { listenLogEndpoint: ANY }),
+  );
+  const w = new Recorder();
+  // Linger forever: without the monitor's news, closing would wait for the dead logger for good.
+  const worker = await createZeromqTransport(
+    w,
+    nodeOptions(proxy, {
+      connectLogEndpoints: [liveLogger.logEndpoint!, deadLogger.logEndpoint!],
+      lingerMs: -1,
+    }),
+  );
+  const send = (logger: number, seq: number) =>
+    worker.sendLog("w", "f", utf8(`${logger}:${seq}`), { logger, seq });
+  send(0, 0);
+  send(1, 0);
+  await waitFor(() => live.logs.length === 1 && dead.logs.length === 1, "both loggers connected");
+  assert.equal(worker.logEndpointsUp, 2);
+  await deadLogger[Symbol.asyncDispose]();
+  await waitFor(() => worker.logEndpointsUp === 1, "the worker to see the logger gone");
+  for (let seq = 1; seq <= 300; seq++) {
+    assert.equal(send(0, seq), true);
+    assert.equal(send(1, seq), true);
+  }
+  await worker[Symbol.asyncDispose](); // returns: the dead logger's queue is discarded
+  await waitFor(() => live.logs.length === 301, "every batch for the live logger");
+  assert.deepEqual(live.logs.map((l) => l.seq), Array.from({ length: 301 }, (_, i) => i));
+  assert.equal(dead.logs.length, 1);
+});
