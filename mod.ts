@@ -66,9 +66,8 @@ export type {
   NodeDeps,
   NodeStore,
   RunningNode,
-  TransportFactory,
-  TransportSecurity,
 } from "./lib/node/mod.ts";
+export type { TransportFactory, TransportSecurity } from "./lib/transport/mod.ts";
 export { createLogger, LOG_LEVELS, silentLogger } from "./lib/diagnostics/mod.ts";
 export type { CreateLoggerOptions, LogFields, Logger, LogLevel } from "./lib/diagnostics/mod.ts";
 

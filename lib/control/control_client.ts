@@ -24,7 +24,8 @@ import { silentLogger } from "../diagnostics/logger.ts";
 import { ControlTimeoutError, OptionsError, TransportClosedError } from "../errors.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import { makeNodeId } from "../membership/node_id.ts";
-import { type TransportFactory, zeromqTransportFactory } from "../node/cluster_node.ts";
+import type { TransportFactory } from "../transport/factory.ts";
+import { zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
 import type { ClusterOptions, ResolveOptionsInput } from "../options/options.ts";
 import { resolveOptions } from "../options/options.ts";
 import {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { ControlTimeoutError, OptionsError } from "../errors.ts";
 import { parseLayout } from "../layout/parse_layout.ts";
 import type { ClusterLayout } from "../layout/types.ts";
-import { createNode, type RunningNode, type TransportFactory } from "../node/cluster_node.ts";
+import { createNode, type RunningNode } from "../node/cluster_node.ts";
+import type { TransportFactory } from "../transport/factory.ts";
 import { resolveOptions } from "../options/options.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import {

@@ -14,7 +14,7 @@ import { makeNodeId } from "../membership/node_id.ts";
 import type { ClusterOptions } from "../options/options.ts";
 import { localNodeType } from "../options/options.ts";
 import { createEventSerializer } from "../serialization/event.ts";
-import type { Transport, TransportHandlers } from "../transport/transport.ts";
+import type { Transport } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
@@ -36,14 +36,9 @@ import {
   type ListenWebSocketOptions,
   type WebSocketServer,
 } from "../websocket/ws_server.ts";
-import {
-  createZeromqTransport,
-  type CurveClientOptions,
-  type CurveServerOptions,
-  startZeromqProxy,
-  type ZeromqProxyOptions,
-  type ZeromqTransportOptions,
-} from "../transport/zeromq/mod.ts";
+import { startZeromqProxy } from "../transport/zeromq/proxy.ts";
+import { zeromqProxyOptions, zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
+import type { TransportFactory, TransportSecurity } from "../transport/factory.ts";
 import { loadCurveSettings } from "../security/curve_config.ts";
 import { OptionsError } from "../errors.ts";
 
@@ -58,32 +53,6 @@ function endpointInfo(info: ClientInfo): BrokerValue[] {
     info.applicationName === "unknown" ? null : info.applicationName,
   ];
 }
-
-/** CURVE settings for the transport, loaded by the node from its key files. */
-export interface TransportSecurity {
-  /**
-   * The node's CURVE client keys (and the proxy's public key), when the layout enables CURVE.
-   * Its type belongs to the ZeroMQ transport (`internal_mod.ts`), so it is left out of the
-   * generated docs.
-   *
-   * @ignore
-   */
-  readonly curveClient?: CurveClientOptions;
-  /**
-   * The CURVE server keys and allow-list of the sockets this node binds (the proxy, a logger's
-   * PULL). Left out of the generated docs like {@link TransportSecurity.curveClient}.
-   *
-   * @ignore
-   */
-  readonly curveServer?: CurveServerOptions;
-}
-
-/** Creates the node's transport from the event layer's handlers. */
-export type TransportFactory = (
-  handlers: TransportHandlers,
-  options: ClusterOptions,
-  security?: TransportSecurity,
-) => Promise<Transport>;
 
 /** A connection a node is about to make, as passed to a {@link ConnectNodeHook}. */
 export interface ConnectTarget {
@@ -237,102 +206,6 @@ async function loadSecurity(
       : {}),
   };
 }
-
-/**
- * The ZeroMQ transport's options from the node options: every `zeromq.*` option the transport
- * uses, plus the CURVE keys.
- *
- * @example
- * ```ts
- * import { zeromqTransportOptions } from "./cluster_node.ts";
- * import { parseLayout } from "../layout/parse_layout.ts";
- * import { resolveOptions } from "../options/options.ts";
- * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
- * zeromqTransportOptions(resolveOptions({ layout, node: "manager" })).xpubImmediate; // true
- * ```
- *
- * @param options The node's options.
- * @param security CURVE keys, if any.
- * @returns Options for `createZeromqTransport`.
- */
-export function zeromqTransportOptions(
-  options: ClusterOptions,
-  security: TransportSecurity = {},
-): ZeromqTransportOptions {
-  const z = options.zeromq;
-  const heartbeat = z.heartbeatIntervalMs > 0
-    ? {
-      heartbeatIntervalMs: z.heartbeatIntervalMs,
-      heartbeatTimeoutMs: z.heartbeatTimeoutMs,
-      heartbeatTtlMs: z.heartbeatTimeoutMs,
-    }
-    : {};
-  return {
-    connectXsubEndpoint: z.connectXsubEndpoint,
-    connectXpubEndpoint: z.connectXpubEndpoint,
-    listenLogEndpoint: z.listenLogEndpoint,
-    connectLogEndpoints: z.connectLogEndpoints,
-    lingerMs: z.lingerMs,
-    xpubSndhwm: z.xpubSndhwm,
-    xpubSndbuf: z.xpubSndbuf,
-    xsubRcvhwm: z.xsubRcvhwm,
-    xsubRcvbuf: z.xsubRcvbuf,
-    logSndhwm: z.logSndhwm,
-    logSndbuf: z.logSndbuf,
-    logRcvhwm: z.logRcvhwm,
-    logRcvbuf: z.logRcvbuf,
-    logImmediate: z.logImmediate,
-    logDistribution: options.enableRoundRobinLogging ? "round-robin" : "all",
-    connectXpubNodrop: z.connectXpubNodrop,
-    xpubImmediate: z.xpubImmediate,
-    xpubRetryOnEagain: z.xpubRetryOnEagain,
-    onloopQueueHwm: z.onloopQueueHwm,
-    pollMaxMessages: z.pollMaxMessages,
-    reconnectIntervalMs: z.reconnectIntervalMs,
-    reconnectIntervalMaxMs: z.reconnectIntervalMaxMs,
-    ipv6: z.ipv6,
-    ...heartbeat,
-    ...(security.curveClient ? { curveClient: security.curveClient } : {}),
-    ...(security.curveServer && z.listenLogEndpoint ? { curveServer: security.curveServer } : {}),
-  };
-}
-
-/**
- * The options of the XPUB/XSUB proxy a node runs (`zeromq.runProxyThread`).
- *
- * @example
- * ```ts
- * import { zeromqProxyOptions } from "./cluster_node.ts";
- * import { parseLayout } from "../layout/parse_layout.ts";
- * import { resolveOptions } from "../options/options.ts";
- * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
- * zeromqProxyOptions(resolveOptions({ layout, node: "manager" })).proxyIoThreads; // 2
- * ```
- *
- * @param options The node's options.
- * @param security CURVE keys, if any.
- * @returns Options for `startZeromqProxy`.
- */
-export function zeromqProxyOptions(
-  options: ClusterOptions,
-  security: TransportSecurity = {},
-): ZeromqProxyOptions {
-  const z = options.zeromq;
-  return {
-    listenXpubEndpoint: z.listenXpubEndpoint,
-    listenXsubEndpoint: z.listenXsubEndpoint,
-    listenXpubNodrop: z.listenXpubNodrop,
-    proxyIoThreads: z.proxyIoThreads,
-    ipv6: z.ipv6,
-    heartbeatIntervalMs: z.heartbeatIntervalMs,
-    heartbeatTimeoutMs: z.heartbeatTimeoutMs,
-    ...(security.curveServer ? { curveServer: security.curveServer } : {}),
-  };
-}
-
-/** The ZeroMQ transport configured from the node options. */
-export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) =>
-  createZeromqTransport(handlers, zeromqTransportOptions(options, security));
 
 /**
  * Checks, without taking anything, that no other process holds the log directory this node would
