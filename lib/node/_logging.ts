@@ -10,16 +10,10 @@ import { LOG_SERIALIZER_NAME } from "../logging/batch_codec.ts";
 import { LogWriterManager } from "../logging/writer_manager.ts";
 import { OptionsError } from "../errors.ts";
 import type { ClusterOptions } from "../options/options.ts";
-import { localNodeType } from "../options/options.ts";
+import { writesLogsLocally } from "../roles/roles.ts";
 import { Count, count } from "../serialization/mod.ts";
 import { nodeidTopic } from "../topics/topics.ts";
 import type { Transport } from "../transport/transport.ts";
-
-/** Whether this node writes log files itself (Zeek's `Log::enable_local_logging`). */
-export function writesLocally(options: ClusterOptions): boolean {
-  const type = localNodeType(options);
-  return type === "NONE" || type === "LOGGER" || (type === "MANAGER" && options.managerIsLogger);
-}
 
 /** The logging parts of a node. */
 export interface NodeLogging {
@@ -46,8 +40,9 @@ export async function createNodeLogging(
     sendLog: (sender: string, format: string, batch: Uint8Array) => boolean;
   },
 ): Promise<NodeLogging> {
-  if (writesLocally(options)) await checkLogDir(options.logDir);
-  const files = writesLocally(options)
+  const local = writesLogsLocally(options);
+  if (local) await checkLogDir(options.logDir);
+  const files = local
     ? await LogWriterManager.create({
       dir: options.logDir,
       format: options.logFormat,

@@ -1,4 +1,5 @@
 import { type Cluster, NODE_DOWN, NODE_UP } from "../cluster/cluster.ts";
+import { nodeRoles } from "../roles/roles.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { LogService } from "../logging/log_service.ts";
 import type { NodeLogging } from "./_logging.ts";
@@ -102,17 +103,18 @@ export function serveNodeMetrics(
   const port = localNodeMetricsPort(options);
   if (port === 0) return undefined;
   const node = options.layout[options.node]!;
+  const roles = nodeRoles(options);
   const advertise = options.metricsAdvertiseAddress;
   const app = createMetricsApp({
     registry: metrics.registry,
     node: options.node,
-    ...(node.nodeType === "MANAGER"
+    ...(roles.servesServicesJson
       ? {
         services: { layout: options.layout, ...(advertise ? { advertiseAddress: advertise } : {}) },
       }
       : {}),
   });
-  const collector = node.nodeType === "MANAGER" && parts
+  const collector = roles.servesStatusPage && parts
     ? statusCollector(options, metrics, parts.cluster)
     : undefined;
   if (collector) mountStatus(app, collector);

@@ -12,18 +12,13 @@ import type { Logger } from "../diagnostics/logger.ts";
 import { silentLogger } from "../diagnostics/logger.ts";
 import { makeNodeId } from "../membership/node_id.ts";
 import type { ClusterOptions } from "../options/options.ts";
-import { localNodeType } from "../options/options.ts";
 import { createEventSerializer } from "../serialization/event.ts";
 import type { Transport } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
-import {
-  createNodeLogging,
-  loggerOfEndpoint,
-  startReliableLogging,
-  writesLocally,
-} from "./_logging.ts";
+import { createNodeLogging, loggerOfEndpoint, startReliableLogging } from "./_logging.ts";
+import { nodeRoles, writesLogsLocally } from "../roles/roles.ts";
 import { assertLogDirectoryFree } from "../locks/lock_file.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
@@ -177,11 +172,12 @@ async function loadSecurity(
 ): Promise<TransportSecurity> {
   const z = options.zeromq;
   if (z.curveKeyFile === "") return {};
-  const binds = z.runProxyThread || z.listenLogEndpoint !== "";
+  const roles = nodeRoles(options);
+  const binds = roles.runsProxy || roles.pullsLogs;
   if (binds && (z.curveServerKeyFile === "" || z.curveAllowListFile === "")) {
     throw new OptionsError(
       `Node ${options.node} binds ${
-        z.runProxyThread ? "the proxy" : "a log PULL"
+        roles.runsProxy ? "the proxy" : "a log PULL"
       } with CURVE on: give --curve-server-key and --curve-allow`,
     );
   }
@@ -222,7 +218,7 @@ async function loadSecurity(
  * ```
  */
 export function assertNodeDirectoriesFree(options: ClusterOptions): void {
-  if (writesLocally(options)) assertLogDirectoryFree(options.logDir);
+  if (writesLogsLocally(options)) assertLogDirectoryFree(options.logDir);
 }
 
 /**
@@ -284,6 +280,7 @@ export async function createNode(
     const nodeId = deps.nodeId ??
       makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
     const z = options.zeromq;
+    const roles = nodeRoles(options);
     const listeners: string[] = [];
     // First: the log directory's lock, before anything binds or touches a file (a second instance
     // on the same directory stops here, exit 2, naming the pid that holds it).
@@ -301,7 +298,7 @@ export async function createNode(
       : security.curveClient
       ? "curve"
       : "plain";
-    if (z.runProxyThread) {
+    if (roles.runsProxy) {
       const proxy = await startZeromqProxy(zeromqProxyOptions(options, security));
       resources.push(() => proxy[Symbol.asyncDispose]());
       curveRejectedSources.push(() => proxy.stats.curveRejected);
@@ -342,7 +339,7 @@ export async function createNode(
     resources.push(() => reliable[Symbol.dispose]());
     resources.push(() => cluster.detach());
     resources.push(() => logging.service[Symbol.asyncDispose]());
-    if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
+    if (roles.pullsLogs) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
     curveRejectedSources.push(() =>
       (transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0
     );
@@ -367,7 +364,7 @@ export async function createNode(
     if (server) {
       resources.push(() => server[Symbol.asyncDispose]());
       listeners.push(`metrics http://${server.addr.hostname}:${server.addr.port}/metrics (plain)`);
-      if (localNodeType(options) === "MANAGER") {
+      if (roles.servesStatusPage) {
         listeners.push(`status page http://${server.addr.hostname}:${server.addr.port}/ (plain)`);
       }
     }
@@ -410,7 +407,7 @@ export async function createNode(
       [Symbol.asyncDispose]: close,
     };
     logger.info(`node ${options.node || "(standalone)"} up`, {
-      type: localNodeType(options),
+      type: roles.nodeType,
       id: nodeId,
       format: options.eventSerializer,
       listeners: listeners.length > 0 ? listeners.join("; ") : "none",
