@@ -84,6 +84,8 @@ export interface NodeDeps {
   readonly traceEvents?: boolean;
   /** Site code: runs once the node is up (the twin of Zeek's `local.zeek`). */
   readonly setup?: (node: RunningNode) => void | Promise<void>;
+  /** Stops the node when aborted (as `node.close()`); an aborted signal refuses to start. */
+  readonly signal?: AbortSignal;
 }
 
 /** A running node. */
@@ -252,36 +254,30 @@ export async function createNode(
   options: ClusterOptions,
   deps: NodeDeps = {},
 ): Promise<RunningNode> {
+  deps.signal?.throwIfAborted();
   const logger = deps.logger ?? silentLogger;
   const clock = deps.clock ?? systemClock;
-  const resources: (() => PromiseLike<void> | void)[] = [];
+  const nodeId = deps.nodeId ??
+    makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
+  const roles = nodeRoles(options);
+  // Everything the node starts, disposed in reverse order when it stops.
+  const stack = new AsyncDisposableStack();
+  let failure: Error | undefined;
+  let cluster: Cluster | undefined;
   let resolveClosed!: (value: void | Error) => void;
   const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
-  let failure: Error | undefined;
-  const curveRejectedSources: (() => number)[] = [];
-  /** Run first when the node starts to stop (before anything is disposed). */
-  const stopping: (() => void)[] = [];
-  const close = () => {
+  const close = () =>
     closing ??= (async () => {
-      for (const stop of stopping) stop();
-      for (const dispose of resources.reverse()) {
-        try {
-          await dispose();
-        } catch (error) {
-          logger.error("error while stopping", { error: String(error) });
+      cluster?.stopping(); // before anything is disposed: no node_down for what stopping shows
+      await stack.disposeAsync().catch((error) => {
+        for (const e of disposalErrors(error)) {
+          logger.error("error while stopping", { error: String(e) });
         }
-      }
+      });
       resolveClosed(failure);
     })();
-    return closing;
-  };
   try {
-    const nodeId = deps.nodeId ??
-      makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
-    const z = options.zeromq;
-    const roles = nodeRoles(options);
-    const listeners: string[] = [];
     // First: the log directory's lock, before anything binds or touches a file (a second instance
     // on the same directory stops here, exit 2, naming the pid that holds it).
     const link: { transport?: Transport } = {};
@@ -291,23 +287,18 @@ export async function createNode(
       nodeId,
       sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
     });
-    if (logging.files) resources.push(() => logging.files!.close());
+    if (logging.files) stack.defer(() => logging.files!.close());
     const security = await loadSecurity(options, clock, logger);
-    const mode = security.curveServer
-      ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
-      : security.curveClient
-      ? "curve"
-      : "plain";
-    if (roles.runsProxy) {
-      const proxy = await startZeromqProxy(zeromqProxyOptions(options, security));
-      resources.push(() => proxy[Symbol.asyncDispose]());
-      curveRejectedSources.push(() => proxy.stats.curveRejected);
-      listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (${mode})`);
-      listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (${mode})`);
+    const listeners = new Listeners(security);
+    const proxy = roles.runsProxy
+      ? stack.use(await startZeromqProxy(zeromqProxyOptions(options, security)))
+      : undefined;
+    if (proxy) {
+      listeners.zeromq(`proxy XPUB ${proxy.xpubEndpoint}`, `proxy XSUB ${proxy.xsubEndpoint}`);
     }
     const clusterLog = (message: string) =>
       logging.service.write(CLUSTER_LOG, { ts: clock.now(), node: options.node, message });
-    const cluster = new Cluster(options, {
+    cluster = new Cluster(options, {
       serializer: createEventSerializer(options.eventSerializer),
       clock,
       logger,
@@ -319,7 +310,6 @@ export async function createNode(
           ? logging.receive.acks.receive(batch)
           : logging.service.receiveBatch(batch),
     });
-    stopping.push(() => cluster.stopping());
     const { transport, logEndpoints } = await connectTransport(
       options,
       cluster,
@@ -328,21 +318,20 @@ export async function createNode(
       security,
     );
     link.transport = transport;
-    resources.push(() => transport[Symbol.asyncDispose]());
-    const reliable = startReliableLogging(options, {
-      logging,
-      cluster,
-      transport,
-      clock,
-      endpoints: logEndpoints,
-    });
-    resources.push(() => reliable[Symbol.dispose]());
-    resources.push(() => cluster.detach());
-    resources.push(() => logging.service[Symbol.asyncDispose]());
-    if (roles.pullsLogs) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
-    curveRejectedSources.push(() =>
-      (transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0
+    stack.use(transport);
+    stack.use(
+      startReliableLogging(options, {
+        logging,
+        cluster,
+        transport,
+        clock,
+        endpoints: logEndpoints,
+      }),
     );
+    const events = cluster;
+    stack.defer(() => events.detach());
+    stack.use(logging.service);
+    if (roles.pullsLogs) listeners.zeromq(`log PULL ${options.zeromq.listenLogEndpoint}`);
     cluster.attach(transport);
     transport.closed.then((result) => {
       if (result instanceof Error) {
@@ -358,18 +347,17 @@ export async function createNode(
       logging,
     }, logger);
     metrics.zeromq.curveRejected.addSource(() =>
-      curveRejectedSources.reduce((sum, read) => sum + read(), 0)
+      (proxy?.stats.curveRejected ?? 0) +
+      ((transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0)
     );
     const server = serveNodeMetrics(options, metrics, { cluster });
     if (server) {
-      resources.push(() => server[Symbol.asyncDispose]());
-      listeners.push(`metrics http://${server.addr.hostname}:${server.addr.port}/metrics (plain)`);
-      if (roles.servesStatusPage) {
-        listeners.push(`status page http://${server.addr.hostname}:${server.addr.port}/ (plain)`);
-      }
+      stack.use(server);
+      const http = `http://${server.addr.hostname}:${server.addr.port}`;
+      listeners.http(`metrics ${http}/metrics`);
+      if (roles.servesStatusPage) listeners.http(`status page ${http}/`);
     }
-    const stores = new NodeStores(options, cluster, clock, logger);
-    resources.push(() => stores[Symbol.asyncDispose]());
+    const stores = stack.use(new NodeStores(options, cluster, clock, logger));
     const node: RunningNode = {
       options,
       cluster,
@@ -381,22 +369,9 @@ export async function createNode(
       createStore: (name, createOptions = {}) => stores.create(name, createOptions.persistent),
       stores: () => stores.list(),
       listenWebSocket: async (wsOptions) => {
-        const server = await listenWebSocket(cluster, {
-          ...wsOptions,
-          metrics: metrics.websocket,
-          logger,
-          clusterLog: (message) => void clusterLog(message),
-          // Zeek raises these as events; site code handles them with cluster.on().
-          onClientAdded: (info, subscriptions) => {
-            cluster.raise(WEBSOCKET_CLIENT_ADDED, endpointInfo(info), [...subscriptions]);
-            wsOptions.onClientAdded?.(info, subscriptions);
-          },
-          onClientLost: (info, code, reason) => {
-            cluster.raise(WEBSOCKET_CLIENT_LOST, endpointInfo(info), count(code), reason);
-            wsOptions.onClientLost?.(info, code, reason);
-          },
-        });
-        resources.push(() => server[Symbol.asyncDispose]());
+        const server = await listenWebSocketFor(events, wsOptions, { metrics, logger, clusterLog });
+        if (closing) await server[Symbol.asyncDispose]();
+        else stack.use(server);
         logger.info(`listener websocket ${server.url}`, {
           encrypted: wsOptions.tlsOptions?.certFile ? "tls" : "plain",
         });
@@ -410,18 +385,83 @@ export async function createNode(
       type: roles.nodeType,
       id: nodeId,
       format: options.eventSerializer,
-      listeners: listeners.length > 0 ? listeners.join("; ") : "none",
+      listeners: listeners.toString(),
       curve: security.curveServer ? "client+server" : security.curveClient ? "client" : "off",
       ...(server ? {} : { metrics: "off (no metricsPort in the layout)" }),
     });
-    if (deps.control !== false) {
-      const control = installControl(node, { clock, logger });
-      resources.push(() => control[Symbol.dispose]());
-    }
+    if (deps.control !== false) stack.use(installControl(node, { clock, logger }));
     await deps.setup?.(node);
+    if (deps.signal) {
+      const signal = deps.signal;
+      const onAbort = () => void close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      stack.defer(() => signal.removeEventListener("abort", onAbort));
+      if (signal.aborted) onAbort();
+    }
     return node;
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** The errors a failed `disposeAsync()` carries (one per failed disposal). */
+function disposalErrors(error: unknown): unknown[] {
+  const errors: unknown[] = [];
+  while (error instanceof SuppressedError) {
+    errors.push(error.error);
+    error = error.suppressed;
+  }
+  errors.push(error);
+  return errors.reverse();
+}
+
+/** The listeners a node reports in its `up` line, with the encryption each uses. */
+class Listeners {
+  readonly #mode: string;
+  readonly #lines: string[] = [];
+  constructor(security: TransportSecurity) {
+    this.#mode = security.curveServer
+      ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
+      : security.curveClient
+      ? "curve"
+      : "plain";
+  }
+  /** Adds ZeroMQ listeners: plain or CURVE as the node's keys say. */
+  zeromq(...lines: string[]): void {
+    for (const line of lines) this.#lines.push(`${line} (${this.#mode})`);
+  }
+  /** Adds an HTTP listener (plain text). */
+  http(line: string): void {
+    this.#lines.push(`${line} (plain)`);
+  }
+  toString(): string {
+    return this.#lines.length > 0 ? this.#lines.join("; ") : "none";
+  }
+}
+
+/**
+ * Serves Zeek's WebSocket API for a node: its metrics and diagnostics, and Zeek's
+ * `Cluster::websocket_client_added`/`_lost` events raised on the node's event layer.
+ */
+function listenWebSocketFor(
+  cluster: Cluster,
+  wsOptions: Omit<ListenWebSocketOptions, "metrics" | "logger" | "clusterLog">,
+  parts: { metrics: NodeMetrics; logger: Logger; clusterLog: (message: string) => boolean },
+): Promise<WebSocketServer> {
+  return listenWebSocket(cluster, {
+    ...wsOptions,
+    metrics: parts.metrics.websocket,
+    logger: parts.logger,
+    clusterLog: (message) => void parts.clusterLog(message),
+    // Zeek raises these as events; site code handles them with cluster.on().
+    onClientAdded: (info, subscriptions) => {
+      cluster.raise(WEBSOCKET_CLIENT_ADDED, endpointInfo(info), [...subscriptions]);
+      wsOptions.onClientAdded?.(info, subscriptions);
+    },
+    onClientLost: (info, code, reason) => {
+      cluster.raise(WEBSOCKET_CLIENT_LOST, endpointInfo(info), count(code), reason);
+      wsOptions.onClientLost?.(info, code, reason);
+    },
+  });
 }
