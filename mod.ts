@@ -67,7 +67,11 @@ export type {
   NodeStore,
   RunningNode,
 } from "./lib/node/mod.ts";
-export type { TransportFactory, TransportSecurity } from "./lib/transport/mod.ts";
+export type {
+  StartableTransport,
+  TransportFactory,
+  TransportSecurity,
+} from "./lib/transport/mod.ts";
 export { createLogger, LOG_LEVELS, silentLogger } from "./lib/diagnostics/mod.ts";
 export type { CreateLoggerOptions, LogFields, Logger, LogLevel } from "./lib/diagnostics/mod.ts";
 

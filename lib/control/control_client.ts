@@ -192,10 +192,9 @@ export class ControlClient implements AsyncDisposable {
       ...opts.options,
       zeromq: { ...z, runProxyThread: false, listenLogEndpoint: "", connectLogEndpoints: [] },
     };
-    client.#transport = await (opts.transport ?? zeromqTransportFactory)(
-      client.#handlers,
-      clientOptions,
-    );
+    const transport = await (opts.transport ?? zeromqTransportFactory)(clientOptions);
+    transport.start(client.#handlers);
+    client.#transport = transport;
     try {
       client.#transport.subscribe(CONTROL_TOPIC);
       const ready = `${z.internalTopicPrefix}${client.nodeId}.1.`;

@@ -17,7 +17,12 @@ import type { Transport } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
-import { createNodeLogging, loggerOfEndpoint, startReliableLogging } from "./_logging.ts";
+import {
+  createNodeLogging,
+  loggerOfEndpoint,
+  openLogFiles,
+  startLogReception,
+} from "./_logging.ts";
 import { nodeRoles, writesLogsLocally } from "../roles/roles.ts";
 import { assertLogDirectoryFree } from "../locks/lock_file.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
@@ -33,7 +38,11 @@ import {
 } from "../websocket/ws_server.ts";
 import { startZeromqProxy } from "../transport/zeromq/proxy.ts";
 import { zeromqProxyOptions, zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
-import type { TransportFactory, TransportSecurity } from "../transport/factory.ts";
+import type {
+  StartableTransport,
+  TransportFactory,
+  TransportSecurity,
+} from "../transport/factory.ts";
 import { loadCurveSettings } from "../security/curve_config.ts";
 import { OptionsError } from "../errors.ts";
 
@@ -128,15 +137,14 @@ export interface RunningNode extends AsyncDisposable {
  */
 async function connectTransport(
   options: ClusterOptions,
-  cluster: Cluster,
   deps: NodeDeps,
   logger: Logger,
   security: TransportSecurity,
-): Promise<{ transport: Transport; logEndpoints: readonly string[] }> {
+): Promise<{ transport: StartableTransport; logEndpoints: readonly string[] }> {
   const hook = deps.connectNodeHook;
   const factory = deps.transport ?? zeromqTransportFactory;
   if (!hook) {
-    const transport = await factory(cluster.handlers, options, security);
+    const transport = await factory(options, security);
     return { transport, logEndpoints: options.zeromq.connectLogEndpoints };
   }
   const z = options.zeromq;
@@ -145,7 +153,7 @@ async function connectTransport(
   const proxyEndpoints = [z.connectXsubEndpoint, z.connectXpubEndpoint];
   if (!hook({ node: manager, kind: "proxy", endpoints: proxyEndpoints })) {
     logger.warn("connect_node_hook prevented the connection to the proxy: running isolated");
-    return { transport: createMemoryHub().attach(cluster.handlers, {}), logEndpoints: [] };
+    return { transport: createMemoryHub().open(), logEndpoints: [] };
   }
   const logEndpoints = z.connectLogEndpoints.filter((endpoint) => {
     const node = loggerOfEndpoint(options, endpoint);
@@ -153,7 +161,7 @@ async function connectTransport(
     if (!allowed) logger.warn(`connect_node_hook prevented the connection to logger ${node}`);
     return allowed;
   });
-  const transport = await factory(cluster.handlers, {
+  const transport = await factory({
     ...options,
     zeromq: { ...z, connectLogEndpoints: logEndpoints },
   }, security);
@@ -280,14 +288,8 @@ export async function createNode(
   try {
     // First: the log directory's lock, before anything binds or touches a file (a second instance
     // on the same directory stops here, exit 2, naming the pid that holds it).
-    const link: { transport?: Transport } = {};
-    const logging = await createNodeLogging(options, {
-      clock,
-      logger,
-      nodeId,
-      sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
-    });
-    if (logging.files) stack.defer(() => logging.files!.close());
+    const files = await openLogFiles(options, { clock, logger });
+    if (files) stack.defer(() => files.close());
     const security = await loadSecurity(options, clock, logger);
     const listeners = new Listeners(security);
     const proxy = roles.runsProxy
@@ -296,43 +298,34 @@ export async function createNode(
     if (proxy) {
       listeners.zeromq(`proxy XPUB ${proxy.xpubEndpoint}`, `proxy XSUB ${proxy.xsubEndpoint}`);
     }
+    // The transport's sockets open now, and deliver once every layer is wired to it (below).
+    const { transport, logEndpoints } = await connectTransport(options, deps, logger, security);
+    stack.use(transport);
+    if (roles.pullsLogs) listeners.zeromq(`log PULL ${options.zeromq.listenLogEndpoint}`);
+    const logging = createNodeLogging(options, {
+      clock,
+      logger,
+      nodeId,
+      files,
+      transport,
+      endpoints: logEndpoints,
+    });
     const clusterLog = (message: string) =>
       logging.service.write(CLUSTER_LOG, { ts: clock.now(), node: options.node, message });
-    cluster = new Cluster(options, {
+    const events = cluster = new Cluster(options, {
       serializer: createEventSerializer(options.eventSerializer),
       clock,
       logger,
       nodeId,
       traceEvents: deps.traceEvents ?? false,
       clusterLog,
-      onLogBatch: (batch) =>
-        logging.receive.acks
-          ? logging.receive.acks.receive(batch)
-          : logging.service.receiveBatch(batch),
     });
-    const { transport, logEndpoints } = await connectTransport(
-      options,
-      cluster,
-      deps,
-      logger,
-      security,
-    );
-    link.transport = transport;
-    stack.use(transport);
-    stack.use(
-      startReliableLogging(options, {
-        logging,
-        cluster,
-        transport,
-        clock,
-        endpoints: logEndpoints,
-      }),
-    );
-    const events = cluster;
+    const reception = stack.use(startLogReception(options, { logging, cluster }));
     stack.defer(() => events.detach());
     stack.use(logging.service);
-    if (roles.pullsLogs) listeners.zeromq(`log PULL ${options.zeromq.listenLogEndpoint}`);
     cluster.attach(transport);
+    // Wired: events and subscriptions to the event layer, log batches to the logging layer.
+    transport.start({ ...cluster.handlers, onLog: reception.onLog });
     transport.closed.then((result) => {
       if (result instanceof Error) {
         logger.error(`transport failed: ${result.message}`);
@@ -345,6 +338,7 @@ export async function createNode(
       transport,
       log: logging.service,
       logging,
+      acks: reception.acks,
     }, logger);
     metrics.zeromq.curveRejected.addSource(() =>
       (proxy?.stats.curveRejected ?? 0) +

@@ -28,9 +28,24 @@ export interface TransportSecurity {
   readonly curveServer?: CurveServerOptions;
 }
 
-/** Creates the node's transport from the event layer's handlers. */
+/**
+ * A transport whose sockets are open but which delivers nothing yet: the node wires its layers
+ * to it (they can publish, subscribe and send logs at once), then starts it with one sink per
+ * kind of input. What arrives before waits in the transport's bounded on-loop queue
+ * (`onloopQueueHwm`; a message past it is dropped and counted in `stats.onloopDrops`).
+ */
+export interface StartableTransport extends Transport {
+  /**
+   * Starts delivering: events to `onMessage`, subscription changes to `onSubscription`, log
+   * batches to `onLog`, failures to `onError`.
+   *
+   * @throws {Error} When started twice.
+   */
+  start(handlers: TransportHandlers): void;
+}
+
+/** Opens the node's transport (not yet delivering) from its options and CURVE keys. */
 export type TransportFactory = (
-  handlers: TransportHandlers,
   options: ClusterOptions,
   security?: TransportSecurity,
-) => Promise<Transport>;
+) => Promise<StartableTransport>;

@@ -8,7 +8,7 @@ import type { ClusterOptions } from "../../options/options.ts";
 import type { TransportFactory, TransportSecurity } from "../factory.ts";
 import type { ZeromqTransportOptions } from "./options.ts";
 import type { ZeromqProxyOptions } from "./proxy.ts";
-import { createZeromqTransport } from "./zeromq_transport.ts";
+import { openZeromqTransport } from "./zeromq_transport.ts";
 
 /**
  * The ZeroMQ transport's options from the node options: every `zeromq.*` option the transport
@@ -103,5 +103,5 @@ export function zeromqProxyOptions(
 }
 
 /** The ZeroMQ transport configured from the node options. */
-export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) =>
-  createZeromqTransport(handlers, zeromqTransportOptions(options, security));
+export const zeromqTransportFactory: TransportFactory = (options, security = {}) =>
+  openZeromqTransport(zeromqTransportOptions(options, security));
