@@ -18,6 +18,7 @@ export * from "./lib/net/mod.ts";
 export * from "./lib/locks/mod.ts";
 export * from "./lib/security/mod.ts";
 export * from "./lib/node/mod.ts";
+export * from "./lib/roles/mod.ts";
 export * from "./lib/pools/mod.ts";
 export * from "./lib/metrics/mod.ts";
 export * from "./lib/transport/mod.ts";

@@ -66,9 +66,12 @@ export type {
   NodeDeps,
   NodeStore,
   RunningNode,
+} from "./lib/node/mod.ts";
+export type {
+  StartableTransport,
   TransportFactory,
   TransportSecurity,
-} from "./lib/node/mod.ts";
+} from "./lib/transport/mod.ts";
 export { createLogger, LOG_LEVELS, silentLogger } from "./lib/diagnostics/mod.ts";
 export type { CreateLoggerOptions, LogFields, Logger, LogLevel } from "./lib/diagnostics/mod.ts";
 

@@ -16,7 +16,7 @@
 import { createNode, type RunningNode } from "../lib/node/cluster_node.ts";
 import { parseLayout } from "../lib/layout/parse_layout.ts";
 import { resolveOptions } from "../lib/options/options.ts";
-import { createZeromqTransport } from "../lib/transport/zeromq/mod.ts";
+import { openZeromqTransport } from "../lib/transport/zeromq/mod.ts";
 import {
   BENCH_EVENT,
   type ChildConfig,
@@ -59,8 +59,8 @@ async function startNode(config: ChildConfig): Promise<RunningNode> {
   // expose. Same endpoints and Zeek HWMs as the default factory.
   const z = options.zeromq;
   return await createNode(options, {
-    transport: (handlers) =>
-      createZeromqTransport(handlers, {
+    transport: () =>
+      openZeromqTransport({
         connectXsubEndpoint: z.connectXsubEndpoint,
         connectXpubEndpoint: z.connectXpubEndpoint,
         lingerMs: z.lingerMs,

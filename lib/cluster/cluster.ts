@@ -27,7 +27,6 @@ import {
 } from "../serialization/mod.ts";
 import { nodeidTopic, nodeTopic, poolTopic, typeTopic } from "../topics/topics.ts";
 import type {
-  LogBatch,
   SubscriptionEvent,
   Transport,
   TransportErrorCode,
@@ -72,8 +71,6 @@ export interface ClusterDeps {
   readonly logger: Logger;
   /** Zeek's `Cluster::log`: cluster.log messages (membership joins and leaves). */
   readonly clusterLog?: (message: string) => void;
-  /** Log batches received on PULL (loggers). */
-  readonly onLogBatch?: (batch: LogBatch) => void;
   /** A node id; a fresh one is made by the caller. */
   readonly nodeId: string;
   /** Log every received event at debug level (for operators and multi-process tests). */
@@ -174,37 +171,27 @@ export class Cluster {
   }
 
   /**
-   * Callbacks to give the transport. What arrives before {@link Cluster.attach} (a transport may
-   * replay subscriptions while it is being created) is kept and handled on attach.
+   * The event layer's sinks for the transport: events, subscription changes (membership) and
+   * transport errors. Log batches go to the logging layer, not here. Start the transport with
+   * them after {@link Cluster.attach}.
    */
-  readonly handlers: TransportHandlers = {
-    onMessage: (msg) => this.#early(() => this.#onMessage(msg)),
-    onSubscription: (ev) => this.#early(() => this.#onSubscription(ev)),
-    onLog: (batch) => this.#deps.onLogBatch?.(batch),
+  readonly handlers: Omit<TransportHandlers, "onLog"> = {
+    onMessage: (msg) => this.#onMessage(msg),
+    onSubscription: (ev) => this.#onSubscription(ev),
     onError: (code, message) => this.#onTransportError(code, message),
   };
-
-  #beforeAttach: (() => void)[] | undefined = [];
-
-  #early(handle: () => void): void {
-    if (this.#beforeAttach === undefined) return handle();
-    if (this.#beforeAttach.length < 100_000) this.#beforeAttach.push(handle);
-  }
 
   /**
    * Connects the layer to its transport and makes the subscriptions every Zeek node makes: its
    * pools, its type topic, its nodeid topic and its node topic (in that order).
    *
-   * @param transport The node's transport, created with {@link Cluster.handlers}.
+   * @param transport The node's transport (started with {@link Cluster.handlers} afterwards).
    */
   attach(transport: Transport): void {
     const early = [...this.#subscriptions.keys()];
     this.#transport = transport;
     for (const topic of this.defaultSubscriptions()) this.subscribe(topic);
     for (const topic of early) transport.subscribe(topic);
-    const pending = this.#beforeAttach ?? [];
-    this.#beforeAttach = undefined;
-    for (const handle of pending) handle();
     this.#membership.start();
   }
 

@@ -149,7 +149,7 @@ Deno.test("Cluster expires a subscription without hello on its injected timer, a
 
 Deno.test("Cluster.whenWritable() waits on the attached transport and refuses without one", async () => {
   const { cluster } = setup();
-  const memory = createMemoryHub().attach(cluster.handlers);
+  const memory = createMemoryHub().attach({ ...cluster.handlers, onLog: () => {} });
   cluster.detach();
   await assert.rejects(cluster.whenWritable(), TransportClosedError);
   cluster.attach(memory);

@@ -24,7 +24,8 @@ import { silentLogger } from "../diagnostics/logger.ts";
 import { ControlTimeoutError, OptionsError, TransportClosedError } from "../errors.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import { makeNodeId } from "../membership/node_id.ts";
-import { type TransportFactory, zeromqTransportFactory } from "../node/cluster_node.ts";
+import type { TransportFactory } from "../transport/factory.ts";
+import { zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
 import type { ClusterOptions, ResolveOptionsInput } from "../options/options.ts";
 import { resolveOptions } from "../options/options.ts";
 import {
@@ -191,10 +192,9 @@ export class ControlClient implements AsyncDisposable {
       ...opts.options,
       zeromq: { ...z, runProxyThread: false, listenLogEndpoint: "", connectLogEndpoints: [] },
     };
-    client.#transport = await (opts.transport ?? zeromqTransportFactory)(
-      client.#handlers,
-      clientOptions,
-    );
+    const transport = await (opts.transport ?? zeromqTransportFactory)(clientOptions);
+    transport.start(client.#handlers);
+    client.#transport = transport;
     try {
       client.#transport.subscribe(CONTROL_TOPIC);
       const ready = `${z.internalTopicPrefix}${client.nodeId}.1.`;

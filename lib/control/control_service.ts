@@ -18,7 +18,10 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import { silentLogger } from "../diagnostics/logger.ts";
-import type { RunningNode } from "../node/cluster_node.ts";
+import type { Cluster } from "../cluster/cluster.ts";
+import type { LogService } from "../logging/log_service.ts";
+import type { ClusterOptions } from "../options/options.ts";
+import type { Transport } from "../transport/transport.ts";
 import type { BrokerValue } from "../serialization/mod.ts";
 import {
   CONFIGURATION_UPDATE_EVENT,
@@ -32,11 +35,19 @@ import {
 } from "./commands.ts";
 import { lookupId } from "./id_value.ts";
 
-/** The parts of a node the control service uses. */
-export type ControlledNode = Pick<
-  RunningNode,
-  "options" | "cluster" | "transport" | "log" | "close"
->;
+/** The parts of a node the control service uses (a `RunningNode` has them all). */
+export interface ControlledNode {
+  /** The node's options (its name, the layout, the options `id_value` reads). */
+  readonly options: ClusterOptions;
+  /** The event layer requests arrive on and answers leave by. */
+  readonly cluster: Cluster;
+  /** The transport whose counters `net_stats` reports. */
+  readonly transport: Pick<Transport, "stats">;
+  /** The logging framework whose counters `net_stats` reports. */
+  readonly log: Pick<LogService, "stats">;
+  /** Stops the node (`shutdown`). */
+  close(): Promise<void>;
+}
 
 /** Options of {@link installControl}. */
 export interface ControlServiceOptions {
@@ -66,10 +77,10 @@ export interface ControlService extends Disposable {
  *
  * @example
  * ```ts ignore
- * import { installControl } from "./control_service.ts";
- * import { createNode } from "../node/cluster_node.ts";
- * declare const options: import("../options/options.ts").ClusterOptions;
- * await using node = await createNode(options, { setup: (n) => void installControl(n) });
+ * import { type ControlledNode, installControl } from "./control_service.ts";
+ * declare const node: ControlledNode; // a RunningNode from createNode()
+ * using control = installControl(node);
+ * control.answered.net_stats; // 0
  * ```
  *
  * @param node The node (its options, event layer, transport, logging and `close`).

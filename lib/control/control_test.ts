@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { ControlTimeoutError, OptionsError } from "../errors.ts";
 import { parseLayout } from "../layout/parse_layout.ts";
 import type { ClusterLayout } from "../layout/types.ts";
-import { createNode, type RunningNode, type TransportFactory } from "../node/cluster_node.ts";
+import { createNode, type RunningNode } from "../node/cluster_node.ts";
+import type { TransportFactory } from "../transport/factory.ts";
 import { resolveOptions } from "../options/options.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import {
@@ -38,18 +39,9 @@ async function startNodes(
 ): Promise<Fixture> {
   const layout = parseLayout({ ...NODES, ...extra });
   const hub = createMemoryHub();
-  // The hub replays current subscriptions as soon as a member attaches, before createNode() has
-  // attached its event layer (the hellos would be lost), so deliveries wait one macrotask.
-  const transport: TransportFactory = (handlers) => {
-    const later = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) =>
-      void setTimeout(() => fn(...args), 0);
-    return Promise.resolve(hub.attach({
-      onMessage: later(handlers.onMessage),
-      onSubscription: later(handlers.onSubscription),
-      onLog: later(handlers.onLog),
-      onError: later(handlers.onError),
-    }));
-  };
+  // The hub replays current subscriptions as soon as a member attaches; they wait in the member's
+  // queue until createNode() has wired its layers and starts it.
+  const transport: TransportFactory = () => Promise.resolve(hub.open());
   const logDir = await Deno.makeTempDir({ prefix: "zcluster-control-" });
   const overrides = { logDir, zeromq: { runProxyThread: false, heartbeatIntervalMs: 0 } };
   const nodes = new Map<string, RunningNode>();

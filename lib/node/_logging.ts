@@ -10,72 +10,93 @@ import { LOG_SERIALIZER_NAME } from "../logging/wire/batch_codec.ts";
 import { LogWriterManager } from "../logging/files/writer_manager.ts";
 import { OptionsError } from "../errors.ts";
 import type { ClusterOptions } from "../options/options.ts";
-import { localNodeType } from "../options/options.ts";
+import { writesLogsLocally } from "../roles/roles.ts";
 import { Count, count } from "../serialization/mod.ts";
 import { nodeidTopic } from "../topics/topics.ts";
-import type { Transport } from "../transport/transport.ts";
-
-/** Whether this node writes log files itself (Zeek's `Log::enable_local_logging`). */
-export function writesLocally(options: ClusterOptions): boolean {
-  const type = localNodeType(options);
-  return type === "NONE" || type === "LOGGER" || (type === "MANAGER" && options.managerIsLogger);
-}
+import type { LogBatch, Transport } from "../transport/transport.ts";
 
 /** The logging parts of a node. */
 export interface NodeLogging {
   readonly service: LogService;
+  /** The local log files (nodes that write logs themselves). */
   readonly files: LogWriterManager | undefined;
-  /** Outgoing batches: through reliable delivery while it runs, else straight to the transport. */
-  readonly send: { delivery?: LogDelivery };
-  /** Incoming batches: through the acknowledger once started, else straight to the service. */
-  readonly receive: { acks?: LogAcknowledger };
+  /** Reliable delivery of outgoing batches (option `logAcks` with round-robin, on a sender). */
+  readonly delivery: LogDelivery | undefined;
   /** Buffers of outgoing batches, given back by reliable delivery (used where logs are sent). */
   readonly batchBuffers: BatchBufferPool;
 }
 
 /**
- * Builds the node's logging: local files on loggers (and standalone nodes, and a manager that is
- * the logger), batches pushed to the loggers elsewhere. Creates Zeek's `Cluster::LOG` stream.
+ * Opens the local log files of a node that writes logs itself (a logger, a standalone node, a
+ * manager that is the logger): takes the log directory's lock first, and rotates what a previous
+ * run left. Undefined for the nodes that send their logs to the loggers.
+ *
+ * @throws {OptionsError} Naming the log directory when it cannot be used.
+ * @throws {LockHeldError} When another process holds the directory.
  */
-export async function createNodeLogging(
+export async function openLogFiles(
+  options: ClusterOptions,
+  deps: { clock: Clock; logger: Logger },
+): Promise<LogWriterManager | undefined> {
+  if (!writesLogsLocally(options)) return undefined;
+  await checkLogDir(options.logDir);
+  const files = await LogWriterManager.create({
+    dir: options.logDir,
+    format: options.logFormat,
+    json: {
+      timestamps: options.logJsonTimestamps,
+      includeUnset: options.logJsonIncludeUnsetFields,
+    },
+    clock: { now: () => deps.clock.now() },
+    rotationIntervalSec: options.rotationIntervalMs / 1000,
+    compression: options.logCompress,
+    gzipLevel: options.logCompressLevel,
+    flushIntervalMs: options.logFlushIntervalMs,
+    onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
+  }).catch((error) => {
+    throw logDirError(options.logDir, error);
+  });
+  for (const r of files.recovered) {
+    deps.logger.info(`rotated leftover log file from a previous run`, { file: JSON.stringify(r) });
+  }
+  return files;
+}
+
+/**
+ * Builds the node's logging: records go to the local files when the node has them, else in
+ * batches to the loggers over the transport (through reliable delivery with `logAcks` and
+ * round-robin). Creates Zeek's `Cluster::LOG` stream.
+ */
+export function createNodeLogging(
   options: ClusterOptions,
   deps: {
     clock: Clock;
     logger: Logger;
     nodeId: string;
-    sendLog: (sender: string, format: string, batch: Uint8Array) => boolean;
+    files: LogWriterManager | undefined;
+    transport: Transport;
+    /** The log endpoints the transport connected to, in its order. */
+    endpoints: readonly string[];
   },
-): Promise<NodeLogging> {
-  if (writesLocally(options)) await checkLogDir(options.logDir);
-  const files = writesLocally(options)
-    ? await LogWriterManager.create({
-      dir: options.logDir,
-      format: options.logFormat,
-      json: {
-        timestamps: options.logJsonTimestamps,
-        includeUnset: options.logJsonIncludeUnsetFields,
-      },
-      clock: { now: () => deps.clock.now() },
-      rotationIntervalSec: options.rotationIntervalMs / 1000,
-      compression: options.logCompress,
-      gzipLevel: options.logCompressLevel,
-      flushIntervalMs: options.logFlushIntervalMs,
-      onError: (error) => deps.logger.warn(`log writer: ${error.message}`),
-    }).catch((error) => {
-      throw logDirError(options.logDir, error);
+): NodeLogging {
+  const { files, transport } = deps;
+  const batchBuffers = new BatchBufferPool();
+  const delivery = !files && options.logAcks && options.enableRoundRobinLogging &&
+      transport.logEndpointCount > 0
+    ? new LogDelivery({
+      loggers: deps.endpoints.map((e) => loggerOfEndpoint(options, e)),
+      send: (target, batch) => transport.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch, target),
+      now: () => deps.clock.monotonicMs(),
+      ackTimeoutMs: options.logAckTimeoutMs,
+      bufferBytes: options.logResendBufferBytes,
+      release: (batch) => batchBuffers.give(batch),
     })
     : undefined;
-  for (const r of files?.recovered ?? []) {
-    deps.logger.info(`rotated leftover log file from a previous run`, { file: JSON.stringify(r) });
-  }
-  const send: NodeLogging["send"] = {};
-  const batchBuffers = new BatchBufferPool();
   const service = new LogService({
     ...(files ? { local: files } : {
-      sendBatch: (batch: Uint8Array) =>
-        send.delivery
-          ? send.delivery.send(batch)
-          : deps.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
+      sendBatch: delivery
+        ? (batch: Uint8Array) => delivery.send(batch)
+        : (batch: Uint8Array) => transport.sendLog(deps.nodeId, LOG_SERIALIZER_NAME, batch),
       batchBuffers,
     }),
     clock: deps.clock,
@@ -84,7 +105,7 @@ export async function createNodeLogging(
     flushIntervalMs: options.logFlushIntervalMs,
   });
   service.createStream(CLUSTER_LOG, { columns: CLUSTER_INFO_COLUMNS, path: "cluster" });
-  return { service, files, send, receive: {}, batchBuffers };
+  return { service, files, delivery, batchBuffers };
 }
 
 /**
@@ -118,32 +139,32 @@ function logDirError(dir: string, error: unknown): Error {
   );
 }
 
-/** What {@linkcode startReliableLogging} needs from the running node. */
-export interface ReliableLoggingParts {
-  readonly logging: NodeLogging;
-  readonly cluster: Cluster;
-  readonly transport: Transport;
-  readonly clock: Clock;
-  /** The log endpoints the transport connected to, in its order. */
-  readonly endpoints: readonly string[];
+/** The log batches a node receives, and the reliable-delivery parts that run with the node. */
+export interface LogReception extends Disposable {
+  /** The transport's sink for log batches: to the acknowledger with `logAcks`, else written. */
+  readonly onLog: (batch: LogBatch) => void;
+  /** The acknowledger of received batches (a logger with `logAcks`). */
+  readonly acks: LogAcknowledger | undefined;
 }
 
 /**
- * Starts reliable log delivery (option `logAcks`): on a node that sends logs, numbered batches
- * with resends; on a logger, acknowledgements and the ledger of written batches.
+ * Starts what the logging layer does with the event layer (option `logAcks`): on a logger, the
+ * acknowledgements and the ledger of written batches; on a node with reliable delivery, the
+ * acknowledgement and membership events that drive it, and its resend timer.
  *
- * @returns what to dispose at shutdown
+ * @returns the sink for received batches; dispose it at shutdown
  */
-export function startReliableLogging(
+export function startLogReception(
   options: ClusterOptions,
-  parts: ReliableLoggingParts,
-): Disposable {
-  const { logging, cluster, transport } = parts;
+  parts: { logging: NodeLogging; cluster: Cluster },
+): LogReception {
+  const { logging, cluster } = parts;
   const stops: (() => void)[] = [];
+  let acks: LogAcknowledger | undefined;
   if (options.logAcks && logging.files) {
     const ledger = BatchLedger.open(`${options.logDir}/${BATCH_LEDGER_FILE}`);
     const files = logging.files;
-    const acks = new LogAcknowledger({
+    const acknowledger = acks = new LogAcknowledger({
       ledger,
       write: (batch) => {
         logging.service.receiveBatch(batch);
@@ -157,27 +178,13 @@ export function startReliableLogging(
           seqs.map((s) => count(s)),
         ),
     });
-    logging.receive.acks = acks;
     stops.push(() => {
-      delete logging.receive.acks;
-      acks[Symbol.dispose]();
+      acknowledger[Symbol.dispose]();
       ledger[Symbol.dispose]();
     });
   }
-  if (
-    options.logAcks && options.enableRoundRobinLogging && !logging.files &&
-    transport.logEndpointCount > 0
-  ) {
-    const delivery = new LogDelivery({
-      loggers: parts.endpoints.map((e) => loggerOfEndpoint(options, e)),
-      send: (target, batch) =>
-        transport.sendLog(cluster.nodeId, LOG_SERIALIZER_NAME, batch, target),
-      now: () => parts.clock.monotonicMs(),
-      ackTimeoutMs: options.logAckTimeoutMs,
-      bufferBytes: options.logResendBufferBytes,
-      release: (batch) => logging.batchBuffers.give(batch),
-    });
-    logging.send.delivery = delivery;
+  const delivery = logging.delivery;
+  if (delivery) {
     const offs = [
       cluster.on(LOG_ACK_EVENT, (logger, seqs) => {
         if (typeof logger !== "string" || !Array.isArray(seqs)) return;
@@ -190,10 +197,20 @@ export function startReliableLogging(
     stops.push(() => {
       clearInterval(timer);
       for (const off of offs) off();
-      delete logging.send.delivery;
     });
   }
-  return { [Symbol.dispose]: () => stops.forEach((stop) => stop()) };
+  let stopped = false;
+  return {
+    onLog: (batch) => {
+      if (acks && !stopped) acks.receive(batch);
+      else logging.service.receiveBatch(batch);
+    },
+    acks,
+    [Symbol.dispose]: () => {
+      stopped = true;
+      stops.forEach((stop) => stop());
+    },
+  };
 }
 
 /** The layout node whose log endpoint `endpoint` is ("" when none is). */

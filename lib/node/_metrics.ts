@@ -1,7 +1,9 @@
 import { type Cluster, NODE_DOWN, NODE_UP } from "../cluster/cluster.ts";
+import { nodeRoles } from "../roles/roles.ts";
 import type { Logger } from "../diagnostics/logger.ts";
 import type { LogService } from "../logging/log_service.ts";
 import type { NodeLogging } from "./_logging.ts";
+import type { LogAcknowledger } from "../logging/delivery/log_acks.ts";
 import { createMetricsApp } from "../metrics/metrics_app.ts";
 import { type MetricsServer, serveMetrics } from "../metrics/metrics_server.ts";
 import { createNodeMetrics } from "../metrics/registry.ts";
@@ -17,7 +19,13 @@ import { familiesFromRegistry } from "../status/sample.ts";
 /** Registers the node's counters as metric sources. */
 export function createMetricsFor(
   options: ClusterOptions,
-  parts: { cluster: Cluster; transport: Transport; log: LogService; logging: NodeLogging },
+  parts: {
+    cluster: Cluster;
+    transport: Transport;
+    log: LogService;
+    logging: NodeLogging;
+    acks: LogAcknowledger | undefined;
+  },
   logger: Logger,
 ): NodeMetrics {
   const metrics = createNodeMetrics({
@@ -69,7 +77,7 @@ export function createMetricsFor(
   );
   metrics.logs.deliveryBatches.addSource(() => {
     const out: Record<string, number> = {};
-    const d = parts.logging.send.delivery?.stats;
+    const d = parts.logging.delivery?.stats;
     if (d) {
       Object.assign(out, {
         sent: d.sent,
@@ -79,7 +87,7 @@ export function createMetricsFor(
         unconfirmed: d.unconfirmed,
       });
     }
-    const a = parts.logging.receive.acks?.stats;
+    const a = parts.acks?.stats;
     if (a) Object.assign(out, { written: a.written, duplicate: a.duplicates });
     return Object.entries(out).map(([event, value]) => ({ labels: { event }, value }));
   });
@@ -102,17 +110,18 @@ export function serveNodeMetrics(
   const port = localNodeMetricsPort(options);
   if (port === 0) return undefined;
   const node = options.layout[options.node]!;
+  const roles = nodeRoles(options);
   const advertise = options.metricsAdvertiseAddress;
   const app = createMetricsApp({
     registry: metrics.registry,
     node: options.node,
-    ...(node.nodeType === "MANAGER"
+    ...(roles.servesServicesJson
       ? {
         services: { layout: options.layout, ...(advertise ? { advertiseAddress: advertise } : {}) },
       }
       : {}),
   });
-  const collector = node.nodeType === "MANAGER" && parts
+  const collector = roles.servesStatusPage && parts
     ? statusCollector(options, metrics, parts.cluster)
     : undefined;
   if (collector) mountStatus(app, collector);

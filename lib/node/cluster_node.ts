@@ -12,18 +12,18 @@ import type { Logger } from "../diagnostics/logger.ts";
 import { silentLogger } from "../diagnostics/logger.ts";
 import { makeNodeId } from "../membership/node_id.ts";
 import type { ClusterOptions } from "../options/options.ts";
-import { localNodeType } from "../options/options.ts";
 import { createEventSerializer } from "../serialization/event.ts";
-import type { Transport, TransportHandlers } from "../transport/transport.ts";
+import type { Transport } from "../transport/transport.ts";
 import { createMemoryHub } from "../transport/memory_transport.ts";
 import { CLUSTER_LOG, type LogService } from "../logging/log_service.ts";
 import type { NodeMetrics } from "../metrics/types.ts";
 import {
   createNodeLogging,
   loggerOfEndpoint,
-  startReliableLogging,
-  writesLocally,
+  openLogFiles,
+  startLogReception,
 } from "./_logging.ts";
+import { nodeRoles, writesLogsLocally } from "../roles/roles.ts";
 import { assertLogDirectoryFree } from "../locks/lock_file.ts";
 import { createMetricsFor, serveNodeMetrics } from "./_metrics.ts";
 import { type NodeStore, NodeStores } from "./_stores.ts";
@@ -36,14 +36,13 @@ import {
   type ListenWebSocketOptions,
   type WebSocketServer,
 } from "../websocket/ws_server.ts";
-import {
-  createZeromqTransport,
-  type CurveClientOptions,
-  type CurveServerOptions,
-  startZeromqProxy,
-  type ZeromqProxyOptions,
-  type ZeromqTransportOptions,
-} from "../transport/zeromq/mod.ts";
+import { startZeromqProxy } from "../transport/zeromq/proxy.ts";
+import { zeromqProxyOptions, zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
+import type {
+  StartableTransport,
+  TransportFactory,
+  TransportSecurity,
+} from "../transport/factory.ts";
 import { loadCurveSettings } from "../security/curve_config.ts";
 import { OptionsError } from "../errors.ts";
 
@@ -58,32 +57,6 @@ function endpointInfo(info: ClientInfo): BrokerValue[] {
     info.applicationName === "unknown" ? null : info.applicationName,
   ];
 }
-
-/** CURVE settings for the transport, loaded by the node from its key files. */
-export interface TransportSecurity {
-  /**
-   * The node's CURVE client keys (and the proxy's public key), when the layout enables CURVE.
-   * Its type belongs to the ZeroMQ transport (`internal_mod.ts`), so it is left out of the
-   * generated docs.
-   *
-   * @ignore
-   */
-  readonly curveClient?: CurveClientOptions;
-  /**
-   * The CURVE server keys and allow-list of the sockets this node binds (the proxy, a logger's
-   * PULL). Left out of the generated docs like {@link TransportSecurity.curveClient}.
-   *
-   * @ignore
-   */
-  readonly curveServer?: CurveServerOptions;
-}
-
-/** Creates the node's transport from the event layer's handlers. */
-export type TransportFactory = (
-  handlers: TransportHandlers,
-  options: ClusterOptions,
-  security?: TransportSecurity,
-) => Promise<Transport>;
 
 /** A connection a node is about to make, as passed to a {@link ConnectNodeHook}. */
 export interface ConnectTarget {
@@ -120,6 +93,8 @@ export interface NodeDeps {
   readonly traceEvents?: boolean;
   /** Site code: runs once the node is up (the twin of Zeek's `local.zeek`). */
   readonly setup?: (node: RunningNode) => void | Promise<void>;
+  /** Stops the node when aborted (as `node.close()`); an aborted signal refuses to start. */
+  readonly signal?: AbortSignal;
 }
 
 /** A running node. */
@@ -162,15 +137,14 @@ export interface RunningNode extends AsyncDisposable {
  */
 async function connectTransport(
   options: ClusterOptions,
-  cluster: Cluster,
   deps: NodeDeps,
   logger: Logger,
   security: TransportSecurity,
-): Promise<{ transport: Transport; logEndpoints: readonly string[] }> {
+): Promise<{ transport: StartableTransport; logEndpoints: readonly string[] }> {
   const hook = deps.connectNodeHook;
   const factory = deps.transport ?? zeromqTransportFactory;
   if (!hook) {
-    const transport = await factory(cluster.handlers, options, security);
+    const transport = await factory(options, security);
     return { transport, logEndpoints: options.zeromq.connectLogEndpoints };
   }
   const z = options.zeromq;
@@ -179,7 +153,7 @@ async function connectTransport(
   const proxyEndpoints = [z.connectXsubEndpoint, z.connectXpubEndpoint];
   if (!hook({ node: manager, kind: "proxy", endpoints: proxyEndpoints })) {
     logger.warn("connect_node_hook prevented the connection to the proxy: running isolated");
-    return { transport: createMemoryHub().attach(cluster.handlers, {}), logEndpoints: [] };
+    return { transport: createMemoryHub().open(), logEndpoints: [] };
   }
   const logEndpoints = z.connectLogEndpoints.filter((endpoint) => {
     const node = loggerOfEndpoint(options, endpoint);
@@ -187,7 +161,7 @@ async function connectTransport(
     if (!allowed) logger.warn(`connect_node_hook prevented the connection to logger ${node}`);
     return allowed;
   });
-  const transport = await factory(cluster.handlers, {
+  const transport = await factory({
     ...options,
     zeromq: { ...z, connectLogEndpoints: logEndpoints },
   }, security);
@@ -208,11 +182,12 @@ async function loadSecurity(
 ): Promise<TransportSecurity> {
   const z = options.zeromq;
   if (z.curveKeyFile === "") return {};
-  const binds = z.runProxyThread || z.listenLogEndpoint !== "";
+  const roles = nodeRoles(options);
+  const binds = roles.runsProxy || roles.pullsLogs;
   if (binds && (z.curveServerKeyFile === "" || z.curveAllowListFile === "")) {
     throw new OptionsError(
       `Node ${options.node} binds ${
-        z.runProxyThread ? "the proxy" : "a log PULL"
+        roles.runsProxy ? "the proxy" : "a log PULL"
       } with CURVE on: give --curve-server-key and --curve-allow`,
     );
   }
@@ -239,102 +214,6 @@ async function loadSecurity(
 }
 
 /**
- * The ZeroMQ transport's options from the node options: every `zeromq.*` option the transport
- * uses, plus the CURVE keys.
- *
- * @example
- * ```ts
- * import { zeromqTransportOptions } from "./cluster_node.ts";
- * import { parseLayout } from "../layout/parse_layout.ts";
- * import { resolveOptions } from "../options/options.ts";
- * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
- * zeromqTransportOptions(resolveOptions({ layout, node: "manager" })).xpubImmediate; // true
- * ```
- *
- * @param options The node's options.
- * @param security CURVE keys, if any.
- * @returns Options for `createZeromqTransport`.
- */
-export function zeromqTransportOptions(
-  options: ClusterOptions,
-  security: TransportSecurity = {},
-): ZeromqTransportOptions {
-  const z = options.zeromq;
-  const heartbeat = z.heartbeatIntervalMs > 0
-    ? {
-      heartbeatIntervalMs: z.heartbeatIntervalMs,
-      heartbeatTimeoutMs: z.heartbeatTimeoutMs,
-      heartbeatTtlMs: z.heartbeatTimeoutMs,
-    }
-    : {};
-  return {
-    connectXsubEndpoint: z.connectXsubEndpoint,
-    connectXpubEndpoint: z.connectXpubEndpoint,
-    listenLogEndpoint: z.listenLogEndpoint,
-    connectLogEndpoints: z.connectLogEndpoints,
-    lingerMs: z.lingerMs,
-    xpubSndhwm: z.xpubSndhwm,
-    xpubSndbuf: z.xpubSndbuf,
-    xsubRcvhwm: z.xsubRcvhwm,
-    xsubRcvbuf: z.xsubRcvbuf,
-    logSndhwm: z.logSndhwm,
-    logSndbuf: z.logSndbuf,
-    logRcvhwm: z.logRcvhwm,
-    logRcvbuf: z.logRcvbuf,
-    logImmediate: z.logImmediate,
-    logDistribution: options.enableRoundRobinLogging ? "round-robin" : "all",
-    connectXpubNodrop: z.connectXpubNodrop,
-    xpubImmediate: z.xpubImmediate,
-    xpubRetryOnEagain: z.xpubRetryOnEagain,
-    onloopQueueHwm: z.onloopQueueHwm,
-    pollMaxMessages: z.pollMaxMessages,
-    reconnectIntervalMs: z.reconnectIntervalMs,
-    reconnectIntervalMaxMs: z.reconnectIntervalMaxMs,
-    ipv6: z.ipv6,
-    ...heartbeat,
-    ...(security.curveClient ? { curveClient: security.curveClient } : {}),
-    ...(security.curveServer && z.listenLogEndpoint ? { curveServer: security.curveServer } : {}),
-  };
-}
-
-/**
- * The options of the XPUB/XSUB proxy a node runs (`zeromq.runProxyThread`).
- *
- * @example
- * ```ts
- * import { zeromqProxyOptions } from "./cluster_node.ts";
- * import { parseLayout } from "../layout/parse_layout.ts";
- * import { resolveOptions } from "../options/options.ts";
- * const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: 2000 } });
- * zeromqProxyOptions(resolveOptions({ layout, node: "manager" })).proxyIoThreads; // 2
- * ```
- *
- * @param options The node's options.
- * @param security CURVE keys, if any.
- * @returns Options for `startZeromqProxy`.
- */
-export function zeromqProxyOptions(
-  options: ClusterOptions,
-  security: TransportSecurity = {},
-): ZeromqProxyOptions {
-  const z = options.zeromq;
-  return {
-    listenXpubEndpoint: z.listenXpubEndpoint,
-    listenXsubEndpoint: z.listenXsubEndpoint,
-    listenXpubNodrop: z.listenXpubNodrop,
-    proxyIoThreads: z.proxyIoThreads,
-    ipv6: z.ipv6,
-    heartbeatIntervalMs: z.heartbeatIntervalMs,
-    heartbeatTimeoutMs: z.heartbeatTimeoutMs,
-    ...(security.curveServer ? { curveServer: security.curveServer } : {}),
-  };
-}
-
-/** The ZeroMQ transport configured from the node options. */
-export const zeromqTransportFactory: TransportFactory = (handlers, options, security = {}) =>
-  createZeromqTransport(handlers, zeromqTransportOptions(options, security));
-
-/**
  * Checks, without taking anything, that no other process holds the log directory this node would
  * write to (`zcluster start` asks this of every node before it starts any).
  *
@@ -349,7 +228,7 @@ export const zeromqTransportFactory: TransportFactory = (handlers, options, secu
  * ```
  */
 export function assertNodeDirectoriesFree(options: ClusterOptions): void {
-  if (writesLocally(options)) assertLogDirectoryFree(options.logDir);
+  if (writesLogsLocally(options)) assertLogDirectoryFree(options.logDir);
 }
 
 /**
@@ -383,97 +262,70 @@ export async function createNode(
   options: ClusterOptions,
   deps: NodeDeps = {},
 ): Promise<RunningNode> {
+  deps.signal?.throwIfAborted();
   const logger = deps.logger ?? silentLogger;
   const clock = deps.clock ?? systemClock;
-  const resources: (() => PromiseLike<void> | void)[] = [];
+  const nodeId = deps.nodeId ??
+    makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
+  const roles = nodeRoles(options);
+  // Everything the node starts, disposed in reverse order when it stops.
+  const stack = new AsyncDisposableStack();
+  let failure: Error | undefined;
+  let cluster: Cluster | undefined;
   let resolveClosed!: (value: void | Error) => void;
   const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
-  let failure: Error | undefined;
-  const curveRejectedSources: (() => number)[] = [];
-  /** Run first when the node starts to stop (before anything is disposed). */
-  const stopping: (() => void)[] = [];
-  const close = () => {
+  const close = () =>
     closing ??= (async () => {
-      for (const stop of stopping) stop();
-      for (const dispose of resources.reverse()) {
-        try {
-          await dispose();
-        } catch (error) {
-          logger.error("error while stopping", { error: String(error) });
+      cluster?.stopping(); // before anything is disposed: no node_down for what stopping shows
+      await stack.disposeAsync().catch((error) => {
+        for (const e of disposalErrors(error)) {
+          logger.error("error while stopping", { error: String(e) });
         }
-      }
+      });
       resolveClosed(failure);
     })();
-    return closing;
-  };
   try {
-    const nodeId = deps.nodeId ??
-      makeNodeId({ node: options.node || "standalone", host: Deno.hostname(), pid: Deno.pid });
-    const z = options.zeromq;
-    const listeners: string[] = [];
     // First: the log directory's lock, before anything binds or touches a file (a second instance
     // on the same directory stops here, exit 2, naming the pid that holds it).
-    const link: { transport?: Transport } = {};
-    const logging = await createNodeLogging(options, {
+    const files = await openLogFiles(options, { clock, logger });
+    if (files) stack.defer(() => files.close());
+    const security = await loadSecurity(options, clock, logger);
+    const listeners = new Listeners(security);
+    const proxy = roles.runsProxy
+      ? stack.use(await startZeromqProxy(zeromqProxyOptions(options, security)))
+      : undefined;
+    if (proxy) {
+      listeners.zeromq(`proxy XPUB ${proxy.xpubEndpoint}`, `proxy XSUB ${proxy.xsubEndpoint}`);
+    }
+    // The transport's sockets open now, and deliver once every layer is wired to it (below).
+    const { transport, logEndpoints } = await connectTransport(options, deps, logger, security);
+    stack.use(transport);
+    if (roles.pullsLogs) listeners.zeromq(`log PULL ${options.zeromq.listenLogEndpoint}`);
+    const logging = createNodeLogging(options, {
       clock,
       logger,
       nodeId,
-      sendLog: (sender, format, batch) => link.transport?.sendLog(sender, format, batch) ?? false,
+      files,
+      transport,
+      endpoints: logEndpoints,
     });
-    if (logging.files) resources.push(() => logging.files!.close());
-    const security = await loadSecurity(options, clock, logger);
-    const mode = security.curveServer
-      ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
-      : security.curveClient
-      ? "curve"
-      : "plain";
-    if (z.runProxyThread) {
-      const proxy = await startZeromqProxy(zeromqProxyOptions(options, security));
-      resources.push(() => proxy[Symbol.asyncDispose]());
-      curveRejectedSources.push(() => proxy.stats.curveRejected);
-      listeners.push(`proxy XPUB ${proxy.xpubEndpoint} (${mode})`);
-      listeners.push(`proxy XSUB ${proxy.xsubEndpoint} (${mode})`);
-    }
     const clusterLog = (message: string) =>
       logging.service.write(CLUSTER_LOG, { ts: clock.now(), node: options.node, message });
-    const cluster = new Cluster(options, {
+    const events = cluster = new Cluster(options, {
       serializer: createEventSerializer(options.eventSerializer),
       clock,
       logger,
       nodeId,
       traceEvents: deps.traceEvents ?? false,
       clusterLog,
-      onLogBatch: (batch) =>
-        logging.receive.acks
-          ? logging.receive.acks.receive(batch)
-          : logging.service.receiveBatch(batch),
     });
-    stopping.push(() => cluster.stopping());
-    const { transport, logEndpoints } = await connectTransport(
-      options,
-      cluster,
-      deps,
-      logger,
-      security,
-    );
-    link.transport = transport;
-    resources.push(() => transport[Symbol.asyncDispose]());
-    const reliable = startReliableLogging(options, {
-      logging,
-      cluster,
-      transport,
-      clock,
-      endpoints: logEndpoints,
-    });
-    resources.push(() => reliable[Symbol.dispose]());
-    resources.push(() => cluster.detach());
-    resources.push(() => logging.service[Symbol.asyncDispose]());
-    if (z.listenLogEndpoint) listeners.push(`log PULL ${z.listenLogEndpoint} (${mode})`);
-    curveRejectedSources.push(() =>
-      (transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0
-    );
+    const reception = stack.use(startLogReception(options, { logging, cluster }));
+    stack.defer(() => events.detach());
+    stack.use(logging.service);
     cluster.attach(transport);
+    // Wired: events and subscriptions to the event layer, log batches to the logging layer.
+    transport.start({ ...cluster.handlers, onLog: reception.onLog });
     transport.closed.then((result) => {
       if (result instanceof Error) {
         logger.error(`transport failed: ${result.message}`);
@@ -486,20 +338,20 @@ export async function createNode(
       transport,
       log: logging.service,
       logging,
+      acks: reception.acks,
     }, logger);
     metrics.zeromq.curveRejected.addSource(() =>
-      curveRejectedSources.reduce((sum, read) => sum + read(), 0)
+      (proxy?.stats.curveRejected ?? 0) +
+      ((transport.stats as Partial<{ curveRejected: number }>).curveRejected ?? 0)
     );
     const server = serveNodeMetrics(options, metrics, { cluster });
     if (server) {
-      resources.push(() => server[Symbol.asyncDispose]());
-      listeners.push(`metrics http://${server.addr.hostname}:${server.addr.port}/metrics (plain)`);
-      if (localNodeType(options) === "MANAGER") {
-        listeners.push(`status page http://${server.addr.hostname}:${server.addr.port}/ (plain)`);
-      }
+      stack.use(server);
+      const http = `http://${server.addr.hostname}:${server.addr.port}`;
+      listeners.http(`metrics ${http}/metrics`);
+      if (roles.servesStatusPage) listeners.http(`status page ${http}/`);
     }
-    const stores = new NodeStores(options, cluster, clock, logger);
-    resources.push(() => stores[Symbol.asyncDispose]());
+    const stores = stack.use(new NodeStores(options, cluster, clock, logger));
     const node: RunningNode = {
       options,
       cluster,
@@ -511,22 +363,9 @@ export async function createNode(
       createStore: (name, createOptions = {}) => stores.create(name, createOptions.persistent),
       stores: () => stores.list(),
       listenWebSocket: async (wsOptions) => {
-        const server = await listenWebSocket(cluster, {
-          ...wsOptions,
-          metrics: metrics.websocket,
-          logger,
-          clusterLog: (message) => void clusterLog(message),
-          // Zeek raises these as events; site code handles them with cluster.on().
-          onClientAdded: (info, subscriptions) => {
-            cluster.raise(WEBSOCKET_CLIENT_ADDED, endpointInfo(info), [...subscriptions]);
-            wsOptions.onClientAdded?.(info, subscriptions);
-          },
-          onClientLost: (info, code, reason) => {
-            cluster.raise(WEBSOCKET_CLIENT_LOST, endpointInfo(info), count(code), reason);
-            wsOptions.onClientLost?.(info, code, reason);
-          },
-        });
-        resources.push(() => server[Symbol.asyncDispose]());
+        const server = await listenWebSocketFor(events, wsOptions, { metrics, logger, clusterLog });
+        if (closing) await server[Symbol.asyncDispose]();
+        else stack.use(server);
         logger.info(`listener websocket ${server.url}`, {
           encrypted: wsOptions.tlsOptions?.certFile ? "tls" : "plain",
         });
@@ -537,21 +376,86 @@ export async function createNode(
       [Symbol.asyncDispose]: close,
     };
     logger.info(`node ${options.node || "(standalone)"} up`, {
-      type: localNodeType(options),
+      type: roles.nodeType,
       id: nodeId,
       format: options.eventSerializer,
-      listeners: listeners.length > 0 ? listeners.join("; ") : "none",
+      listeners: listeners.toString(),
       curve: security.curveServer ? "client+server" : security.curveClient ? "client" : "off",
       ...(server ? {} : { metrics: "off (no metricsPort in the layout)" }),
     });
-    if (deps.control !== false) {
-      const control = installControl(node, { clock, logger });
-      resources.push(() => control[Symbol.dispose]());
-    }
+    if (deps.control !== false) stack.use(installControl(node, { clock, logger }));
     await deps.setup?.(node);
+    if (deps.signal) {
+      const signal = deps.signal;
+      const onAbort = () => void close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      stack.defer(() => signal.removeEventListener("abort", onAbort));
+      if (signal.aborted) onAbort();
+    }
     return node;
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** The errors a failed `disposeAsync()` carries (one per failed disposal). */
+function disposalErrors(error: unknown): unknown[] {
+  const errors: unknown[] = [];
+  while (error instanceof SuppressedError) {
+    errors.push(error.error);
+    error = error.suppressed;
+  }
+  errors.push(error);
+  return errors.reverse();
+}
+
+/** The listeners a node reports in its `up` line, with the encryption each uses. */
+class Listeners {
+  readonly #mode: string;
+  readonly #lines: string[] = [];
+  constructor(security: TransportSecurity) {
+    this.#mode = security.curveServer
+      ? `curve, ${security.curveServer.allowedClients.length} allowed keys`
+      : security.curveClient
+      ? "curve"
+      : "plain";
+  }
+  /** Adds ZeroMQ listeners: plain or CURVE as the node's keys say. */
+  zeromq(...lines: string[]): void {
+    for (const line of lines) this.#lines.push(`${line} (${this.#mode})`);
+  }
+  /** Adds an HTTP listener (plain text). */
+  http(line: string): void {
+    this.#lines.push(`${line} (plain)`);
+  }
+  toString(): string {
+    return this.#lines.length > 0 ? this.#lines.join("; ") : "none";
+  }
+}
+
+/**
+ * Serves Zeek's WebSocket API for a node: its metrics and diagnostics, and Zeek's
+ * `Cluster::websocket_client_added`/`_lost` events raised on the node's event layer.
+ */
+function listenWebSocketFor(
+  cluster: Cluster,
+  wsOptions: Omit<ListenWebSocketOptions, "metrics" | "logger" | "clusterLog">,
+  parts: { metrics: NodeMetrics; logger: Logger; clusterLog: (message: string) => boolean },
+): Promise<WebSocketServer> {
+  return listenWebSocket(cluster, {
+    ...wsOptions,
+    metrics: parts.metrics.websocket,
+    logger: parts.logger,
+    clusterLog: (message) => void parts.clusterLog(message),
+    // Zeek raises these as events; site code handles them with cluster.on().
+    onClientAdded: (info, subscriptions) => {
+      cluster.raise(WEBSOCKET_CLIENT_ADDED, endpointInfo(info), [...subscriptions]);
+      wsOptions.onClientAdded?.(info, subscriptions);
+    },
+    onClientLost: (info, code, reason) => {
+      cluster.raise(WEBSOCKET_CLIENT_LOST, endpointInfo(info), count(code), reason);
+      wsOptions.onClientLost?.(info, code, reason);
+    },
+  });
 }

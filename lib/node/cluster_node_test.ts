@@ -57,3 +57,35 @@ Deno.test("createNode() asks connectNodeHook before connecting; a veto keeps the
   await logger.close();
   await Deno.remove(logDir, { recursive: true });
 });
+
+Deno.test("createNode() stops the node when its signal aborts, and refuses an aborted signal", async () => {
+  const [p1, xpub, xsub] = ports(3);
+  const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: p1 } });
+  const logDir = await Deno.makeTempDir();
+  try {
+    const zeromq = {
+      listenXpubEndpoint: `tcp://127.0.0.1:${xpub}`,
+      connectXsubEndpoint: `tcp://127.0.0.1:${xpub}`,
+      listenXsubEndpoint: `tcp://127.0.0.1:${xsub}`,
+      connectXpubEndpoint: `tcp://127.0.0.1:${xsub}`,
+    };
+    const options = resolveOptions({ layout, node: "manager", overrides: { logDir, zeromq } });
+    const controller = new AbortController();
+    const node = await createNode(options, { signal: controller.signal });
+    let closed = false;
+    node.closed.then(() => (closed = true));
+    assert.equal(node.log.write("Cluster::LOG", { ts: 1, node: "manager", message: "up" }), true);
+    controller.abort();
+    assert.equal(await node.closed, undefined);
+    assert.equal(closed, true);
+    // Everything was released: a second node takes the same log directory.
+    await using again = await createNode(options);
+    assert.equal(again.options.logDir, logDir);
+    await assert.rejects(
+      createNode(options, { signal: AbortSignal.abort(new Error("not now")) }),
+      /not now/,
+    );
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
+});

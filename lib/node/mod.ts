@@ -5,18 +5,5 @@
  */
 
 export type { NodeStore } from "./_stores.ts";
-export {
-  assertNodeDirectoriesFree,
-  createNode,
-  zeromqProxyOptions,
-  zeromqTransportFactory,
-  zeromqTransportOptions,
-} from "./cluster_node.ts";
-export type {
-  ConnectNodeHook,
-  ConnectTarget,
-  NodeDeps,
-  RunningNode,
-  TransportFactory,
-  TransportSecurity,
-} from "./cluster_node.ts";
+export { assertNodeDirectoriesFree, createNode } from "./cluster_node.ts";
+export type { ConnectNodeHook, ConnectTarget, NodeDeps, RunningNode } from "./cluster_node.ts";

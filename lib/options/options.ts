@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isLogSink, runsProxyByDefault } from "../roles/roles.ts";
 import { OptionsError } from "../errors.ts";
 import type { ClusterLayout, ClusterNode, NodeType } from "../layout/types.ts";
 import { managerOf, nodesOfType } from "../layout/queries.ts";
@@ -139,8 +140,7 @@ function deriveZeroMq(
   const logEndpoint = (n: ClusterNode) => `tcp://${addrToUri(n.ip)}:${n.p}`;
   const loggers = nodesOfType(layout, "LOGGER").map((name) => layout[name]!);
   if (managerIsLogger) loggers.push(manager);
-  const isLogSink = local !== undefined &&
-    (local.nodeType === "LOGGER" || (local.nodeType === "MANAGER" && managerIsLogger));
+  const logSink = local !== undefined && isLogSink(local.nodeType, managerIsLogger);
   const anyV6 = Object.values(layout).some((n) => n.ip.includes(":"));
   return Object.freeze({
     ...DEFAULT_ZEROMQ_OPTIONS,
@@ -148,9 +148,9 @@ function deriveZeroMq(
     connectXsubEndpoint: proxy.xpub,
     listenXsubEndpoint: proxy.xsub,
     listenXpubEndpoint: proxy.xpub,
-    runProxyThread: local?.nodeType === "MANAGER",
-    listenLogEndpoint: isLogSink ? logEndpoint(local!) : "",
-    connectLogEndpoints: isLogSink || node === "" ? [] : loggers.map(logEndpoint),
+    runProxyThread: local !== undefined && runsProxyByDefault(local.nodeType),
+    listenLogEndpoint: logSink ? logEndpoint(local!) : "",
+    connectLogEndpoints: logSink || node === "" ? [] : loggers.map(logEndpoint),
     ipv6: anyV6,
     ...overrides,
   });
@@ -186,8 +186,7 @@ export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
   const managerIsLogger = overrides.managerIsLogger ??
     nodesOfType(layout, "LOGGER").length === 0;
   const topics: TopicOptions = { ...DEFAULT_TOPIC_OPTIONS, ...pickTopics(overrides) };
-  const isLogSink = local?.nodeType === "LOGGER" ||
-    (local?.nodeType === "MANAGER" && managerIsLogger);
+  const logSink = local !== undefined && isLogSink(local.nodeType, managerIsLogger);
   const { zeromq: zeromqOverrides, ...rest } = overrides;
   const options: ClusterOptions = {
     ...DEFAULT_CLUSTER_OPTIONS,
@@ -197,7 +196,7 @@ export function resolveOptions(input: ResolveOptionsInput): ClusterOptions {
     retryIntervalMs: retryFromEnv(env) ?? DEFAULT_RETRY_INTERVAL_MS,
     managerIsLogger,
     broadcastTopics: broadcastTopics(topics),
-    rotationIntervalMs: isLogSink ? DEFAULT_LOGGER_ROTATION_INTERVAL_MS : 0,
+    rotationIntervalMs: logSink ? DEFAULT_LOGGER_ROTATION_INTERVAL_MS : 0,
     ...rest,
     zeromq: deriveZeroMq(layout, node, local, managerIsLogger, zeromqOverrides),
   };

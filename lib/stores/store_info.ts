@@ -5,6 +5,7 @@
  * @module
  */
 
+import { defaultStoreMaster } from "../roles/roles.ts";
 import { OptionsError } from "../errors.ts";
 import type { ClusterLayout } from "../layout/types.ts";
 import type { BackendKind } from "./backend.ts";
@@ -139,14 +140,11 @@ export function planStore(
   let master = true;
   if (cluster.node !== "") {
     if (masterNode === "") {
-      const managers = Object.entries(cluster.layout)
-        .filter(([, n]) => n.nodeType === "MANAGER")
-        .map(([n]) => n)
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      if (managers.length === 0) {
+      const manager = defaultStoreMaster(cluster.layout);
+      if (manager === undefined) {
         throw new OptionsError(`Cannot place store "${name}": the cluster has no manager`);
       }
-      masterNode = managers[0]!;
+      masterNode = manager;
     } else if (!(masterNode in cluster.layout)) {
       throw new OptionsError(
         `Cannot place store "${name}": master node "${masterNode}" is not in the layout`,

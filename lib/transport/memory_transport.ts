@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { StartableTransport } from "./factory.ts";
 import { TransportClosedError } from "../errors.ts";
 import { OnloopQueue } from "./onloop_queue.ts";
 import {
@@ -51,6 +52,11 @@ export const DEFAULT_MEMORY_TRANSPORT_OPTIONS: Readonly<Required<MemoryTransport
 export interface MemoryHub {
   /** Attaches a new member (a node's transport). */
   attach(handlers: TransportHandlers, options?: MemoryTransportOptions): Transport;
+  /**
+   * Attaches a member that delivers nothing until `start(handlers)` (what arrives before waits
+   * in its on-loop queue, bounded by `onloopQueueHwm`).
+   */
+  open(options?: MemoryTransportOptions): StartableTransport;
   /** Number of attached members. */
   readonly size: number;
 }
@@ -84,7 +90,13 @@ class Hub implements MemoryHub {
   }
 
   attach(handlers: TransportHandlers, options: MemoryTransportOptions = {}): Transport {
-    const member = new MemoryTransport(this, handlers, options);
+    const member = this.open(options);
+    member.start(handlers);
+    return member;
+  }
+
+  open(options: MemoryTransportOptions = {}): StartableTransport {
+    const member = new MemoryTransport(this, undefined, options);
     this.members.add(member);
     for (const topic of this.counts.keys()) member.notify("subscribed", topic);
     return member;
@@ -140,7 +152,7 @@ class Hub implements MemoryHub {
   }
 }
 
-class MemoryTransport implements Transport {
+class MemoryTransport implements StartableTransport {
   readonly closed: Promise<void | Error>;
   readonly prefixes = new Set<string>();
   readonly listenLog: string;
@@ -151,13 +163,17 @@ class MemoryTransport implements Transport {
   #closing = false;
   #resolveClosed!: (v: void | Error) => void;
 
-  constructor(hub: Hub, handlers: TransportHandlers, options: MemoryTransportOptions) {
+  constructor(hub: Hub, handlers: TransportHandlers | undefined, options: MemoryTransportOptions) {
     const o = { ...DEFAULT_MEMORY_TRANSPORT_OPTIONS, ...options };
     this.#hub = hub;
     this.listenLog = o.listenLogEndpoint;
     this.#connectLogs = o.connectLogEndpoints;
     this.#onloop = new OnloopQueue(handlers, { hwm: o.onloopQueueHwm });
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+  }
+
+  start(handlers: TransportHandlers): void {
+    this.#onloop.start(handlers);
   }
 
   get stats(): TransportStats {

@@ -37,3 +37,4 @@ export type {
 } from "./transport.ts";
 export { createMemoryHub, DEFAULT_MEMORY_TRANSPORT_OPTIONS } from "./memory_transport.ts";
 export type { MemoryHub, MemoryTransportOptions } from "./memory_transport.ts";
+export type { StartableTransport, TransportFactory, TransportSecurity } from "./factory.ts";

@@ -12,6 +12,7 @@ import {
   DEFAULT_ONLOOP_QUEUE_HWM,
   type LogBatch,
   type SubscriptionEvent,
+  type TransportErrorCode,
   type TransportHandlers,
   type TransportMessage,
 } from "./transport.ts";
@@ -51,7 +52,9 @@ type Item = TransportMessage | SubscriptionEvent | LogBatch;
  * ```
  */
 export class OnloopQueue implements Disposable {
-  #handlers: TransportHandlers;
+  #handlers: TransportHandlers | undefined;
+  /** Errors reported before {@linkcode OnloopQueue.start}, delivered when it starts (bounded). */
+  #errorsBeforeStart: [TransportErrorCode, string][] = [];
   #hwm: number;
   #maxPerDrain: number;
   #queue = new RingQueue<Item>(256);
@@ -69,7 +72,7 @@ export class OnloopQueue implements Disposable {
    * @param options bounds.
    * @throws {RangeError} for a negative `hwm` or a `maxPerDrain` below 1.
    */
-  constructor(handlers: TransportHandlers, options: OnloopQueueOptions = {}) {
+  constructor(handlers: TransportHandlers | undefined, options: OnloopQueueOptions = {}) {
     this.#handlers = handlers;
     this.#hwm = options.hwm ?? DEFAULT_ONLOOP_QUEUE_HWM;
     this.#maxPerDrain = options.maxPerDrain ?? DEFAULT_ONLOOP_MAX_PER_DRAIN;
@@ -110,6 +113,40 @@ export class OnloopQueue implements Disposable {
   }
 
   /** Schedules a {@linkcode drain} in a microtask (once, however often it is called). */
+  /**
+   * Starts delivering to `handlers` (a queue created without handlers holds what arrives, up to
+   * its high-water mark, until then).
+   *
+   * @throws {Error} When the queue was started already.
+   */
+  start(handlers: TransportHandlers): void {
+    if (this.#handlers !== undefined) throw new Error("Cannot start onloop queue: started already");
+    this.#handlers = handlers;
+    for (const [code, message] of this.#errorsBeforeStart.splice(0)) this.error(code, message);
+    this.drainSoon();
+  }
+
+  /** Whether the queue delivers (created with handlers, or started). */
+  get started(): boolean {
+    return this.#handlers !== undefined;
+  }
+
+  /**
+   * Reports a transport error to the handlers' `onError` (an `onError` that throws is ignored);
+   * before the queue starts, kept (the first 100) and reported at start.
+   */
+  error(code: TransportErrorCode, message: string): void {
+    if (this.#handlers === undefined) {
+      if (this.#errorsBeforeStart.length < 100) this.#errorsBeforeStart.push([code, message]);
+      return;
+    }
+    try {
+      this.#handlers.onError(code, message);
+    } catch {
+      // Nothing left to report to.
+    }
+  }
+
   drainSoon(): void {
     if (this.#microtask || this.#disposed) return;
     this.#microtask = true;
@@ -124,7 +161,7 @@ export class OnloopQueue implements Disposable {
    * (from inside a handler) return at once.
    */
   drain(): void {
-    if (this.#draining || this.#disposed) return;
+    if (this.#draining || this.#disposed || this.#handlers === undefined) return;
     this.#draining = true;
     try {
       let n = 0;
@@ -154,14 +191,15 @@ export class OnloopQueue implements Disposable {
   }
 
   #deliver(item: Item): void {
+    const handlers = this.#handlers!;
     try {
-      if ("payload" in item) this.#handlers.onMessage(item);
-      else if ("batch" in item) this.#handlers.onLog(item);
-      else this.#handlers.onSubscription(item);
+      if ("payload" in item) handlers.onMessage(item);
+      else if ("batch" in item) handlers.onLog(item);
+      else handlers.onSubscription(item);
     } catch (error) {
       this.handlerErrors++;
       try {
-        this.#handlers.onError("handler_error", `Handler failed: ${describeError(error)}`);
+        handlers.onError("handler_error", `Handler failed: ${describeError(error)}`);
       } catch {
         // An onError that throws has nowhere left to report to.
       }

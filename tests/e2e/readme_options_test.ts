@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { parseCliArgs } from "../../lib/cli/args.ts";
 import { OptionsError } from "../../lib/errors.ts";
 import { parseLayout } from "../../lib/layout/parse_layout.ts";
-import { zeromqProxyOptions, zeromqTransportOptions } from "../../lib/node/cluster_node.ts";
+import {
+  zeromqProxyOptions,
+  zeromqTransportOptions,
+} from "../../lib/transport/zeromq/from_options.ts";
 import { resolveOptions } from "../../lib/options/options.ts";
 import { DEFAULT_ZEROMQ_OPTIONS } from "../../lib/options/zeromq_options.ts";
 

@@ -21,3 +21,4 @@ export * from "./reactor.ts";
 export * from "./socket.ts";
 export * from "./zap_handler.ts";
 export * from "./zeromq_transport.ts";
+export * from "./from_options.ts";

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { StartableTransport } from "../factory.ts";
 import { TransportClosedError } from "../../errors.ts";
 import { OnloopQueue } from "../onloop_queue.ts";
 import {
@@ -99,6 +100,28 @@ export async function createZeromqTransport(
   handlers: TransportHandlers,
   options: ZeromqTransportOptions = {},
 ): Promise<ZeromqTransport> {
+  const transport = await openZeromqTransport(options);
+  transport.start(handlers);
+  return transport;
+}
+
+/**
+ * Opens the node's sockets as {@linkcode createZeromqTransport} does, but delivers nothing until
+ * `start(handlers)`: frames read before wait in the on-loop queue (bounded by `onloopQueueHwm`).
+ *
+ * @param options endpoints and socket options; Zeek's defaults apply.
+ * @throws {Error} As {@linkcode createZeromqTransport}.
+ *
+ * @example
+ * ```ts ignore
+ * await using t = await openZeromqTransport({ connectXsubEndpoint, connectXpubEndpoint });
+ * t.subscribe("zeek.cluster."); // wire the layers, then:
+ * t.start(handlers);
+ * ```
+ */
+export async function openZeromqTransport(
+  options: ZeromqTransportOptions = {},
+): Promise<ZeromqTransport & StartableTransport> {
   const o = resolveZeromqTransportOptions(options);
   const ownContext = o.context === undefined;
   const context = o.context ?? ZmqContext.create({ ipv6: o.ipv6 });
@@ -170,7 +193,7 @@ export async function createZeromqTransport(
       pair.connect(monitor);
       pushMonitors.push(pair);
     }
-    return new ZeromqTransportImpl(handlers, o, {
+    return new ZeromqTransportImpl(o, {
       context,
       ownContext,
       xsub,
@@ -229,7 +252,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
   #disposing: Promise<void> | undefined;
   #resolveClosed!: (v: void | Error) => void;
 
-  constructor(handlers: TransportHandlers, o: ResolvedZeromqTransportOptions, sockets: Sockets) {
+  constructor(o: ResolvedZeromqTransportOptions, sockets: Sockets) {
     this.#o = o;
     this.#sockets = sockets;
     this.logEndpoint = sockets.pull?.lastEndpoint;
@@ -238,14 +261,9 @@ class ZeromqTransportImpl implements ZeromqTransport {
       server: sockets.guard !== undefined,
     });
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
-    this.#onloop = new OnloopQueue(handlers, { hwm: o.onloopQueueHwm });
-    const onError = (code: "receive_error" | "send_error", message: string) => {
-      try {
-        handlers.onError(code, message);
-      } catch {
-        // Nothing left to report to.
-      }
-    };
+    this.#onloop = new OnloopQueue(undefined, { hwm: o.onloopQueueHwm });
+    const onError = (code: "receive_error" | "send_error", message: string) =>
+      this.#onloop.error(code, message);
     const onRoundEnd = () => this.#onloop.drain();
     const common: DriveOptions = {
       onError,
@@ -273,6 +291,10 @@ class ZeromqTransportImpl implements ZeromqTransport {
     this.#pushMonitors = sockets.pushMonitors.map((m, i) =>
       r.add(m, { ...common, onFrames: (f) => this.#onPushMonitor(i, f) })
     );
+  }
+
+  start(handlers: TransportHandlers): void {
+    this.#onloop.start(handlers);
   }
 
   get stats(): ZeromqTransportStats {
