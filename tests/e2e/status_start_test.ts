@@ -3,6 +3,24 @@ import { gunzipSync } from "node:zlib";
 import { freePorts, MAIN, waitFor, writeLayout } from "../_fixtures.ts";
 import type { StatusDoc } from "../../lib/status/sample.ts";
 
+/** The `got hello from` lines of every cluster.log in `dir`, live or rotated, plain or gzip. */
+async function joinsIn(dir: string): Promise<number> {
+  let joins = 0;
+  for (const n of await names(dir)) {
+    if (!/^cluster\..*log(\.gz)?$/.test(n)) continue;
+    const bytes = await Deno.readFile(`${dir}/${n}`).catch(() => undefined);
+    if (!bytes) continue; // rotated away meanwhile
+    let text: string;
+    try {
+      text = new TextDecoder().decode(n.endsWith(".gz") ? gunzipSync(bytes) : bytes);
+    } catch {
+      continue; // a .gz being written
+    }
+    joins += text.split("\n").filter((l) => l.includes("\tgot hello from ")).length;
+  }
+  return joins;
+}
+
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) out.push(e.name);
@@ -83,6 +101,14 @@ Deno.test("zcluster start prints the status page URL; the page and status.json s
       async () => (await names(logDir)).some((n) => /^cluster\..*\.log\.gz$/.test(n)),
       30_000,
       "a compressed rotated cluster.log",
+    );
+    // Each node's own joins reach the logger within its flush interval; stopping before they are
+    // written would test the stop, not the compression.
+    let seen = 0;
+    await waitFor(
+      async () => (seen = await joinsIn(logDir)) >= 20,
+      30_000,
+      () => `20 joins in cluster.log (at ${seen})`,
     );
   } finally {
     proc.kill("SIGINT");
