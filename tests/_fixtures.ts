@@ -51,6 +51,32 @@ export async function writeLayout(layout: unknown): Promise<string> {
 }
 
 /**
+ * The default layout's five nodes (manager, logger-1, proxy-1, worker-1, worker-2) on 127.0.0.1,
+ * as JSON layout data: node `i` listens on `ports[i]`, with a metrics port `ports[5 + i]` when
+ * `metrics` is set.
+ *
+ * @param ports At least 5 free ports (10 with `metrics`).
+ * @param metrics Whether each node gets a metrics port.
+ * @returns The layout object, for {@linkcode writeLayout}.
+ */
+export function fiveNodeLayout(
+  ports: readonly number[],
+  metrics = true,
+): Record<string, Record<string, unknown>> {
+  const types = ["MANAGER", "LOGGER", "PROXY", "WORKER", "WORKER"];
+  return Object.fromEntries(FIVE_NODES.map((n, i) => [n, {
+    nodeType: types[i],
+    ip: "127.0.0.1",
+    p: ports[i],
+    ...(metrics ? { metricsPort: ports[5 + i] } : {}),
+    ...(i > 0 ? { manager: "manager" } : {}),
+  }]));
+}
+
+/** The node names of {@linkcode fiveNodeLayout}, in layout order. */
+export const FIVE_NODES = ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"] as const;
+
+/**
  * Waits until `predicate` holds, polling.
  *
  * @param predicate Condition.

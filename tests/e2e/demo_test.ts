@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freePorts, MAIN, waitFor, writeLayout } from "../_fixtures.ts";
+import { fiveNodeLayout, freePorts, MAIN, waitFor, writeLayout } from "../_fixtures.ts";
 
 async function logText(dir: string, path: string): Promise<string> {
   let text = "";
@@ -13,16 +13,7 @@ async function logText(dir: string, path: string): Promise<string> {
 
 Deno.test("zcluster start --site demo runs a living cluster: known_services.log and every join in cluster.log", async () => {
   const ports = freePorts(12);
-  const names = ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"];
-  const types = ["MANAGER", "LOGGER", "PROXY", "WORKER", "WORKER"];
-  const layout = Object.fromEntries(names.map((n, i) => [n, {
-    nodeType: types[i],
-    ip: "127.0.0.1",
-    p: ports[i],
-    metricsPort: ports[5 + i],
-    ...(i > 0 ? { manager: "manager" } : {}),
-  }]));
-  const path = await writeLayout(layout);
+  const path = await writeLayout(fiveNodeLayout(ports));
   const logDir = path.replace(/layout\.json$/, "logs"); // removed with the layout's folder
   const proc = new Deno.Command(Deno.execPath(), {
     args: [

@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { freePorts, MAIN, waitFor } from "../_fixtures.ts";
+import { fiveNodeLayout, freePorts, MAIN, waitFor } from "../_fixtures.ts";
 
 /** A `zcluster start` run in `cwd` (logs in the default `./logs`), its output kept. */
 function spawnStart(cwd: string, proxyPorts: readonly number[]) {
@@ -46,17 +46,7 @@ async function logNames(dir: string): Promise<string[]> {
 Deno.test("a second zcluster start in the same folder exits 2 naming the lock holder; the first cluster's logs stay intact", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "zcluster-second-start-" });
   const ports = freePorts(7);
-  const names = ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"];
-  const types = ["MANAGER", "LOGGER", "PROXY", "WORKER", "WORKER"];
-  await Deno.writeTextFile(
-    `${cwd}/layout.json`,
-    JSON.stringify(Object.fromEntries(names.map((n, i) => [n, {
-      nodeType: types[i],
-      ip: "127.0.0.1",
-      p: ports[i],
-      ...(i > 0 ? { manager: "manager" } : {}),
-    }]))),
-  );
+  await Deno.writeTextFile(`${cwd}/layout.json`, JSON.stringify(fiveNodeLayout(ports, false)));
   try {
     await twoStarts(cwd, ports);
   } finally {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
-import { freePorts, MAIN, waitFor, writeLayout } from "../_fixtures.ts";
+import { FIVE_NODES, fiveNodeLayout, freePorts, MAIN, waitFor, writeLayout } from "../_fixtures.ts";
 import type { StatusDoc } from "../../lib/status/sample.ts";
 
 /** The `got hello from` lines of every cluster.log in `dir`, live or rotated, plain or gzip. */
@@ -29,16 +29,7 @@ async function names(dir: string): Promise<string[]> {
 
 Deno.test("zcluster start prints the status page URL; the page and status.json serve a live cluster; --log-compress gzip archives rotated logs", async () => {
   const ports = freePorts(12);
-  const names5 = ["manager", "logger-1", "proxy-1", "worker-1", "worker-2"];
-  const types = ["MANAGER", "LOGGER", "PROXY", "WORKER", "WORKER"];
-  const layout = Object.fromEntries(names5.map((n, i) => [n, {
-    nodeType: types[i],
-    ip: "127.0.0.1",
-    p: ports[i],
-    metricsPort: ports[5 + i],
-    ...(i > 0 ? { manager: "manager" } : {}),
-  }]));
-  const path = await writeLayout(layout);
+  const path = await writeLayout(fiveNodeLayout(ports));
   const logDir = await Deno.makeTempDir();
   const proc = new Deno.Command(Deno.execPath(), {
     args: [
@@ -88,7 +79,7 @@ Deno.test("zcluster start prints the status page URL; the page and status.json s
     // cluster.log rotates every second here: the page shows the current file's lines.
     assert.ok(Array.isArray(doc!.clusterLog.lines));
     assert.equal(doc!.version, 1);
-    assert.deepEqual(doc!.nodes.map((n) => n.name), names5);
+    assert.deepEqual(doc!.nodes.map((n) => n.name), [...FIVE_NODES]);
     assert.ok(doc!.nodes.every((n) => n.metricsUrl?.endsWith("/metrics")));
     const page = await fetch(base);
     assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
