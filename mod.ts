@@ -28,7 +28,7 @@ export {
   TransportClosedError,
 } from "./lib/errors.ts";
 export { ManualClock, systemClock } from "./lib/clock.ts";
-export type { Clock } from "./lib/clock.ts";
+export type { Clock, TimerId, Timers } from "./lib/clock.ts";
 
 // Layout and options.
 export {
@@ -253,8 +253,6 @@ export type {
   ParseLimits,
   SessionOptions,
   SignatureLookup,
-  TimerId,
-  Timers,
   UndeclaredEventPolicy,
   WebSocketServer,
   WebSocketStats,

@@ -56,8 +56,8 @@ export type {
   SignatureLookup,
   UndeclaredEventPolicy,
 } from "./signatures.ts";
-export { createWebSocketStats, systemTimers } from "./stats.ts";
-export type { TimerId, Timers, WebSocketStats } from "./stats.ts";
+export { createWebSocketStats } from "./stats.ts";
+export type { WebSocketStats } from "./stats.ts";
 export { FLUSH_RETRY_MS, OutboundQueue } from "./outbound_queue.ts";
 export type {
   OutboundQueueOptions,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { systemTimers, type TimerId, type Timers } from "./stats.ts";
+import { systemTimers, type TimerId, type Timers } from "../clock.ts";
 
 /** What a full outbound queue does: Broker's policies; `disconnect` is Broker's default. */
 export type OverflowPolicy = "disconnect" | "drop_oldest" | "drop_newest";

@@ -36,13 +36,8 @@ import {
   WEBSOCKET_PATH,
 } from "./protocol.ts";
 import { OutboundQueue, type OverflowPolicy } from "./outbound_queue.ts";
-import {
-  createWebSocketStats,
-  systemTimers,
-  type TimerId,
-  type Timers,
-  type WebSocketStats,
-} from "./stats.ts";
+import { systemTimers, type TimerId, type Timers } from "../clock.ts";
+import { createWebSocketStats, type WebSocketStats } from "./stats.ts";
 
 /**
  * Zeek's `Cluster::default_websocket_max_event_queue_size`: client events waiting for the node's

@@ -1,6 +1,6 @@
 /**
- * Plain counters of a WebSocket server, shared by its sessions, and the timer functions sessions
- * use (injected so tests can drive time by hand).
+ * Plain counters of a WebSocket server, shared by its sessions. (The timers sessions use are
+ * injected from `lib/clock.ts`, so tests can drive time by hand.)
  *
  * @module
  */
@@ -63,7 +63,3 @@ export function createWebSocketStats(): WebSocketStats {
     oversizedMessages: 0,
   };
 }
-
-// The timer functions live beside the clock (lib/clock.ts), injected the same way; re-exported here
-// for the session and outbound queue's callers.
-export { systemTimers, type TimerId, type Timers } from "../clock.ts";
