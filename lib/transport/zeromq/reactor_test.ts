@@ -131,3 +131,30 @@ Deno.test("ZmqReactor: an idle node sleeps in poll(2): no rounds without traffic
     await ctx.terminate();
   }
 });
+
+Deno.test("ZmqReactor: a storm of signals (EINTR in ZMQ_EVENTS) does not stall a socket", async () => {
+  // Under V8's profiler every libzmq call on the event loop may be interrupted; a ZMQ_EVENTS read
+  // that failed with EINTR used to leave the socket's edge consumed and the PULL silent for good.
+  const profiles = await Deno.makeTempDir({ prefix: "zcluster-signal-storm-" });
+  try {
+    const script = new URL("./testdata/signal_storm.ts", import.meta.url).pathname;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--cpu-prof",
+        `--cpu-prof-dir=${profiles}`,
+        "--v8-flags=--cpu-profiler-sampling-interval=100",
+        script,
+        "200000",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stdout).trim();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.equal(text, "received 200000");
+  } finally {
+    await Deno.remove(profiles, { recursive: true });
+  }
+});

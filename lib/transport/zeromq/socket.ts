@@ -242,10 +242,25 @@ export class ZmqSocket {
     return this.#lib.libc.pollNow(this.#pollFdBytes, 1n, 0) > 0 && view.getInt16(6, true) !== 0;
   }
 
-  /** ZMQ_EVENTS: `ZMQ_POLLIN` and/or `ZMQ_POLLOUT` (processes pending commands). */
+  /**
+   * ZMQ_EVENTS: `ZMQ_POLLIN` and/or `ZMQ_POLLOUT` (processes pending commands). A signal that
+   * interrupts it (`EINTR`: a profiler's SIGPROF, SIGCHLD, ...) is retried: failing here would
+   * leave the socket's `ZMQ_FD` edge consumed with nobody to look again.
+   */
   events(): number {
+    const ptr = this.#open();
+    const z = this.#lib.zmq;
     try {
-      return this.getInt(ZMQ_EVENTS);
+      for (;;) {
+        this.#len[0] = 4n;
+        if (z.zmq_getsockopt(ptr, ZMQ_EVENTS, this.#intBytes, this.#lenBytes) === 0) {
+          return this.#int[0]!;
+        }
+        const errno = z.zmq_errno();
+        if (errno !== EINTR) {
+          throw lastError(this.#lib, `Cannot read ZMQ_EVENTS of ${this.name}`, errno);
+        }
+      }
     } finally {
       this.touched();
     }
@@ -328,7 +343,7 @@ export class ZmqSocket {
         const frame = this.#frame(size);
         if (size > 0) {
           const data = z.zmq_msg_data(msg);
-          if (data !== null) this.#lib.libc.memcpy(frame, data, BigInt(size));
+          if (data !== null) this.#lib.libc.memcpy(frame, data, usize(size));
         }
         frames.push(frame);
         if (z.zmq_msg_more(msg) === 0) return frames;

@@ -1,0 +1,53 @@
+/**
+ * Subprocess for the signal regression test: a PUSH and a PULL of one context, both driven by a
+ * {@linkcode ZmqReactor}, pass `count` messages while the test runs this process under V8's
+ * sampling profiler (a SIGPROF to the main thread every 100 µs), so that libzmq calls on the event
+ * loop meet `EINTR`. Prints `received <n>` and exits; `stalled <n>` when nothing arrived for 3 s.
+ *
+ * Usage: deno run -A --cpu-prof ... signal_storm.ts <count>
+ *
+ * @module
+ */
+
+import { ZMQ_PULL, ZMQ_PUSH, ZMQ_SNDHWM } from "../libzmq.ts";
+import { ZmqReactor } from "../reactor.ts";
+import { ZmqContext } from "../socket.ts";
+
+const count = Number(Deno.args[0] ?? "200000");
+const ctx = ZmqContext.create();
+const reactor = new ZmqReactor(ctx.lib);
+const pull = ctx.socket(ZMQ_PULL, "PULL");
+pull.bind("inproc://signal-storm");
+const push = ctx.socket(ZMQ_PUSH, "PUSH");
+push.setInt(ZMQ_SNDHWM, 100);
+push.connect("inproc://signal-storm");
+let received = 0;
+let lastChange = performance.now();
+reactor.add(pull, {
+  onFrames: () => {
+    received++;
+    lastChange = performance.now();
+  },
+});
+const out = reactor.add(push, { onEagain: "wait", sendQueueMax: 1_000 });
+const frames = [new TextEncoder().encode("topic"), new Uint8Array(64)];
+// A stalled socket stops everything (flushed() never settles): the watchdog reports and exits.
+const watchdog = setInterval(() => {
+  if (performance.now() - lastChange < 3_000) return;
+  console.log(`stalled ${received}`);
+  Deno.exit(0);
+}, 200);
+let sent = 0;
+while (received < count) {
+  while (sent < count && !out.full) {
+    out.send(frames);
+    sent++;
+  }
+  await (out.full ? out.flushed() : new Promise((r) => setTimeout(r, 0)));
+}
+clearInterval(watchdog);
+console.log(`received ${received}`);
+await reactor[Symbol.asyncDispose]();
+pull.close();
+push.close();
+await ctx.terminate();
