@@ -6,6 +6,7 @@
  * @module
  */
 
+import { asciiText } from "../ascii.ts";
 import { SerializationError } from "../errors.ts";
 import { ByteString } from "./data.ts";
 
@@ -40,6 +41,8 @@ export function decodeText(bytes: Uint8Array, start: number, end: number): strin
  * code points above U+10FFFF). Returns `undefined` for invalid input.
  */
 function decodeShortUtf8(b: Uint8Array, start: number, end: number): string | undefined {
+  const ascii = asciiText(b, start, end);
+  if (ascii !== undefined) return ascii;
   let s = "";
   let i = start;
   while (i < end) {

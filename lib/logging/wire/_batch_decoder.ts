@@ -4,6 +4,7 @@
  * @module
  */
 
+import { asciiText } from "../../ascii.ts";
 import { SerializationError } from "../../errors.ts";
 import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../../net/ip.ts";
 import {
@@ -93,19 +94,8 @@ class Reader {
     this.pos += n;
     if (n <= 128) {
       // Short ASCII strings (the common case) skip TextDecoder, which is slow per call.
-      let ascii = true;
-      for (let i = start; i < start + n; i++) {
-        if (bytes[i]! >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) {
-        return String.fromCharCode.apply(
-          null,
-          bytes.subarray(start, start + n) as unknown as number[],
-        );
-      }
+      const ascii = asciiText(bytes, start, start + n);
+      if (ascii !== undefined) return ascii;
     }
     const raw = bytes.subarray(start, start + n);
     try {

@@ -6,29 +6,31 @@
  * @module
  */
 
+import { asciiText } from "../../ascii.ts";
+
 /** Frames longer than this skip the ASCII fast path. */
 const ASCII_FAST_MAX = 256;
-/** Entries of the repeat cache. */
+/** Entries of the repeat cache by default. */
 const CACHE_SIZE = 16;
 
-/** A per-transport decoder; `undefined` means "not valid UTF-8". */
+/** A decoder of one kind of frame (topics, senders, ...); `undefined` means "not valid UTF-8". */
 export class FrameDecoder {
   #utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   #keys: Uint8Array[] = [];
   #values: string[] = [];
   #next = 0;
+  readonly #size: number;
+
+  /** @param cacheSize Distinct values {@linkcode decodeCached} remembers (replaced in turn). */
+  constructor(cacheSize = CACHE_SIZE) {
+    this.#size = cacheSize;
+  }
 
   /** Decodes `bytes`, or returns `undefined` if they are not valid UTF-8. */
   decode(bytes: Uint8Array): string | undefined {
     if (bytes.length <= ASCII_FAST_MAX) {
-      let s = "";
-      let i = 0;
-      for (; i < bytes.length; i++) {
-        const c = bytes[i]!;
-        if (c >= 0x80) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === bytes.length) return s;
+      const s = asciiText(bytes, 0, bytes.length);
+      if (s !== undefined) return s;
     }
     try {
       return this.#utf8.decode(bytes);
@@ -46,7 +48,7 @@ export class FrameDecoder {
     const s = this.decode(bytes);
     if (s === undefined) return undefined;
     const slot = this.#next;
-    this.#next = (slot + 1) % CACHE_SIZE;
+    this.#next = (slot + 1) % this.#size;
     keys[slot] = bytes.slice();
     this.#values[slot] = s;
     return s;
