@@ -38,6 +38,11 @@ export interface ChildConfig {
   readonly sender?: string;
   /** Raw only: payload frame size, bytes (same as the zcluster bin-v1 payload). */
   readonly payloadBytes?: number;
+  /**
+   * Whether the manager's own sockets reach the proxy in-process (zcluster's default), or over
+   * TCP as a Zeek manager's do. Default true.
+   */
+  readonly managerInproc?: boolean;
 }
 
 /** A worker's report. */

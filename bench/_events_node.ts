@@ -16,7 +16,7 @@
 import { createNode, type RunningNode } from "../lib/node/cluster_node.ts";
 import { parseLayout } from "../lib/layout/parse_layout.ts";
 import { resolveOptions } from "../lib/options/options.ts";
-import { openZeromqTransport } from "../lib/transport/zeromq/mod.ts";
+import { openZeromqTransport, zeromqTransportOptions } from "../lib/transport/zeromq/mod.ts";
 import {
   BENCH_EVENT,
   type ChildConfig,
@@ -45,6 +45,7 @@ async function startNode(config: ChildConfig): Promise<RunningNode> {
     overrides: {
       zeromq: {
         runProxyThread: isManager,
+        proxyInproc: config.managerInproc ?? true,
         listenXpubEndpoint: config.proxyXpub,
         listenXsubEndpoint: config.proxyXsub,
         connectXsubEndpoint: config.proxyXpub,
@@ -56,21 +57,10 @@ async function startNode(config: ChildConfig): Promise<RunningNode> {
   });
   if (!config.xpubRetryOnEagain) return await createNode(options);
   // Experiment only (`--xpub-retry`): the transport's retry-on-EAGAIN, which node options do not
-  // expose. Same endpoints and Zeek HWMs as the default factory.
-  const z = options.zeromq;
+  // expose; everything else as the default factory.
   return await createNode(options, {
-    transport: () =>
-      openZeromqTransport({
-        connectXsubEndpoint: z.connectXsubEndpoint,
-        connectXpubEndpoint: z.connectXpubEndpoint,
-        lingerMs: z.lingerMs,
-        xpubSndhwm: z.xpubSndhwm,
-        xsubRcvhwm: z.xsubRcvhwm,
-        connectXpubNodrop: z.connectXpubNodrop,
-        onloopQueueHwm: z.onloopQueueHwm,
-        pollMaxMessages: z.pollMaxMessages,
-        xpubRetryOnEagain: true,
-      }),
+    transport: (o, security) =>
+      openZeromqTransport({ ...zeromqTransportOptions(o, security), xpubRetryOnEagain: true }),
   });
 }
 

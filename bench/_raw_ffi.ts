@@ -50,16 +50,19 @@ function subscriptionFrame(kind: 0 | 1, topic: string): Uint8Array {
 }
 
 async function runManager(config: ChildConfig, words: StdinWords): Promise<void> {
-  await using _proxy = await startZeromqProxy({
+  const inproc = config.managerInproc ?? true;
+  await using proxy = await startZeromqProxy({
     listenXpubEndpoint: config.proxyXpub,
     listenXsubEndpoint: config.proxyXsub,
+    inproc,
   });
-  const ctx = ZmqContext.create();
+  const ownContext = proxy.inproc === undefined;
+  const ctx = proxy.inproc?.context ?? ZmqContext.create();
   const reactor = new ZmqReactor(ctx.lib);
   const xsub = ctx.socket(ZMQ_XSUB, "XSUB");
   xsub.setInt(ZMQ_RCVHWM, 1000);
   xsub.setInt(ZMQ_LINGER, 0);
-  xsub.connect(config.proxyXpub);
+  xsub.connect(proxy.inproc?.xpubEndpoint ?? config.proxyXpub);
   let counter = new ReceiveCounter();
   let errors = 0;
   const sub = reactor.add(xsub, {
@@ -86,7 +89,8 @@ async function runManager(config: ChildConfig, words: StdinWords): Promise<void>
     counter = new ReceiveCounter();
   }
   await reactor[Symbol.asyncDispose]();
-  await ctx.terminate();
+  xsub.close();
+  if (ownContext) await ctx.terminate();
 }
 
 async function runWorker(config: ChildConfig, words: StdinWords): Promise<void> {

@@ -14,8 +14,11 @@
  *   workers. zcluster workers publish `Bench::event(s: string, sent_ms: real)` with a 100-char
  *   string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
  *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
- * - Latency phase: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks) for 2 s on
- *   each side; p50/p99 of receive wall time − send wall time (same host, same clock), 10 µs buckets.
+ * - Latency phases: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks), 3 rounds
+ *   of 2 s per side alternating raw and zcluster (so both see the same background load); p50/p99
+ *   of receive wall time − send wall time (same host, same clock), 10 µs buckets, per round; the
+ *   report takes each side's median round (one round disturbed by a neighbour on a shared host
+ *   moves neither figure).
  * - Saturation rounds (2 × 2.5 s per side, alternating raw and zcluster so both see the same
  *   background load): workers publish as fast as the lossless path allows. Raw keeps a message
  *   that met EAGAIN in the reactor's backlog and waits for it to drain; zcluster's publish is
@@ -59,14 +62,21 @@ export interface EventsBenchOptions {
   readonly rounds?: number;
   /** Fixed offered rate of the latency phase, events/s over all workers. Default 10000. */
   readonly latencyEventsPerS?: number;
-  /** Length of the latency phase, ms; 0 skips it. Default 2000. */
+  /** Length of one latency round, ms; 0 skips them. Default 2000. */
   readonly latencyMs?: number;
+  /** Latency rounds per side, alternating raw and zcluster. Default 3. */
+  readonly latencyRounds?: number;
   /** Worker counts to run. Default 1, 2, 4. */
   readonly workerCounts?: readonly number[];
   /** Length of the string argument. Default 100. */
   readonly payloadChars?: number;
   /** Experiment: zcluster workers retry on XPUB EAGAIN instead of dropping. Default false. */
   readonly xpubRetryOnEagain?: boolean;
+  /**
+   * Whether the manager's sockets reach the proxy in-process (zcluster's default), or over TCP as
+   * in Zeek (`--manager-tcp`). Both sides follow it. Default true.
+   */
+  readonly managerInproc?: boolean;
   /** Only run one side (profiling). */
   readonly only?: EventsCaseKind;
   /** Extra `deno run` flags for every child (e.g. `--cpu-prof`). */
@@ -100,7 +110,8 @@ export interface PhaseResult {
 /** Both sides' phases for one worker count. */
 export interface EventsCaseResult {
   readonly workers: number;
-  readonly latency: Partial<Record<EventsCaseKind, PhaseResult>>;
+  /** Each side's latency rounds. */
+  readonly latency: Partial<Record<EventsCaseKind, PhaseResult[]>>;
   readonly saturation: Record<EventsCaseKind, PhaseResult[]>;
 }
 
@@ -145,6 +156,7 @@ class BenchCluster implements AsyncDisposable {
       layout,
       payloadBytes: benchPayloadBytes(payloadChars),
       xpubRetryOnEagain: options.xpubRetryOnEagain ?? false,
+      managerInproc: options.managerInproc ?? true,
     };
     const spawn = (config: ChildConfig) =>
       new ChildProcess(SCRIPTS[kind], JSON.stringify(config), options.denoFlags ?? []);
@@ -244,10 +256,13 @@ export async function runEventsCase(
   const latencyMs = options.latencyMs ?? 2_000;
   if (latencyMs > 0) {
     const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
-    for (const c of clusters.filter((c) => c.kind !== "zmqjs")) {
-      const r = await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });
-      options.progress?.(describe(r));
-      result.latency[c.kind] = r;
+    const paced = clusters.filter((c) => c.kind !== "zmqjs");
+    for (let round = 0; round < (options.latencyRounds ?? 3); round++) {
+      for (const c of round % 2 === 0 ? paced : [...paced].reverse()) {
+        const r = await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });
+        options.progress?.(describe(r));
+        (result.latency[c.kind] ??= []).push(r);
+      }
     }
   }
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
@@ -260,6 +275,13 @@ export async function runEventsCase(
     }
   }
   return result;
+}
+
+/** The round with the median p99 (the lower middle one for an even count). */
+function medianLatency(phases: readonly PhaseResult[] | undefined): PhaseResult | undefined {
+  if (phases === undefined || phases.length === 0) return undefined;
+  const sorted = [...phases].sort((a, b) => a.p99Ms - b.p99Ms);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function best(phases: readonly PhaseResult[]): PhaseResult | undefined {
@@ -303,10 +325,12 @@ export function toBenchResult(c: EventsCaseResult): BenchResult {
       zmqjs_cpu_us_per_ev: c.saturation.zmqjs.length === 0
         ? "-"
         : cpuPerEvent(c.saturation.zmqjs).toFixed(2),
-      p50_ms: f(c.latency.zcluster?.p50Ms),
-      p99_ms: f(c.latency.zcluster?.p99Ms),
-      raw_p50_ms: f(c.latency.raw?.p50Ms),
-      raw_p99_ms: f(c.latency.raw?.p99Ms),
+      p50_ms: f(medianLatency(c.latency.zcluster)?.p50Ms),
+      p99_ms: f(medianLatency(c.latency.zcluster)?.p99Ms),
+      raw_p50_ms: f(medianLatency(c.latency.raw)?.p50Ms),
+      raw_p99_ms: f(medianLatency(c.latency.raw)?.p99Ms),
+      p99_rounds: (c.latency.zcluster ?? []).map((p) => p.p99Ms.toFixed(2)).join("/"),
+      raw_p99_rounds: (c.latency.raw ?? []).map((p) => p.p99Ms.toFixed(2)).join("/"),
       sat_p50_ms: f(z.p50Ms),
       sat_p99_ms: f(z.p99Ms),
       raw_sat_p50_ms: f(raw.p50Ms),
@@ -359,10 +383,12 @@ if (import.meta.main) {
       rounds: { type: "string" },
       "latency-ms": { type: "string" },
       "latency-rate": { type: "string" },
+      "latency-rounds": { type: "string" },
       workers: { type: "string" },
       only: { type: "string" },
       "deno-flags": { type: "string" },
       "xpub-retry": { type: "boolean" },
+      "manager-tcp": { type: "boolean" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -374,10 +400,12 @@ if (import.meta.main) {
     ...(num(values.rounds) ? { rounds: num(values.rounds)! } : {}),
     ...(values["latency-ms"] ? { latencyMs: num(values["latency-ms"])! } : {}),
     ...(values["latency-rate"] ? { latencyEventsPerS: num(values["latency-rate"])! } : {}),
+    ...(values["latency-rounds"] ? { latencyRounds: num(values["latency-rounds"])! } : {}),
     workerCounts: (values.workers ?? "1,2,4").split(",").map(Number),
     denoFlags: values["deno-flags"]?.split(",") ?? [],
     ...(only ? { only } : {}),
     xpubRetryOnEagain: values["xpub-retry"] ?? false,
+    managerInproc: !(values["manager-tcp"] ?? false),
     progress: (line) => console.log(line),
   };
   if (only) {

@@ -299,7 +299,13 @@ export async function createNode(
       listeners.zeromq(`proxy XPUB ${proxy.xpubEndpoint}`, `proxy XSUB ${proxy.xsubEndpoint}`);
     }
     // The transport's sockets open now, and deliver once every layer is wired to it (below).
-    const { transport, logEndpoints } = await connectTransport(options, deps, logger, security);
+    // The proxy of this process is reached in-process (zeromq.proxyInproc), the others over TCP.
+    const { transport, logEndpoints } = await connectTransport(
+      options,
+      deps,
+      logger,
+      proxy?.inproc ? { ...security, proxy: proxy.inproc } : security,
+    );
     stack.use(transport);
     if (roles.pullsLogs) listeners.zeromq(`log PULL ${options.zeromq.listenLogEndpoint}`);
     const logging = createNodeLogging(options, {

@@ -16,6 +16,13 @@ export interface ZeroMqOptions {
   readonly connectLogEndpoints: readonly string[];
   /** Whether this process runs the central XPUB/XSUB proxy (`run_proxy_thread`). */
   readonly runProxyThread: boolean;
+  /**
+   * Beyond Zeek: the node that runs the proxy connects its own XPUB and XSUB to it in-process
+   * (`inproc://`, the proxy's libzmq context) instead of over TCP, as a Zeek manager does. Every
+   * other node still reaches the proxy over TCP; nothing changes on the wire. Off when this node
+   * also binds a CURVE log PULL (one ZAP handler per context).
+   */
+  readonly proxyInproc: boolean;
   /** I/O threads of the proxy's context (`proxy_io_threads`). */
   readonly proxyIoThreads: number;
   /** The proxy's XSUB bind endpoint (`listen_xsub_endpoint`). */
@@ -104,6 +111,7 @@ export const DEFAULT_ZEROMQ_OPTIONS: ZeroMqOptions = Object.freeze({
   connectXsubEndpoint: `tcp://127.0.0.1:${DEFAULT_PROXY_XPUB_PORT}`,
   connectLogEndpoints: [],
   runProxyThread: false,
+  proxyInproc: true,
   proxyIoThreads: 2,
   listenXsubEndpoint: `tcp://127.0.0.1:${DEFAULT_PROXY_XSUB_PORT}`,
   listenXpubEndpoint: `tcp://127.0.0.1:${DEFAULT_PROXY_XPUB_PORT}`,

@@ -8,6 +8,7 @@
 import type { ClusterOptions } from "../options/options.ts";
 import type { Transport, TransportHandlers } from "./transport.ts";
 import type { CurveClientOptions, CurveServerOptions } from "./zeromq/curve.ts";
+import type { InprocProxy } from "./zeromq/proxy.ts";
 
 /** CURVE settings for the transport, loaded by the node from its key files. */
 export interface TransportSecurity {
@@ -26,6 +27,13 @@ export interface TransportSecurity {
    * @ignore
    */
   readonly curveServer?: CurveServerOptions;
+  /**
+   * The proxy this process runs, when its sockets may be reached in-process
+   * (`zeromq.proxyInproc`). Its type belongs to the ZeroMQ transport, like the keys above.
+   *
+   * @ignore
+   */
+  readonly proxy?: InprocProxy;
 }
 
 /**

@@ -139,3 +139,24 @@ Deno.test("--set zeromq.xpubImmediate=false turns ZMQ_IMMEDIATE off; an unknown 
     /Invalid option zeromq\.xpubImmediate: expected boolean/,
   );
 });
+
+Deno.test("--set zeromq.proxyInproc=false: the manager's sockets reach its proxy over TCP, as Zeek's", () => {
+  const proxy = {
+    context: undefined as never,
+    xpubEndpoint: "inproc://zcluster-proxy-xpub-x",
+    xsubEndpoint: "inproc://zcluster-proxy-xsub-x",
+  };
+  const on = resolveOptions({ layout, node: "manager" });
+  assert.equal(on.zeromq.proxyInproc, true);
+  assert.equal(zeromqProxyOptions(on).inproc, true);
+  const inproc = zeromqTransportOptions(on, { proxy });
+  assert.equal(inproc.connectXsubEndpoint, proxy.xpubEndpoint);
+  assert.equal(inproc.connectXpubEndpoint, proxy.xsubEndpoint);
+  const args = parseCliArgs(["run", "--node", "manager", "--set", "zeromq.proxyInproc=false"]);
+  const off = resolveOptions({ layout, node: "manager", overrides: args.overrides });
+  assert.equal(zeromqProxyOptions(off).inproc, false);
+  const tcp = zeromqTransportOptions(off, { proxy });
+  assert.equal(tcp.connectXsubEndpoint, off.zeromq.connectXsubEndpoint);
+  assert.equal(tcp.connectXpubEndpoint, off.zeromq.connectXpubEndpoint);
+  assert.equal(tcp.context, undefined);
+});

@@ -39,9 +39,14 @@ export function zeromqTransportOptions(
       heartbeatTtlMs: z.heartbeatTimeoutMs,
     }
     : {};
+  // The proxy of this process, in-process: not when this transport binds a CURVE PULL, whose ZAP
+  // handler would clash with the proxy's in the same context.
+  const curvePull = security.curveServer !== undefined && z.listenLogEndpoint !== "";
+  const inproc = z.proxyInproc && !curvePull ? security.proxy : undefined;
   return {
-    connectXsubEndpoint: z.connectXsubEndpoint,
-    connectXpubEndpoint: z.connectXpubEndpoint,
+    connectXsubEndpoint: inproc?.xpubEndpoint ?? z.connectXsubEndpoint,
+    connectXpubEndpoint: inproc?.xsubEndpoint ?? z.connectXpubEndpoint,
+    ...(inproc ? { context: inproc.context } : {}),
     listenLogEndpoint: z.listenLogEndpoint,
     connectLogEndpoints: z.connectLogEndpoints,
     lingerMs: z.lingerMs,
@@ -98,6 +103,7 @@ export function zeromqProxyOptions(
     ipv6: z.ipv6,
     heartbeatIntervalMs: z.heartbeatIntervalMs,
     heartbeatTimeoutMs: z.heartbeatTimeoutMs,
+    inproc: z.proxyInproc,
     ...(security.curveServer ? { curveServer: security.curveServer } : {}),
   };
 }

@@ -64,6 +64,12 @@ export interface ZeromqProxyOptions {
    * handler admitting only `allowedClients`. Default: off (plain ZMTP, NULL mechanism).
    */
   curveServer?: CurveServerOptions;
+  /**
+   * Beyond Zeek: also bind both proxy sockets to `inproc://` endpoints of the proxy's context, so
+   * that the node running the proxy connects its own XPUB and XSUB in-process (no TCP, no I/O
+   * thread between them and the proxy). See {@linkcode ZeromqProxy.inproc}. Default false.
+   */
+  inproc?: boolean;
 }
 
 /** Zeek's proxy defaults. */
@@ -78,6 +84,7 @@ export const DEFAULT_ZEROMQ_PROXY_OPTIONS: Readonly<
   lingerMs: 0,
   heartbeatIntervalMs: 0,
   heartbeatTimeoutMs: 0,
+  inproc: false,
 });
 
 /** A running proxy. */
@@ -92,6 +99,22 @@ export interface ZeromqProxy extends AsyncDisposable {
   readonly curve: boolean;
   /** A snapshot of the counters. */
   readonly stats: ZeromqProxyStats;
+  /** With the `inproc` option: the proxy's context and in-process endpoints, else undefined. */
+  readonly inproc: InprocProxy | undefined;
+}
+
+/**
+ * The in-process side of a proxy started with `inproc: true`. Sockets of `context` (and only of
+ * it) may connect to the two endpoints; close them before the proxy is disposed (it terminates the
+ * context).
+ */
+export interface InprocProxy {
+  /** The proxy's libzmq context. */
+  readonly context: ZmqContext;
+  /** The proxy XPUB's `inproc://` endpoint: a node XSUB connects here. */
+  readonly xpubEndpoint: string;
+  /** The proxy XSUB's `inproc://` endpoint: a node XPUB connects here. */
+  readonly xsubEndpoint: string;
 }
 
 /** Counters of a {@linkcode ZeromqProxy}. */
@@ -154,6 +177,19 @@ export async function startZeromqProxy(options: ZeromqProxyOptions = {}): Promis
     const xsub = open(ZMQ_XSUB, "proxy XSUB");
     bindOrThrow(xpub, "proxy XPUB", o.listenXpubEndpoint);
     bindOrThrow(xsub, "proxy XSUB", o.listenXsubEndpoint);
+    // The real ports, read before an inproc bind replaces ZMQ_LAST_ENDPOINT.
+    const bound = { xpub: xpub.lastEndpoint, xsub: xsub.lastEndpoint };
+    let inproc: InprocProxy | undefined;
+    if (o.inproc) {
+      const id = crypto.randomUUID();
+      inproc = {
+        context,
+        xpubEndpoint: `inproc://zcluster-proxy-xpub-${id}`,
+        xsubEndpoint: `inproc://zcluster-proxy-xsub-${id}`,
+      };
+      bindOrThrow(xpub, "proxy XPUB", inproc.xpubEndpoint);
+      bindOrThrow(xsub, "proxy XSUB", inproc.xsubEndpoint);
+    }
     const control = context.socket(ZMQ_PAIR, "proxy control");
     sockets.push(control);
     control.bind(CONTROL_ENDPOINT);
@@ -161,7 +197,7 @@ export async function startZeromqProxy(options: ZeromqProxyOptions = {}): Promis
     sockets.push(steer);
     steer.setInt(ZMQ_LINGER, 0);
     steer.connect(CONTROL_ENDPOINT);
-    return new RunningProxy(context, { xsub, xpub, control, steer }, guard);
+    return new RunningProxy(context, { xsub, xpub, control, steer }, bound, guard, inproc);
   } catch (error) {
     for (const s of sockets) s.close();
     await guard?.[Symbol.asyncDispose]();
@@ -182,15 +218,23 @@ class RunningProxy implements ZeromqProxy {
   readonly xsubEndpoint: string;
   readonly closed: Promise<void | Error>;
   readonly curve: boolean;
+  readonly inproc: InprocProxy | undefined;
   #context: ZmqContext;
   #sockets: ProxySockets;
   #guard: CurveGuard | undefined;
   #running: Promise<number>;
   #disposing: Promise<void> | undefined;
 
-  constructor(context: ZmqContext, sockets: ProxySockets, guard: CurveGuard | undefined) {
-    this.xpubEndpoint = sockets.xpub.lastEndpoint;
-    this.xsubEndpoint = sockets.xsub.lastEndpoint;
+  constructor(
+    context: ZmqContext,
+    sockets: ProxySockets,
+    bound: { xpub: string; xsub: string },
+    guard: CurveGuard | undefined,
+    inproc: InprocProxy | undefined,
+  ) {
+    this.xpubEndpoint = bound.xpub;
+    this.xsubEndpoint = bound.xsub;
+    this.inproc = inproc;
     this.curve = guard !== undefined;
     this.#context = context;
     this.#sockets = sockets;

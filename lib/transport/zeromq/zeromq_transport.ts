@@ -241,7 +241,13 @@ class ZeromqTransportImpl implements ZeromqTransport {
    * it went down, `undefined` before the first connection (still starting: lingers as usual).
    */
   #pushUp: (boolean | undefined)[] = [];
+  /**
+   * One repeat cache per frame kind, so that many senders do not push the topics out: a manager
+   * hears every node, a node a handful of topics and one format.
+   */
   #decoder = new FrameDecoder();
+  #senders = new FrameDecoder(64);
+  #formats = new FrameDecoder(4);
   #encoder = new TextEncoder();
   #encoded = new Map<string, Uint8Array>();
   #counts = { messagesIn: 0, bytesIn: 0, subscriptionsIn: 0, logsIn: 0, logBytesIn: 0 };
@@ -469,9 +475,9 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#msgErrors++;
       return;
     }
-    const topic = this.#decoder.decode(frames[0]!);
-    const sender = this.#decoder.decodeCached(frames[1]!);
-    const format = this.#decoder.decodeCached(frames[2]!);
+    const topic = this.#decoder.decodeCached(frames[0]!); // topics repeat too (node, worker)
+    const sender = this.#senders.decodeCached(frames[1]!);
+    const format = this.#formats.decodeCached(frames[2]!);
     if (topic === undefined || sender === undefined || format === undefined) {
       this.#msgErrors++;
       return;
@@ -506,8 +512,8 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#msgErrors++;
       return;
     }
-    const sender = this.#decoder.decodeCached(frames[1]!);
-    const format = this.#decoder.decodeCached(frames[2]!);
+    const sender = this.#senders.decodeCached(frames[1]!);
+    const format = this.#formats.decodeCached(frames[2]!);
     if (sender === undefined || format === undefined) {
       this.#msgErrors++;
       return;

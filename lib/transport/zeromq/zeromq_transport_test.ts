@@ -64,6 +64,50 @@ Deno.test("createZeromqTransport() routes by prefix through the proxy, echoes ow
   assert.equal(b.stats.messagesIn, 101);
 });
 
+Deno.test("a transport in the proxy's own context reaches it in-process; TCP nodes and it exchange both ways", async () => {
+  await using proxy = await startZeromqProxy({
+    listenXpubEndpoint: ANY,
+    listenXsubEndpoint: ANY,
+    inproc: true,
+  });
+  const inproc = proxy.inproc!;
+  // The TCP endpoints keep their real ports (read before the inproc binds).
+  assert.match(proxy.xpubEndpoint, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(proxy.xsubEndpoint, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(inproc.xpubEndpoint, /^inproc:\/\/zcluster-proxy-xpub-/);
+  const rm = new Recorder();
+  const rw = new Recorder();
+  await using manager = await createZeromqTransport(rm, {
+    context: inproc.context,
+    connectXsubEndpoint: inproc.xpubEndpoint,
+    connectXpubEndpoint: inproc.xsubEndpoint,
+  });
+  await using worker = await createZeromqTransport(rw, nodeOptions(proxy));
+  manager.subscribe("zeek.cluster.manager.");
+  worker.subscribe("zeek.cluster.worker.");
+  await waitFor(
+    () => rw.saw("subscribed", "zeek.cluster.manager."),
+    "the worker to see the manager",
+  );
+  await waitFor(
+    () => rm.saw("subscribed", "zeek.cluster.worker."),
+    "the manager to see the worker",
+  );
+  for (let i = 0; i < 50; i++) {
+    assert.equal(worker.publish(msg("zeek.cluster.manager.x", "w", `${i}`)), true);
+    assert.equal(manager.publish(msg("zeek.cluster.worker.x", "m", `${i}`)), true);
+  }
+  await waitFor(() => rm.messages.length === 50 && rw.messages.length === 50, "50 each way");
+  assert.deepEqual(
+    rm.messages.map((m) => new TextDecoder().decode(m.payload)),
+    Array.from({ length: 50 }, (_, i) => `${i}`),
+  );
+  assert.ok(rw.messages.every((m) => m.sender === "m" && m.topic === "zeek.cluster.worker.x"));
+  // The worker leaving is seen by the in-process node as on TCP.
+  await worker[Symbol.asyncDispose]();
+  await waitFor(() => rm.saw("unsubscribed", "zeek.cluster.worker."), "the worker's departure");
+});
+
 Deno.test("createZeromqTransport() counts wrong frame counts and non-UTF-8 topics as msgErrors", async () => {
   await using proxy = await startTestProxy();
   const rb = new Recorder();
