@@ -6,15 +6,12 @@
  * @module
  */
 
-import { asciiText } from "../ascii.ts";
+import { decodeUtf8 } from "../utf8.ts";
 import { SerializationError } from "../errors.ts";
 import { ByteString } from "./data.ts";
 
 const ENCODER = new TextEncoder();
-const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Strings up to this many bytes are decoded by hand (a TextDecoder call costs ~0.5 µs). */
-const SHORT_DECODE = 128;
 /** The UTF-8 bytes of a string value (a `ByteString`'s own bytes). */
 export function stringBytes(value: string | ByteString): Uint8Array {
   return typeof value === "string" ? ENCODER.encode(value) : value.bytes;
@@ -25,51 +22,7 @@ export function stringBytes(value: string | ByteString): Uint8Array {
  * returns a `ByteString` holding a copy of the bytes.
  */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string | ByteString {
-  if (end - start <= SHORT_DECODE) {
-    const s = decodeShortUtf8(bytes, start, end);
-    return s ?? new ByteString(bytes.slice(start, end));
-  }
-  try {
-    return DECODER.decode(bytes.subarray(start, end));
-  } catch {
-    return new ByteString(bytes.slice(start, end));
-  }
-}
-
-/**
- * Strict UTF-8 decoding by hand (as `TextDecoder` with `fatal`: no overlong forms, surrogates or
- * code points above U+10FFFF). Returns `undefined` for invalid input.
- */
-function decodeShortUtf8(b: Uint8Array, start: number, end: number): string | undefined {
-  const ascii = asciiText(b, start, end);
-  if (ascii !== undefined) return ascii;
-  let s = "";
-  let i = start;
-  while (i < end) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      s += String.fromCharCode(c);
-      i++;
-      continue;
-    }
-    let cp: number;
-    let n: number;
-    let min: number;
-    if (c >= 0xc2 && c <= 0xdf) [cp, n, min] = [c & 0x1f, 1, 0x80];
-    else if (c >= 0xe0 && c <= 0xef) [cp, n, min] = [c & 0x0f, 2, 0x800];
-    else if (c >= 0xf0 && c <= 0xf4) [cp, n, min] = [c & 0x07, 3, 0x10000];
-    else return undefined;
-    if (i + n >= end) return undefined;
-    for (let k = 1; k <= n; k++) {
-      const cc = b[i + k]!;
-      if ((cc & 0xc0) !== 0x80) return undefined;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
-    s += String.fromCodePoint(cp);
-    i += n + 1;
-  }
-  return s;
+  return decodeUtf8(bytes, start, end) ?? new ByteString(bytes.slice(start, end));
 }
 
 /** A cursor over a byte array that throws `SerializationError` when it runs out. */

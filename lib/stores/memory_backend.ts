@@ -4,6 +4,7 @@
  * @module
  */
 
+import { decodeUtf8 } from "../utf8.ts";
 import { BinV1Encoder, type BrokerValue, ByteString } from "../serialization/mod.ts";
 import {
   type BackendKind,
@@ -137,9 +138,6 @@ export class MemoryBackend implements StoreBackend {
   }
 }
 
-/** Decodes valid UTF-8 only, keeping a leading BOM (stateless: safe to share). */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /**
  * The text of a key whose encoding is a UTF-8 string: a string with lone surrogates replaced as
  * its encoding replaces them, or a byte string holding valid UTF-8 (which encodes exactly as
@@ -148,9 +146,5 @@ const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 function textOf(key: BrokerValue): string | undefined {
   if (typeof key === "string") return key.isWellFormed() ? key : key.toWellFormed();
   if (!(key instanceof ByteString)) return undefined;
-  try {
-    return STRICT_UTF8.decode(key.bytes);
-  } catch {
-    return undefined;
-  }
+  return decodeUtf8(key.bytes, 0, key.bytes.length);
 }

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { decodeUtf8 } from "../utf8.ts";
 import { StoreError } from "../errors.ts";
 import {
   BinV1Encoder,
@@ -494,11 +495,7 @@ function concat(a: string | ByteString, b: string | ByteString): string | ByteSt
   const bytes = new Uint8Array(x.length + y.length);
   bytes.set(x);
   bytes.set(y, x.length);
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return new ByteString(bytes);
-  }
+  return decodeUtf8(bytes, 0, bytes.length) ?? new ByteString(bytes);
 }
 
 function clash(op: string, amount: BrokerValue, current: BrokerValue): StoreError {

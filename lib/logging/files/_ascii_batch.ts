@@ -12,6 +12,7 @@
  * @module
  */
 
+import { decodeUtf8 } from "../../utf8.ts";
 import { SerializationError } from "../../errors.ts";
 import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../../net/ip.ts";
 import { MIN_VALUE_BYTES } from "../wire/_batch_common.ts";
@@ -50,7 +51,6 @@ const KINDS: Readonly<Record<ScalarTypeName, number>> = {
 
 const BACKSLASH = 0x5c;
 const enc = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function malformed(): never {
   throw new SerializationError("Cannot decode log batch: malformed record");
@@ -389,7 +389,7 @@ export class AsciiBatchFormatter {
     if (valid && this.#isMarker(v, 0, v.length)) {
       const ascii = sameBytes(v, 0, v.length, this.#unset) ? this.#unsetAscii : this.#emptyAscii;
       if (!ascii) {
-        const text = strictUtf8.decode(v);
+        const text = decodeUtf8(v, 0, v.length)!; // valid, checked above
         sink.utf8(this.#ref.formatScalar(this.#scalars[field]!, text, element));
         return;
       }

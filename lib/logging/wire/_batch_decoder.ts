@@ -4,7 +4,7 @@
  * @module
  */
 
-import { asciiText } from "../../ascii.ts";
+import { decodeUtf8 } from "../../utf8.ts";
 import { SerializationError } from "../../errors.ts";
 import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../../net/ip.ts";
 import {
@@ -28,7 +28,6 @@ import {
 class Reader {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
-  readonly #dec = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   pos = 0;
 
   constructor(bytes: Uint8Array) {
@@ -92,17 +91,7 @@ class Reader {
     const start = this.pos;
     const bytes = this.#bytes;
     this.pos += n;
-    if (n <= 128) {
-      // Short ASCII strings (the common case) skip TextDecoder, which is slow per call.
-      const ascii = asciiText(bytes, start, start + n);
-      if (ascii !== undefined) return ascii;
-    }
-    const raw = bytes.subarray(start, start + n);
-    try {
-      return this.#dec.decode(raw);
-    } catch {
-      return raw.slice();
-    }
+    return decodeUtf8(bytes, start, start + n) ?? bytes.slice(start, start + n);
   }
   text(what: string): string {
     const s = this.str(what);

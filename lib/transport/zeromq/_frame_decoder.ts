@@ -1,21 +1,18 @@
 /**
- * Decodes short UTF-8 frames (topics, node ids, format names) to strings, cheaply: an ASCII fast
- * path, a strict UTF-8 fallback, and a small cache for frames that repeat (sender, format).
+ * Decodes short UTF-8 frames (topics, node ids, format names) to strings, cheaply: the strict
+ * decoder of `lib/utf8.ts`, and a small cache for frames that repeat (sender, format).
  * Internal; not re-exported.
  *
  * @module
  */
 
-import { asciiText } from "../../ascii.ts";
+import { decodeUtf8 } from "../../utf8.ts";
 
-/** Frames longer than this skip the ASCII fast path. */
-const ASCII_FAST_MAX = 256;
 /** Entries of the repeat cache by default. */
 const CACHE_SIZE = 16;
 
 /** A decoder of one kind of frame (topics, senders, ...); `undefined` means "not valid UTF-8". */
 export class FrameDecoder {
-  #utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   #keys: Uint8Array[] = [];
   #values: string[] = [];
   #next = 0;
@@ -28,15 +25,7 @@ export class FrameDecoder {
 
   /** Decodes `bytes`, or returns `undefined` if they are not valid UTF-8. */
   decode(bytes: Uint8Array): string | undefined {
-    if (bytes.length <= ASCII_FAST_MAX) {
-      const s = asciiText(bytes, 0, bytes.length);
-      if (s !== undefined) return s;
-    }
-    try {
-      return this.#utf8.decode(bytes);
-    } catch {
-      return undefined;
-    }
+    return decodeUtf8(bytes, 0, bytes.length);
   }
 
   /** Like {@linkcode decode}, remembering the last few distinct values. */
