@@ -39,6 +39,7 @@ export const LIBZMQ_SYMBOLS = {
   zmq_connect: { parameters: ["pointer", "buffer"], result: "i32" },
   zmq_send: { parameters: ["pointer", "buffer", "usize", "i32"], result: "i32" },
   zmq_msg_init: { parameters: ["buffer"], result: "i32" },
+  zmq_msg_init_size: { parameters: ["buffer", "usize"], result: "i32" },
   zmq_msg_recv: { parameters: ["buffer", "pointer", "i32"], result: "i32" },
   zmq_msg_data: { parameters: ["buffer"], result: "pointer" },
   zmq_msg_more: { parameters: ["buffer"], result: "i32" },
@@ -191,7 +192,30 @@ export interface Libzmq {
   readonly version: string;
   readonly zmq: LibzmqSymbols;
   readonly libc: LibcSymbols;
+  /**
+   * Whether `zmq_msg_t` is laid out as in libzmq 4.x, so that a receive may read a frame's "more"
+   * flag and a very small frame's bytes from the struct instead of calling for them (see
+   * {@linkcode MSG_LAYOUT}). Checked when the library is opened; cleared for good if a received
+   * frame's flag ever disagrees with `zmq_msg_more`.
+   */
+  readonly msgLayout: { ok: boolean; checked: number };
 }
+
+/**
+ * Offsets in libzmq 4.x's 64-byte `zmq_msg_t` (`src/msg.hpp`, the same from 4.0 to 4.3.5 on
+ * 64-bit): every kind ends with `type` at 42 and `flags` at 43 (bit 0: more frames follow); a
+ * "very small message" (type 101) holds up to 33 bytes inline, from offset 8, its size at 41.
+ */
+export const MSG_LAYOUT = Object.freeze({
+  type: 42,
+  flags: 43,
+  vsmType: 101,
+  vsmSize: 41,
+  vsmData: 8,
+  vsmMax: 33,
+  /** Frames whose flag is compared with `zmq_msg_more` before the flag alone is trusted. */
+  crossChecks: 1024,
+});
 
 /** Options of {@linkcode openLibzmq}. */
 export interface OpenLibzmqOptions {
@@ -311,7 +335,13 @@ export function openLibzmq(options: OpenLibzmqOptions = {}): Libzmq {
     const libc = openLibc();
     const v = new Int32Array(3);
     lib.symbols.zmq_version(v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3));
-    return { path, version: `${v[0]}.${v[1]}.${v[2]}`, zmq: lib.symbols, libc };
+    return {
+      path,
+      version: `${v[0]}.${v[1]}.${v[2]}`,
+      zmq: lib.symbols,
+      libc,
+      msgLayout: { ok: hasMsgLayout(lib.symbols), checked: 0 },
+    };
   }
   const source = explicit !== undefined
     ? (options.path !== undefined ? "the path given" : `${LIBZMQ_ENV}`)
@@ -321,6 +351,32 @@ export function openLibzmq(options: OpenLibzmqOptions = {}): Libzmq {
       ? `Cannot load libzmq: ${source} has no build for ${Deno.build.os} ${Deno.build.arch}`
       : `Cannot load libzmq from ${source}; tried:\n  ${failures.join("\n  ")}`,
   );
+}
+
+/**
+ * Whether `zmq_msg_t` has the layout of {@linkcode MSG_LAYOUT}: a 5-byte message made by the
+ * library must be a very small one whose data pointer is the struct's address + 8 and whose size
+ * and type sit where expected, and a 100-byte one must not be.
+ */
+function hasMsgLayout(zmq: LibzmqSymbols): boolean {
+  if (Deno.build.arch !== "x86_64" && Deno.build.arch !== "aarch64") return false;
+  const L = MSG_LAYOUT;
+  const small = new Uint8Array(64);
+  const large = new Uint8Array(64);
+  if (zmq.zmq_msg_init_size(small, 5n) !== 0) return false;
+  if (zmq.zmq_msg_init_size(large, 100n) !== 0) {
+    zmq.zmq_msg_close(small);
+    return false;
+  }
+  try {
+    const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(small));
+    const data = Deno.UnsafePointer.value(zmq.zmq_msg_data(small));
+    return BigInt(data) === BigInt(base) + BigInt(L.vsmData) && small[L.type] === L.vsmType &&
+      small[L.vsmSize] === 5 && (small[L.flags]! & 1) === 0 && large[L.type] !== L.vsmType;
+  } finally {
+    zmq.zmq_msg_close(small);
+    zmq.zmq_msg_close(large);
+  }
 }
 
 /**

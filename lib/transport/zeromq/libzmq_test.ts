@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
-import { libzmqCandidates, LibzmqLoadError, materializeLibrary, openLibzmq } from "./libzmq.ts";
+import {
+  libzmqCandidates,
+  LibzmqLoadError,
+  materializeLibrary,
+  MSG_LAYOUT,
+  openLibzmq,
+  ZMQ_PULL,
+  ZMQ_PUSH,
+  ZMQ_SNDHWM,
+} from "./libzmq.ts";
 import { generateZmqCurveKeyPair } from "./curve.ts";
+import { ZmqContext } from "./socket.ts";
 
 Deno.test("openLibzmq() opens the zeromq package's own libzmq 4.3.5, found as its loader does", () => {
   const candidates = libzmqCandidates();
@@ -76,5 +86,57 @@ Deno.test("materializeLibrary() copies once, checked by size and SHA-256, and re
     assert.equal(openLibzmq({ path: copy }).version, "4.3.5");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("receive: frames of every size read through the zmq_msg_t layout arrive whole, past the cross-checks", async () => {
+  const lib = openLibzmq();
+  assert.equal(lib.msgLayout.ok, true, "libzmq 4.3.5's zmq_msg_t layout is recognised");
+  const ctx = ZmqContext.create({ lib });
+  try {
+    for (const endpoint of ["inproc://msg-layout", "tcp://127.0.0.1:*"]) {
+      const pull = ctx.socket(ZMQ_PULL, "PULL");
+      pull.bind(endpoint);
+      const push = ctx.socket(ZMQ_PUSH, "PUSH");
+      push.setInt(ZMQ_SNDHWM, 0);
+      push.connect(pull.lastEndpoint);
+      // Sizes around the inline limit (33 bytes), empty frames, and large ones.
+      const sizes = [0, 1, MSG_LAYOUT.vsmMax, MSG_LAYOUT.vsmMax + 1, 100, 70_000];
+      const body = (m: number, f: number, n: number) => {
+        const b = new Uint8Array(n).fill((m * 7 + f * 13) & 0xff);
+        for (let i = 0; i < Math.min(n, 4); i++) b[i] = (m >> (8 * i)) & 0xff;
+        if (n > 0) b[n - 1] = f;
+        return b;
+      };
+      const messages = 2 * MSG_LAYOUT.crossChecks;
+      for (let m = 0; m < messages; m++) {
+        const frames = Array.from(
+          { length: 1 + (m % 5) },
+          (_, f) => body(m, f, sizes[(m + f) % 6]!),
+        );
+        while (!push.send(frames)) await new Promise((r) => setTimeout(r, 1));
+      }
+      for (let m = 0; m < messages;) {
+        const got = pull.receive();
+        if (got === undefined) {
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
+        const want = Array.from({ length: 1 + (m % 5) }, (_, f) => body(m, f, sizes[(m + f) % 6]!));
+        assert.equal(got.length, want.length, `frames of message ${m} over ${endpoint}`);
+        want.forEach((w, f) => {
+          const g = got[f]!;
+          const same = g.length === w.length && g.every((b, i) => b === w[i]);
+          assert.ok(same, `frame ${f} of message ${m} over ${endpoint}`);
+        });
+        m++;
+      }
+      push.close();
+      pull.close();
+    }
+    assert.equal(lib.msgLayout.ok, true, "no flag ever disagreed with zmq_msg_more");
+    assert.ok(lib.msgLayout.checked >= MSG_LAYOUT.crossChecks);
+  } finally {
+    await ctx.terminate();
   }
 });

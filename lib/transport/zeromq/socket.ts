@@ -27,6 +27,7 @@ import {
   EINTR,
   ERRNO_NAMES,
   type Libzmq,
+  MSG_LAYOUT,
   openLibzmq,
   type OpenLibzmqOptions,
   ZMQ_DONTWAIT,
@@ -331,6 +332,8 @@ export class ZmqSocket {
       this.#msgOpen = true;
     }
     const frames: Uint8Array[] = [];
+    const layout = this.#lib.msgLayout;
+    const L = MSG_LAYOUT;
     try {
       for (;;) {
         const size = z.zmq_msg_recv(msg, ptr, ZMQ_DONTWAIT);
@@ -341,12 +344,23 @@ export class ZmqSocket {
           throw lastError(this.#lib, `Cannot receive on ${this.name}`, errno);
         }
         const frame = this.#frame(size);
-        if (size > 0) {
+        if (layout.ok && msg[L.type] === L.vsmType && msg[L.vsmSize] === size) {
+          // A very small frame lives inside the zmq_msg_t: copy it from there (no call).
+          for (let i = 0; i < size; i++) frame[i] = msg[L.vsmData + i]!;
+        } else if (size > 0) {
           const data = z.zmq_msg_data(msg);
           if (data !== null) this.#lib.libc.memcpy(frame, data, usize(size));
         }
         frames.push(frame);
-        if (z.zmq_msg_more(msg) === 0) return frames;
+        const flagged = (msg[L.flags]! & 1) !== 0;
+        if (!layout.ok || layout.checked < L.crossChecks) {
+          const more = z.zmq_msg_more(msg) !== 0;
+          if (layout.ok && more !== flagged) layout.ok = false; // not the layout we know: stop
+          else layout.checked++;
+          if (!more) return frames;
+        } else if (!flagged) {
+          return frames;
+        }
       }
     } finally {
       this.touched();
