@@ -339,8 +339,10 @@ export class Cluster {
       return false;
     }
     let payload: Uint8Array;
+    const serializer = this.#deps.serializer;
     try {
-      payload = this.#deps.serializer.encode(event);
+      // Transient bytes: the transport copies what it keeps past publish().
+      payload = serializer.encodeTransient?.(event) ?? serializer.encode(event);
     } catch (error) {
       this.stats.publishFailures++;
       this.#deps.logger.error(

@@ -291,6 +291,13 @@ export interface EventSerializer {
    */
   encode(event: ZeekEvent): Uint8Array;
   /**
+   * Optional: encodes into the serializer's own buffer, without the copy `encode` makes. The bytes
+   * are valid until the serializer's next call; a publish hands them to a transport, which copies
+   * what it keeps past the call (`Transport.publish`).
+   * @throws {SerializationError} When the event is invalid.
+   */
+  encodeTransient?(event: ZeekEvent): Uint8Array;
+  /**
    * Decodes a payload to an event.
    * @throws {SerializationError} When the payload is not a valid event.
    */
@@ -311,6 +318,12 @@ abstract class BufferedEventSerializer implements EventSerializer {
     this.#writer.reset();
     writeEvent(this.#writer, event, this.format, this.#options);
     return this.#writer.take();
+  }
+
+  encodeTransient(event: ZeekEvent): Uint8Array {
+    this.#writer.reset();
+    writeEvent(this.#writer, event, this.format, this.#options);
+    return this.#writer.detach();
   }
 
   decode(payload: Uint8Array): ZeekEvent {

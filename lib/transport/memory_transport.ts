@@ -190,7 +190,8 @@ class MemoryTransport implements StartableTransport {
     }
     this.#stats.messagesOut++;
     this.#stats.bytesOut += messageBytes(msg);
-    this.#hub.publish(msg);
+    this.#hub.publish({ ...msg, payload: msg.payload.slice() }); // only lent for this call
+
     return true;
   }
 

@@ -131,7 +131,9 @@ export interface TransportStats {
 /** The message backend of one node. */
 export interface Transport extends AsyncDisposable {
   /**
-   * Publishes one event (4 frames).
+   * Publishes one event (4 frames). `msg.payload` is only lent for the call (the publisher may
+   * reuse its bytes right after): a transport that keeps the message past the call (a queue, a
+   * backlog) keeps a copy.
    *
    * @returns `false` when it was dropped right away (counted in `xpubDrops`). Later `EAGAIN`
    * drops are counted too but cannot be reported here.

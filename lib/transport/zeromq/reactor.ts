@@ -141,9 +141,10 @@ export class DrivenSocket {
    * policy kept in the backlog (dropped and counted when that is full).
    *
    * @param force ignore the backlog bound (rare control messages such as subscriptions).
+   * @param lent the frames are only lent for this call: a message kept in the backlog is copied.
    * @returns `false` when dropped.
    */
-  send(frames: readonly Uint8Array[], force = false): boolean {
+  send(frames: readonly Uint8Array[], force = false, lent = false): boolean {
     const st = this.#stats;
     if (this.#stopped) {
       st.queueDrops++;
@@ -154,7 +155,7 @@ export class DrivenSocket {
         st.queueDrops++;
         return false;
       }
-      this.#backlog.push(frames);
+      this.#backlog.push(lent ? frames.map((f) => f.slice()) : frames);
       return true;
     }
     let ok: boolean;
@@ -176,7 +177,7 @@ export class DrivenSocket {
       st.eagainDrops++;
       return false;
     }
-    this.#backlog.push(frames);
+    this.#backlog.push(lent ? frames.map((f) => f.slice()) : frames);
     return true;
   }
 

@@ -335,12 +335,13 @@ class ZeromqTransportImpl implements ZeromqTransport {
         `Cannot publish to topic "${msg.topic}": transport is closed`,
       );
     }
-    return this.#xpub.send([
+    const frames = [
       this.#bytes(msg.topic),
       this.#bytes(msg.sender),
       this.#bytes(msg.format),
       msg.payload,
-    ]);
+    ];
+    return this.#xpub.send(frames, false, true); // the payload is lent: a backlog copies it
   }
 
   async whenWritable(signal?: AbortSignal): Promise<void> {

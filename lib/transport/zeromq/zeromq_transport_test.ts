@@ -209,6 +209,45 @@ Deno.test("createZeromqTransport() counts XPUB EAGAIN at the HWM as xpubDrops in
   }
 });
 
+Deno.test("publish() only borrows the payload: a publisher reusing its buffer does not change messages held in the backlog", async () => {
+  // A stand-in "proxy XSUB" that reads nothing until every message was published.
+  const sink = new zmq.XSubscriber({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
+  await sink.bind(ANY);
+  const r = new Recorder();
+  try {
+    await using a = await createZeromqTransport(r, {
+      connectXpubEndpoint: sink.lastEndpoint!,
+      connectXsubEndpoint: "tcp://127.0.0.1:9",
+      xpubSndhwm: 10,
+      xpubSndbuf: 4096,
+      xpubRetryOnEagain: true, // refused sends wait in the backlog
+      sendQueueMax: 10_000,
+      lingerMs: 0,
+    });
+    await sink.send(Uint8Array.of(1));
+    await waitFor(
+      () => (sink.readable, r.saw("subscribed", "")),
+      "the XPUB to see the subscription",
+    );
+    const payload = new Uint8Array(512); // one buffer, rewritten for every message
+    const total = 2000;
+    for (let i = 0; i < total; i++) {
+      payload.fill(i & 0xff);
+      new DataView(payload.buffer).setUint32(0, i);
+      assert.equal(a.publish({ topic: "t", sender: "a", format: "f", payload }), true);
+    }
+    assert.ok(a.stats.messagesOut < total, "some messages waited in the backlog");
+    for (let i = 0; i < total; i++) {
+      const [, , , got] = await sink.receive();
+      const view = new DataView(got!.buffer, got!.byteOffset, got!.byteLength);
+      assert.equal(view.getUint32(0), i, `message ${i} in order and intact`);
+      assert.equal(got![511], i & 0xff, `message ${i}'s tail`);
+    }
+  } finally {
+    sink.close();
+  }
+});
+
 Deno.test("ZeromqTransport dispose is idempotent, bounded by linger and rejects later use", async () => {
   await using proxy = await startTestProxy();
   const r = new Recorder();
