@@ -14,6 +14,11 @@
  *   workers. zcluster workers publish `Bench::event(s: string, sent_ms: real)` with a 100-char
  *   string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
  *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
+ * - Warm-up: 3 s of saturation per side first, not reported. Without it the first latency round
+ *   of a side measured a young process (JIT tiering up, heap growing): in a 4-worker run the
+ *   slowest 2% of zcluster's events fell in bursts that hit every sender at once, all in the first
+ *   0.75 s of the first round; after 1 s of warm-up the first round's p99 was still 2-3x the third
+ *   round's, after 3 s it was not.
  * - Latency phases: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks), 3 rounds
  *   of 2 s per side alternating raw and zcluster (so both see the same background load); p50/p99
  *   of receive wall time − send wall time (same host, same clock), 10 µs buckets, per round; the
@@ -66,6 +71,8 @@ export interface EventsBenchOptions {
   readonly latencyMs?: number;
   /** Latency rounds per side, alternating raw and zcluster. Default 3. */
   readonly latencyRounds?: number;
+  /** Saturation per side before anything is measured (JIT warm-up), ms. Default 3000. */
+  readonly warmupMs?: number;
   /** Worker counts to run. Default 1, 2, 4. */
   readonly workerCounts?: readonly number[];
   /** Length of the string argument. Default 100. */
@@ -253,6 +260,10 @@ export async function runEventsCase(
     latency: {},
     saturation: { raw: [], zcluster: [], zmqjs: [] },
   };
+  const warmupMs = options.warmupMs ?? 3_000;
+  if (warmupMs > 0) {
+    for (const c of clusters) await c.phase({ kind: "max", durationMs: warmupMs });
+  }
   const latencyMs = options.latencyMs ?? 2_000;
   if (latencyMs > 0) {
     const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
@@ -384,6 +395,7 @@ if (import.meta.main) {
       "latency-ms": { type: "string" },
       "latency-rate": { type: "string" },
       "latency-rounds": { type: "string" },
+      "warmup-ms": { type: "string" },
       workers: { type: "string" },
       only: { type: "string" },
       "deno-flags": { type: "string" },
@@ -401,6 +413,7 @@ if (import.meta.main) {
     ...(values["latency-ms"] ? { latencyMs: num(values["latency-ms"])! } : {}),
     ...(values["latency-rate"] ? { latencyEventsPerS: num(values["latency-rate"])! } : {}),
     ...(values["latency-rounds"] ? { latencyRounds: num(values["latency-rounds"])! } : {}),
+    ...(values["warmup-ms"] !== undefined ? { warmupMs: num(values["warmup-ms"])! } : {}),
     workerCounts: (values.workers ?? "1,2,4").split(",").map(Number),
     denoFlags: values["deno-flags"]?.split(",") ?? [],
     ...(only ? { only } : {}),
