@@ -78,9 +78,30 @@ export type ChildMessage =
   | WorkerDone
   | ManagerResult;
 
-/** Wall-clock milliseconds with sub-ms precision (same clock in every process on a host). */
-export function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+const CLOCK_MONOTONIC = 1;
+let monotonic: { read(ts: Uint8Array): number; ts: BigInt64Array; bytes: Uint8Array } | undefined;
+
+/**
+ * Milliseconds of the host's CLOCK_MONOTONIC (through libc's `clock_gettime`): one clock for every
+ * process on the host, never stepped. Latency is "received here − sent there", so both ends must
+ * read the same clock: `performance.timeOrigin + performance.now()` is not one (each process fixes
+ * its origin from the wall clock at start, and a clock adjustment between two starts shows as an
+ * offset: p50s of 0.01 ms, i.e. negative latencies, in some runs of 2026-12-07).
+ */
+export function hostMs(): number {
+  if (monotonic === undefined) {
+    const lib = Deno.dlopen("libc.so.6", {
+      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    const ts = new BigInt64Array(2);
+    monotonic = {
+      read: (b) => lib.symbols.clock_gettime(CLOCK_MONOTONIC, b),
+      ts,
+      bytes: new Uint8Array(ts.buffer),
+    };
+  }
+  monotonic.read(monotonic.bytes);
+  return Number(monotonic.ts[0]!) * 1000 + Number(monotonic.ts[1]!) / 1e6;
 }
 
 /** Resolves on the next macrotask turn. */
@@ -239,7 +260,7 @@ export class ReceiveCounter {
 
   /** Records one event sent at `sentMs` (wall clock). */
   record(sentMs: number): void {
-    const now = wallMs();
+    const now = hostMs();
     if (this.received === 0) this.firstMs = now;
     this.lastMs = now;
     this.received++;

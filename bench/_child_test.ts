@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatMode, LatencyHistogram, Pacer, parseMode, ReceiveCounter } from "./_child.ts";
+import {
+  formatMode,
+  hostMs,
+  LatencyHistogram,
+  Pacer,
+  parseMode,
+  ReceiveCounter,
+} from "./_child.ts";
 import {
   benchPayloadBytes,
   type EventsCaseResult,
@@ -50,8 +57,8 @@ Deno.test("Pacer.due() issues events in proportion to elapsed time", async () =>
 
 Deno.test("ReceiveCounter.result() reports counts and percentiles", () => {
   const c = new ReceiveCounter();
-  c.record(performance.timeOrigin + performance.now() - 1);
-  c.record(performance.timeOrigin + performance.now() - 3);
+  c.record(hostMs() - 1);
+  c.record(hostMs() - 3);
   const r = c.result(2);
   assert.equal(r.type, "result");
   assert.equal(r.received, 2);
@@ -114,4 +121,20 @@ Deno.test("ReceiveCounter.settle() returns at once when everything is accounted 
   c.record(performance.timeOrigin + performance.now());
   await c.settle(2, () => 1);
   assert.equal(c.received, 1);
+});
+
+Deno.test("hostMs() is one clock across processes: a child's reading falls between two of ours", async () => {
+  const before = hostMs();
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { hostMs } from "${
+        new URL("./_child.ts", import.meta.url).href
+      }"; console.log(hostMs());`,
+    ],
+    stdout: "piped",
+  }).output();
+  const after = hostMs();
+  const theirs = Number(new TextDecoder().decode(stdout));
+  assert.ok(before <= theirs && theirs <= after, `${before} <= ${theirs} <= ${after}`);
 });

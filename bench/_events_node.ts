@@ -22,6 +22,7 @@ import {
   type ChildConfig,
   childConfig,
   emit,
+  hostMs,
   immediate,
   Pacer,
   parseMode,
@@ -29,7 +30,6 @@ import {
   ReceiveCounter,
   sleep,
   StdinWords,
-  wallMs,
   type WorkerDone,
 } from "./_child.ts";
 
@@ -123,7 +123,7 @@ async function publishPhase(
   /** Publishes `n` events; each refused one is published again when the transport has room. */
   const publish = async (n: number) => {
     for (let i = 0; i < n;) {
-      if (cluster.publish(config.topic, BENCH_EVENT, text, wallMs())) {
+      if (cluster.publish(config.topic, BENCH_EVENT, text, hostMs())) {
         i++;
       } else {
         refused++;

@@ -28,6 +28,7 @@ import {
   type ChildConfig,
   childConfig,
   emit,
+  hostMs,
   immediate,
   Pacer,
   parseMode,
@@ -35,7 +36,6 @@ import {
   ReceiveCounter,
   sleep,
   StdinWords,
-  wallMs,
   type WorkerDone,
 } from "./_child.ts";
 
@@ -127,7 +127,7 @@ async function runWorker(config: ChildConfig, words: StdinWords): Promise<void> 
     let retries = 0;
     const sendOne = () => {
       const payload = new Uint8Array(size);
-      new DataView(payload.buffer).setFloat64(0, wallMs(), true);
+      new DataView(payload.buffer).setFloat64(0, hostMs(), true);
       xpub.send([topic, sender, FORMAT, payload]);
     };
     const pacer = mode.kind === "rate" ? new Pacer(mode.eventsPerS) : undefined;

@@ -16,7 +16,7 @@
 import * as zmq from "zeromq";
 import { createStream, encodeLogBatch, validateRecord, WRITER_ASCII } from "../lib/logging/mod.ts";
 import { LOG_SERIALIZER_NAME } from "../lib/logging/wire/batch_codec.ts";
-import { emit, immediate, sleep, StdinWords, wallMs } from "./_child.ts";
+import { emit, hostMs, immediate, sleep, StdinWords } from "./_child.ts";
 import { BENCH_COLUMNS, BENCH_LOG, benchRecord } from "./_logs_node.ts";
 
 /** What a raw process is told, as one JSON argument. */
@@ -68,14 +68,14 @@ async function runLogger(config: RawLogsConfig): Promise<void> {
       const frames = await pull.receive();
       const batch = frames[3]!;
       for (let off = 0; off < batch.byteLength;) off += file.writeSync(batch.subarray(off));
-      if (received++ === 0) firstMs = wallMs();
+      if (received++ === 0) firstMs = hostMs();
       n++;
     }
     if (n > 0) idle = 0;
     if (idle === 0 && n > 0) await immediate();
     else await sleep(Math.min(2 ** idle++, 4));
   }
-  lastMs = wallMs();
+  lastMs = hostMs();
   file.close();
   emit({ type: "result", received, firstMs, lastMs, p50Ms: 0, p99Ms: 0, maxMs: 0, dropped: 0 });
   pull.close();
@@ -92,7 +92,7 @@ async function runWorker(config: RawLogsConfig): Promise<void> {
   ];
   emit({ type: "ready", name: config.name });
   if ((await new StdinWords().next()) !== "go") return;
-  const start = wallMs();
+  const start = hostMs();
   const messages = Math.floor((config.records ?? 0) / BATCH);
   for (let i = 0; i < messages;) {
     if (!push.writable) {
@@ -109,7 +109,7 @@ async function runWorker(config: RawLogsConfig): Promise<void> {
     sent: messages * BATCH,
     dropped: 0,
     retries: 0,
-    elapsedMs: wallMs() - start,
+    elapsedMs: hostMs() - start,
   });
   push.close();
 }

@@ -21,6 +21,7 @@ import {
   type ChildConfig,
   childConfig,
   emit,
+  hostMs,
   immediate,
   Pacer,
   parseMode,
@@ -28,7 +29,6 @@ import {
   ReceiveCounter,
   sleep,
   StdinWords,
-  wallMs,
   type WorkerDone,
 } from "./_child.ts";
 
@@ -139,7 +139,7 @@ async function publishPhase(
   let retries = 0;
   const sendOne = async () => {
     const payload = new Uint8Array(size);
-    new DataView(payload.buffer).setFloat64(0, wallMs(), true);
+    new DataView(payload.buffer).setFloat64(0, hostMs(), true);
     const frames = [config.topic, sender, FORMAT, payload];
     for (;;) {
       try {

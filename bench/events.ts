@@ -14,11 +14,11 @@
  *   workers. zcluster workers publish `Bench::event(s: string, sent_ms: real)` with a 100-char
  *   string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
  *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
- * - Warm-up: 3 s of saturation per side first, not reported. Without it the first latency round
- *   of a side measured a young process (JIT tiering up, heap growing): in a 4-worker run the
- *   slowest 2% of zcluster's events fell in bursts that hit every sender at once, all in the first
- *   0.75 s of the first round; after 1 s of warm-up the first round's p99 was still 2-3x the third
- *   round's, after 3 s it was not.
+ * - Warm-up, not reported: 3 s of saturation per side, then one round at the latency rate. Without
+ *   it the first latency round of a side measured a young process (JIT tiering up, heap growing):
+ *   in a 4-worker run the slowest 2% of zcluster's events fell in bursts that hit every sender at
+ *   once, all in the first 0.75 s of the first round; after saturation alone the first round at
+ *   the fixed rate was still the worst of three (the heap settling after the burst).
  * - Latency phases: a fixed offered rate (10,000 events/s over all workers, 1 ms ticks), 3 rounds
  *   of 2 s per side alternating raw and zcluster (so both see the same background load); p50/p99
  *   of receive wall time − send wall time (same host, same clock), 10 µs buckets, per round; the
@@ -261,13 +261,16 @@ export async function runEventsCase(
     saturation: { raw: [], zcluster: [], zmqjs: [] },
   };
   const warmupMs = options.warmupMs ?? 3_000;
+  const latencyMs = options.latencyMs ?? 2_000;
+  const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
+  const paced = clusters.filter((c) => c.kind !== "zmqjs");
   if (warmupMs > 0) {
     for (const c of clusters) await c.phase({ kind: "max", durationMs: warmupMs });
+    if (latencyMs > 0) {
+      for (const c of paced) await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });
+    }
   }
-  const latencyMs = options.latencyMs ?? 2_000;
   if (latencyMs > 0) {
-    const eventsPerS = Math.ceil((options.latencyEventsPerS ?? 10_000) / workers);
-    const paced = clusters.filter((c) => c.kind !== "zmqjs");
     for (let round = 0; round < (options.latencyRounds ?? 3); round++) {
       for (const c of round % 2 === 0 ? paced : [...paced].reverse()) {
         const r = await c.phase({ kind: "rate", eventsPerS, durationMs: latencyMs });

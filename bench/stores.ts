@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { hostMs } from "./_child.ts"; // one clock for the master and clone processes
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { systemClock } from "../lib/clock.ts";
@@ -81,8 +82,6 @@ export interface StoresBenchOptions {
   /** Progress lines (default: none). */
   readonly progress?: (line: string) => void;
 }
-
-const wallMs = () => performance.timeOrigin + performance.now();
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -314,7 +313,7 @@ async function clonePhases(
     const lags: number[] = [];
     const off = n.cluster.on(STORE_EVENTS.update, (store, _epoch, _first, updates) => {
       if (store !== STORE) return;
-      const now = wallMs();
+      const now = hostMs();
       for (const u of updates as BrokerValue[]) {
         const update = decodeUpdate(u);
         if (update.type === "put" && typeof update.value === "number") {
@@ -442,7 +441,7 @@ function nodeSetup(node: RunningNode): void {
       const elapsed = performance.now() - t0;
       if (elapsed >= num(durationMs)) break;
       for (const due = Math.floor(elapsed * perMs); sent < due; sent++) {
-        pending.push(store.put(`l${sent}`, wallMs()).catch(() => failed++));
+        pending.push(store.put(`l${sent}`, hostMs()).catch(() => failed++));
       }
       await new Promise((r) => setTimeout(r, 1));
     }
