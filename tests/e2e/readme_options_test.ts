@@ -142,7 +142,7 @@ Deno.test("--set zeromq.xpubImmediate=false turns ZMQ_IMMEDIATE off; an unknown 
 
 Deno.test("--set zeromq.proxyInproc=false: the manager's sockets reach its proxy over TCP, as Zeek's", () => {
   const proxy = {
-    context: undefined as never,
+    context: { theProxysContext: true } as never,
     xpubEndpoint: "inproc://zcluster-proxy-xpub-x",
     xsubEndpoint: "inproc://zcluster-proxy-xsub-x",
   };
@@ -159,4 +159,15 @@ Deno.test("--set zeromq.proxyInproc=false: the manager's sockets reach its proxy
   assert.equal(tcp.connectXsubEndpoint, off.zeromq.connectXsubEndpoint);
   assert.equal(tcp.connectXpubEndpoint, off.zeromq.connectXpubEndpoint);
   assert.equal(tcp.context, undefined);
+  // A manager that binds a CURVE log PULL keeps TCP: one ZAP handler per libzmq context.
+  const logging = resolveOptions({
+    layout,
+    node: "manager",
+    overrides: { zeromq: { listenLogEndpoint: "tcp://127.0.0.1:27763" } },
+  });
+  const curveServer = { secretKey: "x".repeat(40), allowedClients: [] };
+  const curvePull = zeromqTransportOptions(logging, { proxy, curveServer });
+  assert.equal(curvePull.connectXsubEndpoint, logging.zeromq.connectXsubEndpoint);
+  assert.equal(curvePull.context, undefined);
+  assert.equal(zeromqTransportOptions(logging, { proxy }).context, proxy.context);
 });
