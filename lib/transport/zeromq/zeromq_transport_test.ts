@@ -171,80 +171,72 @@ Deno.test("createZeromqTransport() sends log batches from PUSH to a bound PULL",
   assert.equal(logger.stats.logDrops, 1);
 });
 
-Deno.test("createZeromqTransport() counts XPUB EAGAIN at the HWM as xpubDrops instead of throwing", async () => {
-  // A stand-in "proxy XSUB" that subscribes to everything and never reads.
+/**
+ * A stand-in "proxy XSUB" that subscribes to everything and reads only when the test does, with a
+ * transport whose XPUB (HWM 10, 4 KiB buffer) is connected to it and has seen the subscription.
+ */
+async function stalledSink(extra: ZeromqTransportOptions = {}) {
   const sink = new zmq.XSubscriber({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
   await sink.bind(ANY);
   const r = new Recorder();
-  try {
-    await using a = await createZeromqTransport(r, {
-      connectXpubEndpoint: sink.lastEndpoint!,
-      connectXsubEndpoint: "tcp://127.0.0.1:9", // never answers; harmless
-      xpubSndhwm: 10,
-      xpubSndbuf: 4096,
-      lingerMs: 0,
-    });
-    await sink.send(Uint8Array.of(1)); // subscribe to ""
-    // libzmq sockets only attach new pipes (and replay subscriptions) when the application calls
-    // into them, so keep touching the sink while waiting.
-    await waitFor(
-      () => (sink.readable, r.saw("subscribed", "")),
-      "the XPUB to see the subscription",
-    );
-    const payload = new Uint8Array(1024);
-    const total = 3000;
-    let accepted = 0;
-    for (let i = 0; i < total; i++) {
-      if (a.publish({ topic: "t", sender: "a", format: "f", payload })) accepted++;
-      if (i % 100 === 99) await delay(1);
-    }
-    await waitFor(() => a.stats.messagesOut + a.stats.xpubDrops === total, "all sends settled");
-    const s = a.stats;
-    assert.ok(s.xpubDrops > 0, `expected drops, got ${JSON.stringify(s)}`);
-    assert.equal(s.sendErrors, 0);
-    assert.equal(r.errors.length, 0);
-    assert.ok(accepted <= total);
-  } finally {
-    sink.close();
+  const transport = await createZeromqTransport(r, {
+    connectXpubEndpoint: sink.lastEndpoint!,
+    connectXsubEndpoint: "tcp://127.0.0.1:9", // never answers; harmless
+    xpubSndhwm: 10,
+    xpubSndbuf: 4096,
+    lingerMs: 0,
+    ...extra,
+  });
+  await sink.send(Uint8Array.of(1)); // subscribe to ""
+  // libzmq sockets only attach new pipes (and replay subscriptions) when the application calls
+  // into them, so keep touching the sink while waiting.
+  await waitFor(() => (sink.readable, r.saw("subscribed", "")), "the XPUB to see the subscription");
+  return {
+    sink,
+    transport,
+    recorder: r,
+    async [Symbol.asyncDispose]() {
+      await transport[Symbol.asyncDispose]();
+      sink.close();
+    },
+  };
+}
+
+Deno.test("createZeromqTransport() counts XPUB EAGAIN at the HWM as xpubDrops instead of throwing", async () => {
+  await using stalled = await stalledSink();
+  const { transport: a, recorder: r } = stalled;
+  const payload = new Uint8Array(1024);
+  const total = 3000;
+  let accepted = 0;
+  for (let i = 0; i < total; i++) {
+    if (a.publish({ topic: "t", sender: "a", format: "f", payload })) accepted++;
+    if (i % 100 === 99) await delay(1);
   }
+  await waitFor(() => a.stats.messagesOut + a.stats.xpubDrops === total, "all sends settled");
+  const s = a.stats;
+  assert.ok(s.xpubDrops > 0, `expected drops, got ${JSON.stringify(s)}`);
+  assert.equal(s.sendErrors, 0);
+  assert.equal(r.errors.length, 0);
+  assert.ok(accepted <= total);
 });
 
 Deno.test("publish() only borrows the payload: a publisher reusing its buffer does not change messages held in the backlog", async () => {
-  // A stand-in "proxy XSUB" that reads nothing until every message was published.
-  const sink = new zmq.XSubscriber({ linger: 0, receiveHighWaterMark: 1, receiveBufferSize: 4096 });
-  await sink.bind(ANY);
-  const r = new Recorder();
-  try {
-    await using a = await createZeromqTransport(r, {
-      connectXpubEndpoint: sink.lastEndpoint!,
-      connectXsubEndpoint: "tcp://127.0.0.1:9",
-      xpubSndhwm: 10,
-      xpubSndbuf: 4096,
-      xpubRetryOnEagain: true, // refused sends wait in the backlog
-      sendQueueMax: 10_000,
-      lingerMs: 0,
-    });
-    await sink.send(Uint8Array.of(1));
-    await waitFor(
-      () => (sink.readable, r.saw("subscribed", "")),
-      "the XPUB to see the subscription",
-    );
-    const payload = new Uint8Array(512); // one buffer, rewritten for every message
-    const total = 2000;
-    for (let i = 0; i < total; i++) {
-      payload.fill(i & 0xff);
-      new DataView(payload.buffer).setUint32(0, i);
-      assert.equal(a.publish({ topic: "t", sender: "a", format: "f", payload }), true);
-    }
-    assert.ok(a.stats.messagesOut < total, "some messages waited in the backlog");
-    for (let i = 0; i < total; i++) {
-      const [, , , got] = await sink.receive();
-      const view = new DataView(got!.buffer, got!.byteOffset, got!.byteLength);
-      assert.equal(view.getUint32(0), i, `message ${i} in order and intact`);
-      assert.equal(got![511], i & 0xff, `message ${i}'s tail`);
-    }
-  } finally {
-    sink.close();
+  // Refused sends wait in the backlog; the sink reads only once every message was published.
+  await using stalled = await stalledSink({ xpubRetryOnEagain: true, sendQueueMax: 10_000 });
+  const { transport: a, sink } = stalled;
+  const payload = new Uint8Array(512); // one buffer, rewritten for every message
+  const total = 2000;
+  for (let i = 0; i < total; i++) {
+    payload.fill(i & 0xff);
+    new DataView(payload.buffer).setUint32(0, i);
+    assert.equal(a.publish({ topic: "t", sender: "a", format: "f", payload }), true);
+  }
+  assert.ok(a.stats.messagesOut < total, "some messages waited in the backlog");
+  for (let i = 0; i < total; i++) {
+    const [, , , got] = await sink.receive();
+    const view = new DataView(got!.buffer, got!.byteOffset, got!.byteLength);
+    assert.equal(view.getUint32(0), i, `message ${i} in order and intact`);
+    assert.equal(got![511], i & 0xff, `message ${i}'s tail`);
   }
 });
 
