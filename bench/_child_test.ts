@@ -87,6 +87,7 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
     p99Ms: 2,
     maxMs: 3,
     cpuUsPerEvent: cpu,
+    managerCpuUsPerEvent: cpu / 2,
   });
   const c: EventsCaseResult = {
     workers: 2,
@@ -103,6 +104,8 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
   assert.equal(r.targetRatio, 0.7);
   assert.equal(r.extra?.["cpu_us_per_ev"], "6.00"); // median of two: the upper one
   assert.equal(r.extra?.["above_transport_us_per_ev"], "3.00");
+  assert.equal(r.extra?.["manager_cpu_us_per_ev"], "3.00");
+  assert.equal(r.extra?.["raw_manager_cpu_us_per_ev"], "1.50");
   assert.equal(r.extra?.["zmqjs_ev_s"], "-");
   assert.equal(r.extra?.["received"], 18);
   assert.equal(r.extra?.["rounds"], "50/70");
