@@ -16,6 +16,8 @@ export class FrameDecoder {
   #keys: Uint8Array[] = [];
   #values: string[] = [];
   #next = 0;
+  #lastBytes: Uint8Array | undefined;
+  #lastValue: string | undefined;
   readonly #size: number;
 
   /** @param cacheSize Distinct values {@linkcode decodeCached} remembers (replaced in turn). */
@@ -30,6 +32,14 @@ export class FrameDecoder {
 
   /** Like {@linkcode decode}, remembering the last few distinct values. */
   decodeCached(bytes: Uint8Array): string | undefined {
+    if (bytes === this.#lastBytes) return this.#lastValue; // the same frame again (the socket reuses views)
+    const value = this.#lookup(bytes);
+    this.#lastBytes = bytes;
+    this.#lastValue = value;
+    return value;
+  }
+
+  #lookup(bytes: Uint8Array): string | undefined {
     const keys = this.#keys;
     for (let k = 0; k < keys.length; k++) {
       if (equalBytes(keys[k]!, bytes)) return this.#values[k];

@@ -140,3 +140,44 @@ Deno.test("receive: frames of every size read through the zmq_msg_t layout arriv
     await ctx.terminate();
   }
 });
+
+Deno.test("receive: a small leading frame that repeats comes as the same view; a changed one and the last never", async () => {
+  const lib = openLibzmq();
+  const ctx = ZmqContext.create({ lib });
+  try {
+    const pull = ctx.socket(ZMQ_PULL, "PULL");
+    pull.bind("inproc://repeats");
+    const push = ctx.socket(ZMQ_PUSH, "PUSH");
+    push.connect("inproc://repeats");
+    const text = (s: string) => new TextEncoder().encode(s);
+    const sent = [
+      [text("topic.a"), text("fmt"), text("p1")],
+      [text("topic.a"), text("fmt"), text("p1")],
+      [text("topic.b"), text("fmt"), text("p1")],
+    ];
+    for (const frames of sent) assert.ok(push.send(frames));
+    const got: Uint8Array[][] = [];
+    while (got.length < sent.length) {
+      const m = pull.receive();
+      if (m === undefined) await new Promise((r) => setTimeout(r, 1));
+      else got.push(m);
+    }
+    const [a, b, c] = got as [Uint8Array[], Uint8Array[], Uint8Array[]];
+    if (lib.msgLayout.ok) {
+      assert.equal(b[0], a[0], "the repeated topic is the same view");
+      assert.equal(b[1], a[1], "the repeated format is the same view");
+      assert.equal(c[1], b[1]);
+    }
+    assert.notEqual(c[0], b[0], "a changed frame is a new one");
+    assert.notEqual(b[2], a[2], "the last frame (the payload) is always its own");
+    assert.deepEqual(got.map((m) => m.map((f) => new TextDecoder().decode(f))), [
+      ["topic.a", "fmt", "p1"],
+      ["topic.a", "fmt", "p1"],
+      ["topic.b", "fmt", "p1"],
+    ]);
+    push.close();
+    pull.close();
+  } finally {
+    await ctx.terminate();
+  }
+});

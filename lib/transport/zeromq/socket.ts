@@ -161,6 +161,8 @@ export class ZmqSocket {
   #msg = new Uint8Array(MSG_T_SIZE);
   #msgOpen = false;
   #slab = new Uint8Array(0);
+  /** The previous messages' small leading frames, by place (see {@linkcode receive}). */
+  readonly #repeats: Uint8Array[] = [];
   #slabUsed = 0;
   #fd = -1;
   #pollFdBytes = new Uint8Array(8);
@@ -343,16 +345,30 @@ export class ZmqSocket {
           if (errno === EINTR) continue;
           throw lastError(this.#lib, `Cannot receive on ${this.name}`, errno);
         }
-        const frame = this.#frame(size);
+        const flagged = (msg[L.flags]! & 1) !== 0;
+        let frame: Uint8Array;
         if (layout.ok && msg[L.type] === L.vsmType && msg[L.vsmSize] === size) {
-          // A very small frame lives inside the zmq_msg_t: copy it from there (no call).
-          for (let i = 0; i < size; i++) frame[i] = msg[L.vsmData + i]!;
-        } else if (size > 0) {
-          const data = z.zmq_msg_data(msg);
-          if (data !== null) this.#lib.libc.memcpy(frame, data, usize(size));
+          // A very small frame lives inside the zmq_msg_t: read it from there (no call). A
+          // leading frame (topic, sender, format) that repeats the previous message's at the same
+          // place is handed on as the same view: no allocation, and the frame decoders' caches
+          // hit at once. Frames handed on are never written to, so sharing one is safe.
+          const at = frames.length;
+          const prev = this.#repeats[at];
+          if (flagged && prev !== undefined && sameVsm(prev, msg, L.vsmData, size)) {
+            frame = prev;
+          } else {
+            frame = this.#frame(size);
+            for (let i = 0; i < size; i++) frame[i] = msg[L.vsmData + i]!;
+            if (flagged && at < MAX_REPEATS) this.#repeats[at] = frame;
+          }
+        } else {
+          frame = this.#frame(size);
+          if (size > 0) {
+            const data = z.zmq_msg_data(msg);
+            if (data !== null) this.#lib.libc.memcpy(frame, data, usize(size));
+          }
         }
         frames.push(frame);
-        const flagged = (msg[L.flags]! & 1) !== 0;
         if (!layout.ok || layout.checked < L.crossChecks) {
           const more = z.zmq_msg_more(msg) !== 0;
           if (layout.ok && more !== flagged) layout.ok = false; // not the layout we know: stop
@@ -427,3 +443,13 @@ function usize(n: number): bigint {
 
 /** The sizes of short frames (topics, senders, formats) as BigInts, made once. */
 const USIZES: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
+
+/** Leading frames remembered for reuse (topic, sender, format of Zeek's four). */
+const MAX_REPEATS = 3;
+
+/** Whether `frame` holds the `size` bytes at `at` in `msg`. */
+function sameVsm(frame: Uint8Array, msg: Uint8Array, at: number, size: number): boolean {
+  if (frame.length !== size) return false;
+  for (let i = 0; i < size; i++) if (frame[i] !== msg[at + i]) return false;
+  return true;
+}
