@@ -13,8 +13,8 @@
  *   process that runs the proxy (`startZeromqProxy`, in both cases) and subscribes to its node
  *   topic, and N workers. zeromq.js's processes run in a stage of their own afterwards: idle, they
  *   poll (1-4 ms back-off), and five of them took 31 % of a core while the other sides were
- *   measured, until 2026-12-07. zcluster workers publish `Bench::event(s: string, sent_ms: real)` with a 100-char
- *   string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
+ *   measured, until 2026-12-07. zcluster workers publish
+ *   `Bench::event(s: string, sent_ms: real)` with a 100-char string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
  *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
  * - Warm-up, not reported: 3 s of saturation per side, then one round at the latency rate. Without
  *   it the first latency round of a side measured a young process (JIT tiering up, heap growing):
@@ -141,6 +141,12 @@ export function benchPayloadBytes(payloadChars: number): number {
     .byteLength;
 }
 
+/** CPU time of a side's processes, and of its manager alone, ms. */
+interface CpuMs {
+  readonly cpuMs: number;
+  readonly managerMs: number;
+}
+
 /** One side's processes: a manager (with the proxy) and its workers. */
 class BenchCluster implements AsyncDisposable {
   readonly kind: EventsCaseKind;
@@ -190,22 +196,25 @@ class BenchCluster implements AsyncDisposable {
 
   /** Runs one publishing phase on every worker, then collects the manager's count. */
   async phase(mode: PublishMode): Promise<PhaseResult> {
-    const cpuBefore = this.#cpuMs();
-    const managerBefore = processCpuMs(this.#manager.pid) ?? 0;
+    const before = this.#cpuMs();
     await Promise.all(this.#workers.map((w) => w.write(formatMode(mode))));
     const done = await Promise.all(
       this.#workers.map((w) => w.next("done", mode.durationMs + 15_000) as Promise<WorkerDone>),
     );
     await this.#manager.write(`stop ${done.reduce((n, d) => n + d.sent, 0)}`);
     const result = await this.#manager.next("result", 30_000) as ManagerResult;
-    const cpuMs = this.#cpuMs() - cpuBefore;
-    const managerMs = (processCpuMs(this.#manager.pid) ?? 0) - managerBefore;
-    return summarize(this.kind, this.#workers.length, mode, done, result, { cpuMs, managerMs });
+    const after = this.#cpuMs();
+    return summarize(this.kind, this.#workers.length, mode, done, result, {
+      cpuMs: after.cpuMs - before.cpuMs,
+      managerMs: after.managerMs - before.managerMs,
+    });
   }
 
-  /** CPU time of the manager (with the proxy) and the workers, ms. */
-  #cpuMs(): number {
-    return [this.#manager, ...this.#workers].reduce((n, c) => n + (processCpuMs(c.pid) ?? 0), 0);
+  /** CPU time of all the processes, and of the manager (with the proxy) alone, ms. */
+  #cpuMs(): CpuMs {
+    const managerMs = processCpuMs(this.#manager.pid) ?? 0;
+    const workersMs = this.#workers.reduce((n, c) => n + (processCpuMs(c.pid) ?? 0), 0);
+    return { cpuMs: managerMs + workersMs, managerMs };
   }
 
   /** Tells every process to exit, waits a little, kills what is left. */
@@ -223,7 +232,7 @@ function summarize(
   mode: PublishMode,
   done: readonly WorkerDone[],
   result: ManagerResult,
-  cpu: { readonly cpuMs: number; readonly managerMs: number },
+  cpu: CpuMs,
 ): PhaseResult {
   const perEvent = (ms: number) => (result.received > 0 ? (ms * 1000) / result.received : 0);
   const sent = done.reduce((n, d) => n + d.sent, 0);
@@ -266,15 +275,10 @@ export async function runEventsCase(
   };
   // zeromq.js's processes poll while idle (1-4 ms back-off, 3-4 % of a core each), so they are
   // never up while the other two sides are measured: they get their own stage afterwards.
-  const paired: EventsCaseKind[] = options.only === undefined
-    ? ["raw", "zcluster"]
-    : options.only === "zmqjs"
-    ? []
-    : [options.only];
-  if (paired.length > 0) await runStage(paired, workers, options, result);
-  if (options.only === undefined || options.only === "zmqjs") {
-    await runStage(["zmqjs"], workers, options, result);
-  }
+  const stages: EventsCaseKind[][] = options.only
+    ? [[options.only]]
+    : [["raw", "zcluster"], ["zmqjs"]];
+  for (const kinds of stages) await runStage(kinds, workers, options, result);
   return result;
 }
 

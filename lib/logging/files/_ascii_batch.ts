@@ -12,6 +12,7 @@
  * @module
  */
 
+import { bytesEqualAt } from "../../bytes.ts";
 import { decodeUtf8 } from "../../utf8.ts";
 import { SerializationError } from "../../errors.ts";
 import { formatIp, formatSubnet, isV4Mapped, maskBytes } from "../../net/ip.ts";
@@ -373,7 +374,7 @@ export class AsciiBatchFormatter {
 
   /** Whether bytes equal the unset or empty marker's UTF-8. */
   #isMarker(src: Uint8Array, start: number, end: number): boolean {
-    return sameBytes(src, start, end, this.#unset) || sameBytes(src, start, end, this.#empty);
+    return bytesEqualAt(src, start, end, this.#unset) || bytesEqualAt(src, start, end, this.#empty);
   }
 
   /** Strings that need escaping, hold non-ASCII bytes, or equal a marker. */
@@ -387,7 +388,7 @@ export class AsciiBatchFormatter {
     const valid = isValidUtf8(v);
     if (!valid && isEnum) malformed();
     if (valid && this.#isMarker(v, 0, v.length)) {
-      const ascii = sameBytes(v, 0, v.length, this.#unset) ? this.#unsetAscii : this.#emptyAscii;
+      const ascii = bytesEqualAt(v, 0, v.length, this.#unset) ? this.#unsetAscii : this.#emptyAscii;
       if (!ascii) {
         const text = decodeUtf8(v, 0, v.length)!; // valid, checked above
         sink.utf8(this.#ref.formatScalar(this.#scalars[field]!, text, element));
@@ -434,12 +435,6 @@ export class AsciiBatchFormatter {
       i++;
     }
   }
-}
-
-function sameBytes(src: Uint8Array, start: number, end: number, want: Uint8Array): boolean {
-  if (end - start !== want.length) return false;
-  for (let i = 0; i < want.length; i++) if (src[start + i] !== want[i]) return false;
-  return true;
 }
 
 function isValidUtf8(v: Uint8Array): boolean {

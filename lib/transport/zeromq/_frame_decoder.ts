@@ -6,6 +6,7 @@
  * @module
  */
 
+import { bytesEqualAt } from "../../bytes.ts";
 import { decodeUtf8 } from "../../utf8.ts";
 
 /** Entries of the repeat cache by default. */
@@ -42,7 +43,7 @@ export class FrameDecoder {
   #lookup(bytes: Uint8Array): string | undefined {
     const keys = this.#keys;
     for (let k = 0; k < keys.length; k++) {
-      if (equalBytes(keys[k]!, bytes)) return this.#values[k];
+      if (bytesEqualAt(bytes, 0, bytes.length, keys[k]!)) return this.#values[k];
     }
     const s = this.decode(bytes);
     if (s === undefined) return undefined;
@@ -52,10 +53,4 @@ export class FrameDecoder {
     this.#values[slot] = s;
     return s;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -38,6 +38,7 @@ import {
   ZMQ_LAST_ENDPOINT,
   ZMQ_SNDMORE,
 } from "./libzmq.ts";
+import { bytesEqualAt } from "../../bytes.ts";
 
 /** A libzmq call failed; `code` is the errno name (`EADDRINUSE`, `ETERM`, ...). */
 export class ZmqError extends Error {
@@ -354,7 +355,9 @@ export class ZmqSocket {
           // hit at once. Frames handed on are never written to, so sharing one is safe.
           const at = frames.length;
           const prev = this.#repeats[at];
-          if (flagged && prev !== undefined && sameVsm(prev, msg, L.vsmData, size)) {
+          if (
+            flagged && prev !== undefined && bytesEqualAt(msg, L.vsmData, L.vsmData + size, prev)
+          ) {
             frame = prev;
           } else {
             frame = this.#frame(size);
@@ -446,10 +449,3 @@ const USIZES: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i
 
 /** Leading frames remembered for reuse (topic, sender, format of Zeek's four). */
 const MAX_REPEATS = 3;
-
-/** Whether `frame` holds the `size` bytes at `at` in `msg`. */
-function sameVsm(frame: Uint8Array, msg: Uint8Array, at: number, size: number): boolean {
-  if (frame.length !== size) return false;
-  for (let i = 0; i < size; i++) if (frame[i] !== msg[at + i]) return false;
-  return true;
-}
