@@ -426,7 +426,7 @@ function describe(r: PhaseResult): string {
   return `  ${r.kind} ${r.workers}w ${mode}: ${r.rate.toFixed(0)} ev/s sent=${r.sent}` +
     ` received=${r.received} dropped=${r.dropped} lost=${r.lost} retries=${r.retries}` +
     ` p50=${r.p50Ms.toFixed(2)}ms p99=${r.p99Ms.toFixed(2)}ms max=${r.maxMs.toFixed(1)}ms` +
-    ` cpu=${r.cpuUsPerEvent.toFixed(2)}us/ev`;
+    ` cpu=${r.cpuUsPerEvent.toFixed(2)}us/ev (manager ${r.managerCpuUsPerEvent.toFixed(2)})`;
 }
 
 if (import.meta.main) {

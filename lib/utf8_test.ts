@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8, Utf8Cache } from "./utf8.ts";
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -48,4 +48,36 @@ Deno.test("decodeUtf8() over random bytes agrees with a fatal TextDecoder", () =
     }
     assert.equal(decodeUtf8(bytes, 0, len), expected(bytes), `${bytes}`);
   }
+});
+
+Deno.test("Utf8Cache decodes as decodeUtf8, hands back the same string on a hit, and evicts in turn", () => {
+  const enc = new TextEncoder();
+  const cache = new Utf8Cache(4);
+  assert.equal(cache.decodeFrame(enc.encode("zeek.cluster.worker")), "zeek.cluster.worker");
+  assert.equal(cache.decodeFrame(enc.encode("töpic-ü")), "töpic-ü");
+  assert.equal(cache.decodeFrame(Uint8Array.of(0x74, 0xff)), undefined);
+  assert.equal(cache.decodeFrame(new Uint8Array()), "");
+  assert.equal(cache.decodeFrame(enc.encode("x".repeat(300) + "é")), "x".repeat(300) + "é");
+  for (let i = 0; i < 40; i++) {
+    const s = `node-${i % 7}`;
+    const framed = enc.encode(`[${s}]`);
+    assert.equal(cache.decode(framed, 1, framed.length - 1), s);
+  }
+  // Invalid bytes are never cached: the same bytes again are still rejected.
+  assert.equal(cache.decode(Uint8Array.of(0xc3), 0, 1), undefined);
+  assert.equal(cache.decode(Uint8Array.of(0xc3), 0, 1), undefined);
+  // A hit is the very string of the miss; the cached bytes are a copy, not the caller's buffer.
+  const buf = enc.encode("Cluster::hello");
+  const first = cache.decode(buf, 0, buf.length);
+  buf[0] = 0x58; // "Xluster::hello"
+  assert.equal(cache.decode(buf, 0, buf.length), "Xluster::hello");
+  buf[0] = 0x43;
+  assert.equal(cache.decode(buf, 0, buf.length), first);
+  // The same view twice answers by identity, a new view of equal bytes by comparison.
+  const frame = enc.encode("worker-1");
+  assert.equal(cache.decodeFrame(frame), "worker-1");
+  assert.equal(cache.decodeFrame(frame.slice()), "worker-1");
+  // Size 1 remembers one text; more distinct texts than the size replace the oldest.
+  const one = new Utf8Cache(1);
+  for (const s of ["a", "b", "a", "c"]) assert.equal(one.decode(enc.encode(s), 0, s.length), s);
 });

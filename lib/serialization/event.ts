@@ -10,6 +10,8 @@
 import { SerializationError } from "../errors.ts";
 import { ByteSink } from "../byte_sink.ts";
 import { ByteReader } from "./_buffer.ts";
+import { bytesEqualAt } from "../bytes.ts";
+import { decodeUtf8, Utf8Cache } from "../utf8.ts";
 import { DEFAULT_MAX_DEPTH, readValue, writeValue } from "./_bin_v1.ts";
 import { writeJsonValue } from "./_json_write.ts";
 import { type BrokerValue, Count, Timestamp } from "./data.ts";
@@ -111,18 +113,82 @@ export function decodeEvent(
   options?: EventCodecOptions,
 ): ZeekEvent {
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-  if (format === BROKER_BIN_V1) {
-    const r = new ByteReader(payload);
-    const value = readValue(r, maxDepth);
-    if (r.remaining !== 0) {
-      throw new SerializationError(
-        `Cannot decode event: ${r.remaining} trailing bytes after offset ${r.pos}`,
-      );
-    }
-    return eventFromValue(value);
-  }
+  if (format === BROKER_BIN_V1) return decodeBinV1Event(payload, maxDepth, undefined);
   if (format === BROKER_JSON_V1) return eventFromValue(decodeJsonV1(payload, { maxDepth }));
   throw new SerializationError(`Cannot decode event: unknown format "${String(format)}"`);
+}
+
+/**
+ * The bytes every bin-v1 event message starts with: a vector of 3, count 1 (version), count 1
+ * (event), then the body's vector tag. The body's length (2 or 3) and the name's string tag follow.
+ */
+// deno-fmt-ignore
+const BIN_V1_EVENT_HEAD = Uint8Array.of(
+  0x0e, 3,
+  0x02, 0, 0, 0, 0, 0, 0, 0, 1,
+  0x02, 0, 0, 0, 0, 0, 0, 0, 1,
+  0x0e,
+);
+
+/**
+ * Decodes a bin-v1 event. An event as Broker and Zeek write it is read straight into its parts:
+ * no wrapper vectors, no `Count`s, and the name from `names` (event names repeat). Anything else
+ * (another shape, bad bytes) goes through the generic reader, which names what is wrong.
+ */
+function decodeBinV1Event(
+  payload: Uint8Array,
+  maxDepth: number,
+  names: Utf8Cache | undefined,
+): ZeekEvent {
+  const event = maxDepth >= 3 ? readPlainBinV1Event(payload, maxDepth, names) : undefined;
+  if (event !== undefined) return event;
+  const r = new ByteReader(payload);
+  const value = readValue(r, maxDepth);
+  if (r.remaining !== 0) {
+    throw new SerializationError(
+      `Cannot decode event: ${r.remaining} trailing bytes after offset ${r.pos}`,
+    );
+  }
+  return eventFromValue(value);
+}
+
+/** {@linkcode decodeBinV1Event}'s direct read; `undefined` sends the payload to the generic one. */
+function readPlainBinV1Event(
+  payload: Uint8Array,
+  maxDepth: number,
+  names: Utf8Cache | undefined,
+): ZeekEvent | undefined {
+  const head = BIN_V1_EVENT_HEAD.length;
+  if (payload.length < head + 4 || !bytesEqualAt(payload, 0, head, BIN_V1_EVENT_HEAD)) {
+    return undefined;
+  }
+  const parts = payload[head]!;
+  if ((parts !== 2 && parts !== 3) || payload[head + 1] !== 0x05) return undefined;
+  const r = new ByteReader(payload);
+  r.pos = head + 2;
+  try {
+    const len = r.varbyte("event name");
+    const start = r.pos;
+    if (len > r.remaining) return undefined;
+    const name = names !== undefined
+      ? names.decode(payload, start, start + len)
+      : decodeUtf8(payload, start, start + len);
+    if (name === undefined) return undefined;
+    r.pos = start + len;
+    if (r.u8("arguments") !== 0x0e) return undefined;
+    const n = r.varbyte("arguments");
+    if (n > r.remaining) return undefined;
+    const args: BrokerValue[] = [];
+    for (let i = 0; i < n; i++) args.push(readValue(r, maxDepth - 3));
+    let metadata: EventMetadataEntry[] | undefined;
+    if (parts === 3) metadata = metadataFromValue(name, readValue(r, maxDepth - 2));
+    if (r.remaining !== 0) return undefined;
+    return metadata !== undefined && metadata.length > 0
+      ? { name, args, metadata }
+      : { name, args };
+  } catch {
+    return undefined; // the generic reader throws the error, with its wording
+  }
 }
 
 /**
@@ -309,6 +375,8 @@ abstract class BufferedEventSerializer implements EventSerializer {
   abstract readonly format: EventFormat;
   readonly #options: EventCodecOptions;
   readonly #writer = new ByteSink(256);
+  /** Event names seen lately (a node hears a handful of events, over and over). */
+  readonly #names = new Utf8Cache(64);
 
   constructor(options: EventCodecOptions = {}) {
     this.#options = { ...options };
@@ -327,7 +395,8 @@ abstract class BufferedEventSerializer implements EventSerializer {
   }
 
   decode(payload: Uint8Array): ZeekEvent {
-    return decodeEvent(payload, this.format, this.#options);
+    if (this.format !== BROKER_BIN_V1) return decodeEvent(payload, this.format, this.#options);
+    return decodeBinV1Event(payload, this.#options.maxDepth ?? DEFAULT_MAX_DEPTH, this.#names);
   }
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { SerializationError } from "../errors.ts";
 import { randomValue, Rng, toHex, type ValueMode } from "./_test_values.ts";
 import {
+  BinV1EventSerializer,
   BROKER_BIN_V1,
   BROKER_JSON_V1,
   type BrokerValue,
@@ -10,6 +12,7 @@ import {
   encodeBinV1,
   encodeEvent,
   encodeJsonV1Bytes,
+  eventFromValue,
   NETWORK_TIMESTAMP,
   Timestamp,
   valuesEqual,
@@ -61,6 +64,55 @@ Deno.test("encodeEvent() and decodeEvent() round-trip 2,000 random events per fo
       assert.ok(valuesEqual(back.args, event.args));
       assert.equal(back.metadata?.length ?? 0, event.metadata?.length ?? 0);
       assert.equal(toHex(encodeEvent(back, format)), toHex(bytes));
+    }
+  }
+});
+
+/** What a decode did: the event's bytes re-encoded, or the error's message. */
+function outcome(decode: () => ZeekEvent): string {
+  try {
+    return `ok ${toHex(encodeEvent(decode(), BROKER_BIN_V1))}`;
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw error;
+    return `error ${error.message}`;
+  }
+}
+
+Deno.test("bin-v1 events: the direct reader and the generic one agree on 3,000 events and 9,000 damaged copies", () => {
+  const rng = new Rng(7);
+  const names = ["Cluster::hello", "Bench::event", "Ev::é", "Ev::x"];
+  for (const maxDepth of [64, 4, 3, 2]) {
+    const serializer = new BinV1EventSerializer({ maxDepth }); // keeps its name cache throughout
+    for (let i = 0; i < 750; i++) {
+      const args = Array.from({ length: rng.int(5) }, () => randomValue(rng, "bin", 2));
+      const kind = rng.int(4);
+      const event: ZeekEvent = kind === 0
+        ? {
+          name: rng.pick(names),
+          args,
+          metadata: [{ id: NETWORK_TIMESTAMP, value: new Timestamp(BigInt(i)) }, {
+            id: 4242n,
+            value: randomValue(rng, "bin", 1),
+          }],
+        }
+        : { name: rng.pick(names), args };
+      const good = encodeEvent(event, BROKER_BIN_V1, {
+        emptyMetadata: kind === 1 ? "empty-vector" : "omit",
+      });
+      const damaged = [good, good.slice(0, rng.int(good.length)), Uint8Array.of(...good, 0)];
+      const flipped = good.slice();
+      const at = rng.int(flipped.length);
+      flipped[at] = flipped[at]! ^ (1 << rng.int(8));
+      damaged.push(flipped);
+      for (const bytes of damaged) {
+        const generic = outcome(() => eventFromValue(decodeBinV1(bytes, { maxDepth }))).replace(
+          /^error Cannot decode value: (\d+ trailing)/,
+          "error Cannot decode event: $1",
+        );
+        const direct = outcome(() => serializer.decode(bytes));
+        assert.equal(direct, generic, `depth ${maxDepth}, ${toHex(bytes)}`);
+        assert.equal(outcome(() => decodeEvent(bytes, BROKER_BIN_V1, { maxDepth })), generic);
+      }
     }
   }
 });

@@ -351,7 +351,7 @@ export class ZmqSocket {
         if (layout.ok && msg[L.type] === L.vsmType && msg[L.vsmSize] === size) {
           // A very small frame lives inside the zmq_msg_t: read it from there (no call). A
           // leading frame (topic, sender, format) that repeats the previous message's at the same
-          // place is handed on as the same view: no allocation, and the frame decoders' caches
+          // place is handed on as the same view: no allocation, and the text caches (`Utf8Cache`)
           // hit at once. Frames handed on are never written to, so sharing one is safe.
           const at = frames.length;
           const prev = this.#repeats[at];

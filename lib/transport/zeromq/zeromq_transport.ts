@@ -25,7 +25,7 @@ import {
   resolveZeromqTransportOptions,
   type ZeromqTransportOptions,
 } from "./options.ts";
-import { FrameDecoder } from "./_frame_decoder.ts";
+import { decodeUtf8, Utf8Cache } from "../../utf8.ts";
 import { bindOrThrow, connectOrThrow } from "./_util.ts";
 import { type DrivenSocket, type DriveOptions, ZmqReactor } from "./reactor.ts";
 import { cstring, lastError, ZmqContext, type ZmqSocket } from "./socket.ts";
@@ -245,9 +245,9 @@ class ZeromqTransportImpl implements ZeromqTransport {
    * One repeat cache per frame kind, so that many senders do not push the topics out: a manager
    * hears every node, a node a handful of topics and one format.
    */
-  #decoder = new FrameDecoder();
-  #senders = new FrameDecoder(64);
-  #formats = new FrameDecoder(4);
+  #topics = new Utf8Cache(16);
+  #senders = new Utf8Cache(64);
+  #formats = new Utf8Cache(4);
   #encoder = new TextEncoder();
   #encoded = new Map<string, Uint8Array>();
   #counts = { messagesIn: 0, bytesIn: 0, subscriptionsIn: 0, logsIn: 0, logBytesIn: 0 };
@@ -476,9 +476,9 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#msgErrors++;
       return;
     }
-    const topic = this.#decoder.decodeCached(frames[0]!); // topics repeat too (node, worker)
-    const sender = this.#senders.decodeCached(frames[1]!);
-    const format = this.#formats.decodeCached(frames[2]!);
+    const topic = this.#topics.decodeFrame(frames[0]!); // topics repeat too (node, worker)
+    const sender = this.#senders.decodeFrame(frames[1]!);
+    const format = this.#formats.decodeFrame(frames[2]!);
     if (topic === undefined || sender === undefined || format === undefined) {
       this.#msgErrors++;
       return;
@@ -499,7 +499,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
     const frame = frames[0]!;
     const kind = frame[0];
     if (kind !== 0 && kind !== 1) return; // empty frame or not a (un)subscription: ignored
-    const topic = this.#decoder.decode(frame.subarray(1));
+    const topic = decodeUtf8(frame, 1, frame.length);
     if (topic === undefined) {
       this.#msgErrors++;
       return;
@@ -513,8 +513,8 @@ class ZeromqTransportImpl implements ZeromqTransport {
       this.#msgErrors++;
       return;
     }
-    const sender = this.#senders.decodeCached(frames[1]!);
-    const format = this.#formats.decodeCached(frames[2]!);
+    const sender = this.#senders.decodeFrame(frames[1]!);
+    const format = this.#formats.decodeFrame(frames[2]!);
     if (sender === undefined || format === undefined) {
       this.#msgErrors++;
       return;
@@ -525,7 +525,7 @@ class ZeromqTransportImpl implements ZeromqTransport {
       frames[2]!.byteLength + batch.byteLength;
     // Zeek's plain `log-write` is 9 bytes; only a longer frame 0 can carry a sequence number.
     const seq = frames[0]!.byteLength > LOG_WRITE_TOPIC.length
-      ? parseLogWriteSeq(this.#decoder.decode(frames[0]!) ?? "")
+      ? parseLogWriteSeq(decodeUtf8(frames[0]!, 0, frames[0]!.length) ?? "")
       : undefined;
     this.#onloop.pushLog(
       seq === undefined ? { sender, format, batch } : { sender, format, batch, seq },
