@@ -21,7 +21,11 @@ import type { AnyEventListener, ClusterStats, EventHandler, EventInfo } from "./
 export class EventDispatcher {
   readonly #stats: ClusterStats;
   readonly #logger: Logger;
-  readonly #handlers = new Map<string, EventHandler<unknown[]>[]>();
+  /**
+   * Handlers per event name. A list is never changed in place: adding or removing makes a new
+   * one, so a dispatch walks the list it started with without copying it first.
+   */
+  readonly #handlers = new Map<string, readonly EventHandler<unknown[]>[]>();
   readonly #signatures = new Map<string, readonly ZeekParamType[]>();
   /** The event whose handlers run now (Zeek's current event), for metadata and timestamps. */
   #current: ZeekEvent | undefined;
@@ -97,12 +101,18 @@ export class EventDispatcher {
    * @returns A function that removes it.
    */
   on(name: string, handler: EventHandler<never[]>): () => void {
-    const list = this.#handlers.get(name) ?? [];
-    list.push(handler as EventHandler<unknown[]>);
-    this.#handlers.set(name, list);
+    const fn = handler as EventHandler<unknown[]>;
+    this.#handlers.set(name, [...this.#handlers.get(name) ?? [], fn]);
+    let removed = false;
     return () => {
-      const i = list.indexOf(handler as EventHandler<unknown[]>);
-      if (i >= 0) list.splice(i, 1);
+      if (removed) return;
+      removed = true;
+      const list = this.#handlers.get(name) ?? [];
+      const i = list.indexOf(fn);
+      if (i < 0) return;
+      const rest = list.toSpliced(i, 1);
+      if (rest.length > 0) this.#handlers.set(name, rest);
+      else this.#handlers.delete(name);
     };
   }
 
@@ -129,22 +139,32 @@ export class EventDispatcher {
     }
   }
 
-  /** Runs the listeners and handlers of an event. @param event The event. @param info Where it came from. */
-  dispatch(event: ZeekEvent, info: EventInfo): void {
+  /**
+   * Runs the listeners and handlers of an event.
+   *
+   * @param event The event.
+   * @param topic The topic it arrived on (`""` for a local raise).
+   * @param sender The sender's node id.
+   */
+  dispatch(event: ZeekEvent, topic: string, sender: string): void {
     this.#stats.handled.inc(event.name);
-    for (const listener of this.#anyListeners) {
-      try {
-        listener(event, info);
-      } catch (error) {
-        this.#failed(event.name, error);
+    if (this.#anyListeners.size > 0) {
+      const info: EventInfo = { topic, sender, event };
+      for (const listener of this.#anyListeners) {
+        try {
+          listener(event, info);
+        } catch (error) {
+          this.#failed(event.name, error);
+        }
       }
     }
     const list = this.#handlers.get(event.name);
-    if (!list) return;
+    if (list === undefined) return;
     const outer = this.#current;
     this.#current = event;
     try {
-      for (const handler of [...list]) {
+      for (let i = 0; i < list.length; i++) {
+        const handler = list[i]!;
         try {
           const result = handler(...event.args);
           if (result instanceof Promise) {

@@ -535,7 +535,7 @@ export class Cluster {
    */
   raise(name: string, ...args: BrokerValue[]): void {
     const event = this.#withTimestamp({ name, args });
-    this.#events.dispatch(event, { topic: "", sender: this.nodeId, event });
+    this.#events.dispatch(event, "", this.nodeId);
   }
 
   #onMessage(msg: TransportMessage): void {
@@ -575,7 +575,7 @@ export class Cluster {
       this.#warn.warn(`signature:${event.name}`, `Dropped event from ${msg.sender}: ${problem}`);
       return;
     }
-    this.#events.dispatch(event, { topic: msg.topic, sender: msg.sender, event });
+    this.#events.dispatch(event, msg.topic, msg.sender);
   }
 
   #onHello(event: ZeekEvent): void {
