@@ -112,7 +112,6 @@ export class OnloopQueue implements Disposable {
     if (!this.#disposed) this.#queue.push(log);
   }
 
-  /** Schedules a {@linkcode drain} in a microtask (once, however often it is called). */
   /**
    * Starts delivering to `handlers` (a queue created without handlers holds what arrives, up to
    * its high-water mark, until then).
@@ -147,6 +146,7 @@ export class OnloopQueue implements Disposable {
     }
   }
 
+  /** Schedules a {@linkcode drain} in a microtask (once, however often it is called). */
   drainSoon(): void {
     if (this.#microtask || this.#disposed) return;
     this.#microtask = true;
