@@ -10,6 +10,7 @@ import {
 import {
   benchPayloadBytes,
   type EventsCaseResult,
+  eventsTargets,
   type PhaseResult,
   toBenchResult,
 } from "./events.ts";
@@ -110,6 +111,64 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
   assert.equal(r.extra?.["received"], 18);
   assert.equal(r.extra?.["rounds"], "50/70");
   assert.equal(r.extra?.["p50_ms"], "-");
+});
+
+Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the worst p99 gap", () => {
+  const phase = (
+    kind: "raw" | "zcluster",
+    workers: number,
+    rate: number,
+    cpu: number,
+    p99Ms = 2,
+  ): PhaseResult => ({
+    kind,
+    workers,
+    mode: { kind: "max", durationMs: 1 },
+    rate,
+    sent: 1,
+    received: 1,
+    dropped: 0,
+    lost: 0,
+    retries: 0,
+    p50Ms: 0.2,
+    p99Ms,
+    maxMs: 3,
+    cpuUsPerEvent: cpu,
+    managerCpuUsPerEvent: cpu / 2,
+  });
+  const kase = (workers: number, z: number, raw: number, cpu: number, p99: [number, number]) => ({
+    workers,
+    latency: {
+      zcluster: [phase("zcluster", workers, 0, 0, p99[0])],
+      raw: [phase("raw", workers, 0, 0, p99[1])],
+    },
+    saturation: {
+      zcluster: [phase("zcluster", workers, z, cpu)],
+      raw: [phase("raw", workers, raw, cpu)],
+      zmqjs: [],
+    },
+  });
+  // Given out of order: the fewest and most workers are found by count.
+  const lines = eventsTargets([
+    kase(4, 300, 330, 6.5, [0.9, 0.5]),
+    kase(1, 350, 320, 8.5, [1.6, 0.5]),
+  ]);
+  assert.deepEqual(lines.map((l) => l.name), [
+    "events 4 workers vs 1, aggregate",
+    "events CPU per event, budget / worst",
+    "events p99, raw + 1 ms / worst",
+  ]);
+  const [agg, cpu, p99] = lines;
+  assert.equal(agg!.value / agg!.baseline < 1, true); // 300 below 350: MISS
+  assert.equal(agg!.extra?.["raw"], "330/320=1.03");
+  assert.equal(cpu!.value / cpu!.baseline < 1, true); // 8.5 us over the 8 us budget: MISS
+  assert.equal(cpu!.extra?.["worst_workers"], 1);
+  assert.equal(p99!.value, 1500); // raw 0.5 + 1 ms allowed, 1.6 ms seen: MISS
+  assert.equal(p99!.baseline, 1600);
+  // Within every target: all three pass; one case alone has no aggregate line.
+  const good = eventsTargets([kase(1, 300, 320, 6, [0.6, 0.5]), kase(4, 310, 330, 7, [0.9, 0.5])]);
+  assert.ok(good.every((l) => l.value / l.baseline >= l.targetRatio!));
+  assert.equal(eventsTargets([kase(2, 1, 1, 1, [1, 1])]).length, 2);
 });
 
 Deno.test("ReceiveCounter.parseStop() reads the expected count", () => {

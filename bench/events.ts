@@ -402,6 +402,84 @@ export function toBenchResult(c: EventsCaseResult): BenchResult {
   };
 }
 
+/** The transport issue's absolute targets: CPU per delivered event, and p99 over raw's. */
+export const EVENTS_CPU_BUDGET_US = 8;
+export const EVENTS_P99_SLACK_MS = 1;
+
+/**
+ * The targets that span worker counts, as report lines with a PASS or MISS: the aggregate with
+ * the most workers against the one with the fewest (target: not below), the worst CPU per event
+ * against its budget, and the worst p99 at the fixed rate against raw's p99 plus the slack. Each
+ * is left out when its figures are missing (one worker count, no latency rounds).
+ *
+ * @param cases The cases of one run.
+ * @returns The extra report lines.
+ */
+export function eventsTargets(cases: readonly EventsCaseResult[]): BenchResult[] {
+  const out: BenchResult[] = [];
+  const byWorkers = [...cases].sort((a, b) => a.workers - b.workers);
+  const few = byWorkers[0];
+  const many = byWorkers[byWorkers.length - 1];
+  const rate = (c: EventsCaseResult | undefined, k: "zcluster" | "raw") =>
+    c === undefined ? undefined : best(c.saturation[k])?.rate;
+  const zFew = rate(few, "zcluster");
+  const zMany = rate(many, "zcluster");
+  if (few !== many && zFew !== undefined && zMany !== undefined) {
+    const rawFew = rate(few, "raw");
+    const rawMany = rate(many, "raw");
+    out.push({
+      name: `events ${many!.workers} workers vs ${few!.workers}, aggregate`,
+      value: zMany,
+      baseline: zFew,
+      baselineLabel: `${few!.workers}w`,
+      unit: "ev/s",
+      targetRatio: 1,
+      extra: {
+        raw: rawFew === undefined || rawMany === undefined
+          ? "-"
+          : `${rawMany.toFixed(0)}/${rawFew.toFixed(0)}=${(rawMany / rawFew).toFixed(2)}`,
+      },
+    });
+  }
+  const cpus = cases.filter((c) => c.saturation.zcluster.length > 0)
+    .map((c) => ({ workers: c.workers, us: cpuPerEvent(c.saturation.zcluster) }));
+  if (cpus.length > 0) {
+    const worst = cpus.reduce((a, b) => (b.us > a.us ? b : a));
+    out.push({
+      name: "events CPU per event, budget / worst",
+      value: EVENTS_CPU_BUDGET_US,
+      baseline: worst.us,
+      baselineLabel: "worst",
+      unit: "us",
+      targetRatio: 1,
+      extra: {
+        worst_workers: worst.workers,
+        cpu_us_per_ev: cpus.map((c) => c.us.toFixed(2)).join("/"),
+      },
+    });
+  }
+  const gaps = cases.flatMap((c) => {
+    const z = medianLatency(c.latency.zcluster);
+    const raw = medianLatency(c.latency.raw);
+    return z === undefined || raw === undefined
+      ? []
+      : [{ workers: c.workers, allowed: raw.p99Ms + EVENTS_P99_SLACK_MS, p99: z.p99Ms }];
+  });
+  if (gaps.length > 0) {
+    const worst = gaps.reduce((a, b) => (b.p99 - b.allowed > a.p99 - a.allowed ? b : a));
+    out.push({
+      name: `events p99, raw + ${EVENTS_P99_SLACK_MS} ms / worst`,
+      value: worst.allowed * 1000,
+      baseline: worst.p99 * 1000,
+      baselineLabel: "worst",
+      unit: "us",
+      targetRatio: 1,
+      extra: { worst_workers: worst.workers },
+    });
+  }
+  return out;
+}
+
 /**
  * The events benchmark, for each worker count (1, 2, 4 by default).
  *
@@ -412,11 +490,11 @@ export function eventsBench(options: EventsBenchOptions = {}): Bench {
   return {
     name: "events",
     async run() {
-      const results: BenchResult[] = [];
+      const cases: EventsCaseResult[] = [];
       for (const workers of options.workerCounts ?? [1, 2, 4]) {
-        results.push(toBenchResult(await runEventsCase(workers, options)));
+        cases.push(await runEventsCase(workers, options));
       }
-      return results;
+      return [...cases.map(toBenchResult), ...eventsTargets(cases)];
     },
   };
 }

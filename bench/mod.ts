@@ -17,6 +17,8 @@ export interface BenchResult {
   readonly targetRatio?: number;
   /** Extra figures (latency percentiles...). */
   readonly extra?: Readonly<Record<string, number | string>>;
+  /** What the baseline is, where it is not the raw side (e.g. `"budget"`). Default `"raw"`. */
+  readonly baselineLabel?: string;
 }
 
 /** A benchmark: runs and reports. */
@@ -36,9 +38,11 @@ export function report(results: readonly BenchResult[]): void {
       ? " " + Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(" ")
       : "";
     console.log(
-      `${r.name.padEnd(40)} ${r.value.toFixed(0).padStart(10)} ${r.unit} vs raw ${
-        r.baseline.toFixed(0).padStart(10)
-      } ${r.unit}  ratio ${ratio.toFixed(2)}${target}${extra}`,
+      `${r.name.padEnd(40)} ${r.value.toFixed(0).padStart(10)} ${r.unit} vs ${
+        r.baselineLabel ?? "raw"
+      } ${r.baseline.toFixed(0).padStart(10)} ${r.unit}  ratio ${
+        ratio.toFixed(2)
+      }${target}${extra}`,
     );
   }
 }
