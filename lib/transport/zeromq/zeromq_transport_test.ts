@@ -414,7 +414,8 @@ Deno.test("ZeromqTransport dispose does not linger for batches queued to a logge
   send(0, 0);
   send(1, 0);
   await waitFor(() => live.logs.length === 1 && dead.logs.length === 1, "both loggers connected");
-  assert.equal(worker.logEndpointsUp, 2);
+  // The socket monitor's "connected" can come after the first batch got through: wait for it.
+  await waitFor(() => worker.logEndpointsUp === 2, "the worker to see both loggers up");
   await deadLogger[Symbol.asyncDispose]();
   await waitFor(() => worker.logEndpointsUp === 1, "the worker to see the logger gone");
   for (let seq = 1; seq <= 300; seq++) {
