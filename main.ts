@@ -7,6 +7,7 @@ import { layout as defaultLayout } from "./cluster-layout.ts";
 import { parseCliArgs, splitFlags, WEBSOCKET_FLAGS } from "./lib/cli/args.ts";
 import { loadLayout } from "./lib/cli/load_layout.ts";
 import { runControlCommand } from "./lib/cli/control_commands.ts";
+import { onStopSignal } from "./lib/cli/stop_signals.ts";
 import {
   DEFAULT_GENERATOR_CONFIG,
   isGeneratorCall,
@@ -35,16 +36,6 @@ const CONTROL_COMMANDS: readonly string[] = ["status", "print", "peerstatus", "n
 
 function stderr(line: string): void {
   console.error(line);
-}
-
-function onStopSignal(controller: AbortController): () => void {
-  const abort = () => controller.abort(new Error("stopped by signal"));
-  Deno.addSignalListener("SIGINT", abort);
-  Deno.addSignalListener("SIGTERM", abort);
-  return () => {
-    Deno.removeSignalListener("SIGINT", abort);
-    Deno.removeSignalListener("SIGTERM", abort);
-  };
 }
 
 /**
