@@ -78,7 +78,7 @@ export class HeadlessPage implements AsyncDisposable {
     } catch (error) {
       proc.kill("SIGKILL");
       await proc.status;
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
+      await removeProfile(profile);
       throw error;
     }
   }
@@ -117,8 +117,28 @@ export class HeadlessPage implements AsyncDisposable {
       this.#proc.kill("SIGKILL");
     } catch { /* already gone */ }
     await this.#proc.status;
-    await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
+    await removeProfile(this.#profile);
   }
+}
+
+/**
+ * Removes a chromium profile folder. Chromium's helper processes outlive its main process for a
+ * moment and may still write there, so one removal can fail half-way (a profile was left in /tmp
+ * once, 2026-12-07): try again for up to 5 s, then say so.
+ */
+async function removeProfile(profile: string): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await Deno.remove(profile, { recursive: true });
+      return;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Cannot remove chromium profile ${profile}`, { cause: last });
 }
 
 /** Reads chromium's stderr until "DevTools listening on ws://127.0.0.1:PORT/...", then drains it. */
