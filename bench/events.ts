@@ -13,9 +13,10 @@
  *   process that runs the proxy (`startZeromqProxy`, in both cases) and subscribes to its node
  *   topic, and N workers. zeromq.js's processes run in a stage of their own afterwards: idle, they
  *   poll (1-4 ms back-off), and five of them took 31 % of a core while the other sides were
- *   measured, until 2026-12-07. zcluster workers publish
- *   `Bench::event(s: string, sent_ms: real)` with a 100-char string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same sizes (payload
- *   as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no serialization).
+ *   measured, until 2026-12-07. zcluster workers publish `Bench::event(s: string, sent_ms: real)`
+ *   with a 100-char string; raw frames are `[topic, sender, "broker-bin-v1", payload]` of the same
+ *   sizes (payload as long as zcluster's bin-v1 payload, send time in its first 8 bytes, no
+ *   serialization).
  * - Warm-up, not reported: 3 s of saturation per side, then one round at the latency rate. Without
  *   it the first latency round of a side measured a young process (JIT tiering up, heap growing):
  *   in a 4-worker run the slowest 2% of zcluster's events fell in bursts that hit every sender at

@@ -17,7 +17,7 @@ export interface BenchResult {
   readonly targetRatio?: number;
   /** Extra figures (latency percentiles...). */
   readonly extra?: Readonly<Record<string, number | string>>;
-  /** What the baseline is, where it is not the raw side (e.g. `"budget"`). Default `"raw"`. */
+  /** What the baseline is when it is not the raw side (`"worst"`, `"1w"`). Default `"raw"`. */
   readonly baselineLabel?: string;
 }
 

@@ -21,8 +21,8 @@ export {
 export type { CommandName, ParsedArgs } from "./args.ts";
 export { parseDurationMs } from "./duration.ts";
 export { loadLayout } from "./load_layout.ts";
-export { onStopSignal } from "./stop_signals.ts";
 export type { LoadedLayout } from "./load_layout.ts";
+export { onStopSignal } from "./stop_signals.ts";
 export { USAGE } from "./usage.ts";
 export {
   DEFAULT_GENERATOR_CONFIG,

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { sleep } from "../../lib/async.ts";
+
 const PACKAGE_HINT = 'install the Debian package "chromium" (apt-get install -y chromium)';
 
 /** The path of chromium, or a clear failure naming the package. */
@@ -136,7 +138,7 @@ async function removeProfile(profile: string): Promise<void> {
       if (error instanceof Deno.errors.NotFound) return;
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`Cannot remove chromium profile ${profile}`, { cause: last });
 }

@@ -9,6 +9,7 @@ import {
   ZMQ_PUSH,
   ZMQ_SNDHWM,
 } from "./libzmq.ts";
+import { sleep } from "../../async.ts";
 import { generateZmqCurveKeyPair } from "./curve.ts";
 import { ZmqContext } from "./socket.ts";
 
@@ -159,7 +160,7 @@ Deno.test("receive: a small leading frame that repeats comes as the same view; a
     const got: Uint8Array[][] = [];
     while (got.length < sent.length) {
       const m = pull.receive();
-      if (m === undefined) await new Promise((r) => setTimeout(r, 1));
+      if (m === undefined) await sleep(1);
       else got.push(m);
     }
     const [a, b, c] = got as [Uint8Array[], Uint8Array[], Uint8Array[]];

@@ -162,9 +162,9 @@ export class ZmqSocket {
   #msg = new Uint8Array(MSG_T_SIZE);
   #msgOpen = false;
   #slab = new Uint8Array(0);
+  #slabUsed = 0;
   /** The previous messages' small leading frames, by place (see {@linkcode receive}). */
   readonly #repeats: Uint8Array[] = [];
-  #slabUsed = 0;
   #fd = -1;
   #pollFdBytes = new Uint8Array(8);
   #pollFd = new DataView(this.#pollFdBytes.buffer);
