@@ -77,6 +77,7 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
   const phase = (kind: "raw" | "zcluster", rate: number, cpu = 2): PhaseResult => ({
     kind,
     workers: 2,
+    publishers: 2,
     mode: { kind: "max", durationMs: 1 },
     rate,
     sent: 10,
@@ -98,6 +99,7 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
       zcluster: [phase("zcluster", 50, 5), phase("zcluster", 70, 6)],
       zmqjs: [],
     },
+    scaling: {},
   };
   const r = toBenchResult(c);
   assert.equal(r.value, 70);
@@ -120,9 +122,11 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
     rate: number,
     cpu: number,
     p99Ms = 2,
+    publishers = workers,
   ): PhaseResult => ({
     kind,
     workers,
+    publishers,
     mode: { kind: "max", durationMs: 1 },
     rate,
     sent: 1,
@@ -147,6 +151,7 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
       raw: [phase("raw", workers, raw, cpu)],
       zmqjs: [],
     },
+    scaling: {},
   });
   // Given out of order: the fewest and most workers are found by count.
   const lines = eventsTargets([
@@ -169,6 +174,57 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
   const good = eventsTargets([kase(1, 300, 320, 6, [0.6, 0.5]), kase(4, 310, 330, 7, [0.9, 0.5])]);
   assert.ok(good.every((l) => l.value / l.baseline >= l.targetRatio!));
   assert.equal(eventsTargets([kase(2, 1, 1, 1, [1, 1])]).length, 2);
+});
+
+Deno.test("eventsTargets() judges 4 workers against 1 on the paired rounds", () => {
+  const phase = (kind: "raw" | "zcluster", publishers: number, rate: number): PhaseResult => ({
+    kind,
+    workers: 4,
+    publishers,
+    mode: { kind: "max", durationMs: 1 },
+    rate,
+    sent: 1,
+    received: 1,
+    dropped: 0,
+    lost: 0,
+    retries: 0,
+    p50Ms: 0.2,
+    p99Ms: 1,
+    maxMs: 3,
+    cpuUsPerEvent: 5,
+    managerCpuUsPerEvent: 2,
+  });
+  const kase = (workers: number, z: number, scaling: EventsCaseResult["scaling"]) => ({
+    workers,
+    latency: {},
+    saturation: { zcluster: [phase("zcluster", workers, z)], raw: [], zmqjs: [] },
+    scaling,
+  });
+  // Unpaired, 4 workers fall below 1 (the host was slower then); paired, they do not.
+  const lines = eventsTargets([
+    kase(1, 350_000, {}),
+    kase(4, 300_000, {
+      zcluster: {
+        one: [phase("zcluster", 1, 280_000), phase("zcluster", 1, 310_000)],
+        all: [phase("zcluster", 4, 305_000), phase("zcluster", 4, 312_000)],
+      },
+      raw: { one: [phase("raw", 1, 400_000)], all: [phase("raw", 4, 380_000)] },
+    }),
+  ]);
+  const agg = lines.find((l) => l.name === "events 4 workers vs 1, aggregate (paired)")!;
+  assert.equal(agg.value, 312_000);
+  assert.equal(agg.baseline, 310_000);
+  assert.equal(agg.extra?.["pairs_k"], "305/280 312/310");
+  assert.equal(agg.extra?.["raw"], "380000/400000=0.95");
+  assert.equal(agg.extra?.["unpaired"], "300000/350000=0.86");
+  // Below in the pairs: MISS.
+  const miss = eventsTargets([
+    kase(4, 300_000, {
+      zcluster: { one: [phase("zcluster", 1, 320_000)], all: [phase("zcluster", 4, 300_000)] },
+    }),
+  ]);
+  assert.equal(miss[0]!.value / miss[0]!.baseline < 1, true);
+  assert.equal(miss[0]!.extra?.["unpaired"], "-");
 });
 
 Deno.test("ReceiveCounter.parseStop() reads the expected count", () => {
