@@ -15,6 +15,27 @@ import {
   toBenchResult,
 } from "./events.ts";
 
+/** A saturation or latency round with the given figures; the rest fixed. */
+function fakePhase(
+  p: Pick<PhaseResult, "kind" | "workers" | "rate"> & Partial<PhaseResult>,
+): PhaseResult {
+  return {
+    publishers: p.workers,
+    mode: { kind: "max", durationMs: 1 },
+    sent: 1,
+    received: 1,
+    dropped: 0,
+    lost: 0,
+    retries: 0,
+    p50Ms: 0.2,
+    p99Ms: 2,
+    maxMs: 3,
+    cpuUsPerEvent: 5,
+    managerCpuUsPerEvent: 2,
+    ...p,
+  };
+}
+
 Deno.test("LatencyHistogram.quantile() returns the bucket edge holding the quantile", () => {
   const h = new LatencyHistogram();
   assert.equal(h.quantile(0.5), 0);
@@ -74,23 +95,18 @@ Deno.test("benchPayloadBytes() is the bin-v1 size of the benchmark event", () =>
 });
 
 Deno.test("toBenchResult() reports the best round of each side and the CPU per event", () => {
-  const phase = (kind: "raw" | "zcluster", rate: number, cpu = 2): PhaseResult => ({
-    kind,
-    workers: 2,
-    publishers: 2,
-    mode: { kind: "max", durationMs: 1 },
-    rate,
-    sent: 10,
-    received: 9,
-    dropped: 1,
-    lost: 0,
-    retries: 0,
-    p50Ms: 1,
-    p99Ms: 2,
-    maxMs: 3,
-    cpuUsPerEvent: cpu,
-    managerCpuUsPerEvent: cpu / 2,
-  });
+  const phase = (kind: "raw" | "zcluster", rate: number, cpu = 2) =>
+    fakePhase({
+      kind,
+      workers: 2,
+      rate,
+      sent: 10,
+      received: 9,
+      dropped: 1,
+      p50Ms: 1,
+      cpuUsPerEvent: cpu,
+      managerCpuUsPerEvent: cpu / 2,
+    });
   const c: EventsCaseResult = {
     workers: 2,
     latency: {},
@@ -122,24 +138,7 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
     rate: number,
     cpu: number,
     p99Ms = 2,
-    publishers = workers,
-  ): PhaseResult => ({
-    kind,
-    workers,
-    publishers,
-    mode: { kind: "max", durationMs: 1 },
-    rate,
-    sent: 1,
-    received: 1,
-    dropped: 0,
-    lost: 0,
-    retries: 0,
-    p50Ms: 0.2,
-    p99Ms,
-    maxMs: 3,
-    cpuUsPerEvent: cpu,
-    managerCpuUsPerEvent: cpu / 2,
-  });
+  ) => fakePhase({ kind, workers, rate, p99Ms, cpuUsPerEvent: cpu, managerCpuUsPerEvent: cpu / 2 });
   const kase = (workers: number, z: number, raw: number, cpu: number, p99: [number, number]) => ({
     workers,
     latency: {
@@ -177,23 +176,8 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
 });
 
 Deno.test("eventsTargets() judges 4 workers against 1 on the paired rounds", () => {
-  const phase = (kind: "raw" | "zcluster", publishers: number, rate: number): PhaseResult => ({
-    kind,
-    workers: 4,
-    publishers,
-    mode: { kind: "max", durationMs: 1 },
-    rate,
-    sent: 1,
-    received: 1,
-    dropped: 0,
-    lost: 0,
-    retries: 0,
-    p50Ms: 0.2,
-    p99Ms: 1,
-    maxMs: 3,
-    cpuUsPerEvent: 5,
-    managerCpuUsPerEvent: 2,
-  });
+  const phase = (kind: "raw" | "zcluster", publishers: number, rate: number) =>
+    fakePhase({ kind, workers: 4, publishers, rate, p99Ms: 1 });
   const kase = (workers: number, z: number, scaling: EventsCaseResult["scaling"]) => ({
     workers,
     latency: {},
