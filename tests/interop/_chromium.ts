@@ -57,6 +57,10 @@ export class HeadlessPage implements AsyncDisposable {
         `--window-size=${size.width},${size.height}`,
         url,
       ],
+      // Chromium keeps its singleton socket in a folder of its own under TMPDIR, which a killed
+      // chromium leaves behind (one per run stayed in /tmp until 2026-12-07): inside the profile,
+      // it goes with it.
+      env: { TMPDIR: profile },
       stdin: "null",
       stdout: "null",
       stderr: "piped",
