@@ -272,16 +272,35 @@ export class ZmqSocket {
 
   /** Binds. @throws {ZmqError} (`EADDRINUSE`, `EINVAL`, ...). */
   bind(endpoint: string): void {
-    const rc = this.#lib.zmq.zmq_bind(this.#open(), cstring(endpoint));
-    this.touched(); // bind processes pending commands: the ZMQ_FD edge may be gone
-    if (rc !== 0) throw lastError(this.#lib, `Cannot bind ${this.name} to ${endpoint}`);
+    const c = cstring(endpoint);
+    this.#retrying(
+      () => this.#lib.zmq.zmq_bind(this.#open(), c),
+      `bind ${this.name} to ${endpoint}`,
+    );
   }
 
   /** Connects (asynchronous in libzmq). @throws {ZmqError} for a malformed endpoint. */
   connect(endpoint: string): void {
-    const rc = this.#lib.zmq.zmq_connect(this.#open(), cstring(endpoint));
-    this.touched(); // connect processes pending commands too
-    if (rc !== 0) throw lastError(this.#lib, `Cannot connect ${this.name} to ${endpoint}`);
+    const c = cstring(endpoint);
+    this.#retrying(
+      () => this.#lib.zmq.zmq_connect(this.#open(), c),
+      `connect ${this.name} to ${endpoint}`,
+    );
+  }
+
+  /**
+   * Starts libzmq's monitor of this socket: `events` (`ZMQ_EVENT_*` bits) are published on
+   * `endpoint`, an inproc PAIR endpoint that another socket of the context connects to.
+   *
+   * @param what names the socket in the error.
+   * @throws {ZmqError} when libzmq refuses.
+   */
+  monitor(endpoint: string, events: number, what = this.name): void {
+    const c = cstring(endpoint);
+    this.#retrying(
+      () => this.#lib.zmq.zmq_socket_monitor(this.#open(), c, events),
+      `monitor ${what}`,
+    );
   }
 
   /**
@@ -407,6 +426,24 @@ export class ZmqSocket {
     this.#msgOpen = false;
     this.#lib.zmq.zmq_close(ptr);
     this.#onClose();
+  }
+
+  /**
+   * Runs a call that returns 0 or -1 again while a signal interrupts it. bind, connect and
+   * monitor start by processing the socket's pending commands, where a signal (a profiler's
+   * SIGPROF, SIGCHLD) interrupts them with `EINTR` before anything is done: a node must not fail
+   * to start for that.
+   */
+  #retrying(call: () => number, what: string): void {
+    try {
+      for (;;) {
+        if (call() === 0) return;
+        const errno = this.#lib.zmq.zmq_errno();
+        if (errno !== EINTR) throw lastError(this.#lib, `Cannot ${what}`, errno);
+      }
+    } finally {
+      this.touched(); // the pending commands were processed: the ZMQ_FD edge may be gone
+    }
   }
 
   #open(): Deno.PointerObject {

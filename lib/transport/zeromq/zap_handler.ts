@@ -35,7 +35,7 @@ import {
 import { RateLimiter } from "./_rate_limiter.ts";
 import { bindOrThrow } from "./_util.ts";
 import { type DrivenSocket, ZmqReactor } from "./reactor.ts";
-import { cstring, lastError, type ZmqContext, type ZmqSocket } from "./socket.ts";
+import type { ZmqContext, ZmqSocket } from "./socket.ts";
 
 /** Where libzmq looks for the ZAP handler (RFC 27). */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
@@ -139,11 +139,8 @@ class CurveGuardImpl implements CurveGuard {
 
   #watch(socket: ZmqSocket, name: string, domain: string): void {
     const endpoint = `inproc://zcluster-monitor-${domain}-${this.#monitors.length}`;
-    const lib = this.#context.lib;
     const events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
-    if (lib.zmq.zmq_socket_monitor(socket.pointer, cstring(endpoint), events) !== 0) {
-      throw lastError(lib, `Cannot monitor ${name}`);
-    }
+    socket.monitor(endpoint, events, name);
     const pair = this.#context.socket(ZMQ_PAIR, `${name} monitor`);
     this.#monitors.push(pair);
     pair.setInt(ZMQ_LINGER, 0);

@@ -28,7 +28,7 @@ import {
 import { decodeUtf8, Utf8Cache } from "../../utf8.ts";
 import { bindOrThrow, connectOrThrow } from "./_util.ts";
 import { type DrivenSocket, type DriveOptions, ZmqReactor } from "./reactor.ts";
-import { cstring, lastError, ZmqContext, type ZmqSocket } from "./socket.ts";
+import { ZmqContext, type ZmqSocket } from "./socket.ts";
 import { applyCurveClient } from "./curve.ts";
 import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
 import {
@@ -186,9 +186,7 @@ export async function openZeromqTransport(
       // graceful stop does not linger for batches queued to a logger that is gone.
       const monitor = `inproc://zcluster-push-monitor-${crypto.randomUUID()}`;
       const events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
-      if (context.lib.zmq.zmq_socket_monitor(push.pointer, cstring(monitor), events) !== 0) {
-        throw lastError(context.lib, `Cannot monitor log PUSH to ${endpoint}`);
-      }
+      push.monitor(monitor, events, `log PUSH to ${endpoint}`);
       const pair = open(ZMQ_PAIR, "log PUSH monitor", 0);
       pair.connect(monitor);
       pushMonitors.push(pair);
