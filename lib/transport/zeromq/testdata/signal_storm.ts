@@ -2,9 +2,9 @@
  * Subprocess for the signal regression test: a PUSH and a PULL of one context, both driven by a
  * {@linkcode ZmqReactor}, pass `count` messages while the test runs this process under V8's
  * sampling profiler (a SIGPROF to the main thread every 100 µs), so that libzmq calls on the event
- * loop meet `EINTR`. First binds, connects and monitors `setups` pairs of sockets (those calls meet
- * `EINTR` too) and prints `setup <setups>`; then prints `received <n>` and exits, or `stalled <n>`
- * when nothing arrived for 3 s.
+ * loop meet `EINTR`. First makes `setups` binds and connects and `setups / 20` monitors (those
+ * calls meet `EINTR` too) and prints `setup <setups>`; then prints `received <n>` and exits, or
+ * `stalled <n>` when nothing arrived for 3 s.
  *
  * Usage: deno run -A --cpu-prof ... signal_storm.ts <count> [setups]
  *
