@@ -297,6 +297,16 @@ export async function createNode(
       : undefined;
     if (proxy) {
       listeners.zeromq(`proxy XPUB ${proxy.xpubEndpoint}`, `proxy XSUB ${proxy.xsubEndpoint}`);
+      // Without its proxy the cluster's publish/subscribe stops: a proxy that fails takes the
+      // node down with it (exit 1, for systemd to restart), never silently. A stop resolves it
+      // with undefined.
+      proxy.closed.then((result) => {
+        if (result instanceof Error && closing === undefined) {
+          logger.error(`proxy failed: ${result.message}`);
+          failure = result;
+          close();
+        }
+      });
     }
     // The transport's sockets open now, and deliver once every layer is wired to it (below).
     // The proxy of this process is reached in-process (zeromq.proxyInproc), the others over TCP.

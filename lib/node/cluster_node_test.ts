@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { waitWithDeadline } from "../async.ts";
 import { parseLayout } from "../layout/parse_layout.ts";
-import { resolveOptions } from "../options/options.ts";
+import { type ClusterOptions, resolveOptions } from "../options/options.ts";
+import type { TransportFactory } from "../transport/factory.ts";
+import { zeromqTransportFactory } from "../transport/zeromq/from_options.ts";
+import type { ZmqContext } from "../transport/zeromq/socket.ts";
 import { type ConnectTarget, createNode } from "./cluster_node.ts";
 import { freePorts as ports } from "../../tests/_ports.ts";
 
@@ -58,18 +62,35 @@ Deno.test("createNode() asks connectNodeHook before connecting; a veto keeps the
   await Deno.remove(logDir, { recursive: true });
 });
 
-Deno.test("createNode() stops the node when its signal aborts, and refuses an aborted signal", async () => {
+/** A lone manager's options (its own ports and log directory, removed afterwards). */
+async function withManagerOptions(
+  zeromq: Record<string, unknown>,
+  body: (options: ClusterOptions) => Promise<void>,
+): Promise<void> {
   const [p1, xpub, xsub] = ports(3);
   const layout = parseLayout({ manager: { nodeType: "MANAGER", ip: "127.0.0.1", p: p1 } });
   const logDir = await Deno.makeTempDir();
   try {
-    const zeromq = {
+    const endpoints = {
       listenXpubEndpoint: `tcp://127.0.0.1:${xpub}`,
       connectXsubEndpoint: `tcp://127.0.0.1:${xpub}`,
       listenXsubEndpoint: `tcp://127.0.0.1:${xsub}`,
       connectXpubEndpoint: `tcp://127.0.0.1:${xsub}`,
     };
-    const options = resolveOptions({ layout, node: "manager", overrides: { logDir, zeromq } });
+    await body(
+      resolveOptions({
+        layout,
+        node: "manager",
+        overrides: { logDir, zeromq: { ...endpoints, ...zeromq } },
+      }),
+    );
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
+}
+
+Deno.test("createNode() stops the node when its signal aborts, and refuses an aborted signal", async () => {
+  await withManagerOptions({}, async (options) => {
     const controller = new AbortController();
     const node = await createNode(options, { signal: controller.signal });
     let closed = false;
@@ -80,12 +101,50 @@ Deno.test("createNode() stops the node when its signal aborts, and refuses an ab
     assert.equal(closed, true);
     // Everything was released: a second node takes the same log directory.
     await using again = await createNode(options);
-    assert.equal(again.options.logDir, logDir);
+    assert.equal(again.options.logDir, options.logDir);
     await assert.rejects(
       createNode(options, { signal: AbortSignal.abort(new Error("not now")) }),
       /not now/,
     );
-  } finally {
-    await Deno.remove(logDir, { recursive: true });
-  }
+  });
+});
+
+Deno.test("createNode() stops with a failure when its proxy fails, and logs why", async () => {
+  await withManagerOptions({}, async (options) => {
+    const errors: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (message: string) => void errors.push(message),
+    };
+    // The real proxy and transport, but the transport in a context of its own, over TCP: the test
+    // learns the proxy's context and shuts it down (as a fault would end the proxy's thread)
+    // without touching the node's sockets.
+    let proxyContext: ZmqContext | undefined;
+    const transport: TransportFactory = (o, security = {}) => {
+      const { proxy, ...own } = security;
+      proxyContext = proxy?.context;
+      return zeromqTransportFactory(o, own);
+    };
+    const node = await createNode(options, { logger, transport });
+    await node.cluster.whenReady();
+    assert.ok(proxyContext, "the node runs its proxy in-process (zeromq.proxyInproc)");
+    assert.equal(proxyContext.lib.zmq.zmq_ctx_shutdown(proxyContext.pointer), 0);
+    // A failure deadline, not a timing assertion: a node that missed it would run on forever.
+    let result: void | Error;
+    try {
+      result = await waitWithDeadline<void | Error>(
+        (done) => (node.closed.then(done), () => {}),
+        20_000,
+        () => new Error("the node kept running without its proxy"),
+      );
+    } catch (error) {
+      await node.close();
+      throw error;
+    }
+    assert.ok(result instanceof Error);
+    assert.match(result.message, /Proxy stopped/);
+    assert.ok(errors.some((m) => /^proxy failed: Proxy stopped/.test(m)), errors.join("\n"));
+  });
 });
