@@ -24,6 +24,11 @@ import {
 import { ZmqContext, type ZmqSocket } from "./socket.ts";
 import { type CurveGuard, startCurveGuard } from "./zap_handler.ts";
 
+/** A proxy call that returns sooner than this after it started counts as a quick return. */
+const QUICK_RETURN_MS = 100;
+/** Quick returns in a row that stop the proxy (see `#run`). */
+const MAX_QUICK_RETURNS = 1_000;
+
 /** The proxy's control socket, inside its own context. */
 const CONTROL_ENDPOINT = "inproc://zcluster-proxy-control";
 
@@ -222,7 +227,7 @@ class RunningProxy implements ZeromqProxy {
   #context: ZmqContext;
   #sockets: ProxySockets;
   #guard: CurveGuard | undefined;
-  #running: Promise<number>;
+  #running: Promise<void | Error>;
   #disposing: Promise<void> | undefined;
 
   constructor(
@@ -241,17 +246,47 @@ class RunningProxy implements ZeromqProxy {
     this.#guard = guard;
     // Frontend XSUB (publishers connect), backend XPUB (subscribers connect), as in Zeek. From
     // here until it returns, only the proxy's thread uses xsub, xpub and control.
-    const { xsub, xpub, control } = sockets;
-    this.#running = context.lib.zmq.zmq_proxy_steerable(
-      xsub.pointer,
-      xpub.pointer,
-      null,
-      control.pointer,
-    );
-    this.closed = this.#running.then(
-      (rc) => rc === 0 ? undefined : new Error(`Proxy stopped: zmq_proxy_steerable returned ${rc}`),
-      (error: unknown) => new Error(`Proxy stopped: ${describeError(error)}`, { cause: error }),
-    );
+    this.#running = this.#run();
+    this.closed = this.#running;
+  }
+
+  /**
+   * Forwards until TERMINATE (0) or a failure. A signal that lands on the proxy's thread (any
+   * handled one, e.g. a second SIGTERM) ends `zmq_proxy_steerable` with -1 and `EINTR`; that errno
+   * stays on the thread, so the event loop asks a socket of the proxy instead (its thread has
+   * returned: the sockets are free): a terminated context answers `ETERM` and is a failure;
+   * otherwise it calls the proxy again on the same sockets, as Zeek's proxy thread does.
+   * {@linkcode MAX_QUICK_RETURNS} returns in a row, each within {@linkcode QUICK_RETURN_MS} of its
+   * start, are a failure too (a fault that would otherwise spin).
+   */
+  async #run(): Promise<void | Error> {
+    const { xsub, xpub, control } = this.#sockets;
+    const zmq = this.#context.lib.zmq;
+    let quick = 0;
+    for (;;) {
+      const started = performance.now();
+      let rc: number;
+      try {
+        rc = await zmq.zmq_proxy_steerable(xsub.pointer, xpub.pointer, null, control.pointer);
+      } catch (error) {
+        return new Error(`Proxy stopped: ${describeError(error)}`, { cause: error });
+      }
+      if (rc === 0) return undefined;
+      if (this.#disposing !== undefined) {
+        return new Error(`Proxy stopped: zmq_proxy_steerable returned ${rc}`);
+      }
+      try {
+        control.events();
+      } catch (error) {
+        return new Error(`Proxy stopped: ${describeError(error)}`, { cause: error });
+      }
+      quick = performance.now() - started < QUICK_RETURN_MS ? quick + 1 : 0;
+      if (quick >= MAX_QUICK_RETURNS) {
+        return new Error(
+          `Proxy stopped: zmq_proxy_steerable returned ${rc} at once, ${quick} times in a row`,
+        );
+      }
+    }
   }
 
   get stats(): ZeromqProxyStats {
@@ -266,7 +301,7 @@ class RunningProxy implements ZeromqProxy {
       } catch {
         // The proxy already stopped: `closed` has settled.
       }
-      await this.#running.catch(() => {});
+      await this.#running;
       for (const s of [steer, control, xsub, xpub]) s.close();
       // The ZAP handler goes last, then the context (off the event loop).
       await this.#guard?.[Symbol.asyncDispose]();

@@ -427,3 +427,24 @@ Deno.test("ZeromqTransport dispose does not linger for batches queued to a logge
   assert.deepEqual(live.logs.map((l) => l.seq), Array.from({ length: 301 }, (_, i) => i));
   assert.equal(dead.logs.length, 1);
 });
+
+Deno.test({
+  name: "the proxy keeps forwarding when signals land on its thread (EINTR)",
+  ignore: Deno.build.os !== "linux" || Deno.build.arch !== "x86_64", // tgkill by syscall number
+}, async () => {
+  // Any handled signal can end zmq_proxy_steerable with EINTR on the proxy's thread (a second
+  // SIGTERM during a stop, for one); the proxy died of it and its node's cluster went silent.
+  const script = new URL("./testdata/proxy_signal_storm.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, "200"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const text = new TextDecoder().decode(stdout).trim();
+  const m = /^signals (\d+) forwarded (\d+) proxy (.*)$/.exec(text);
+  assert.ok(m, text);
+  assert.ok(Number(m[1]) >= 200, text); // at least one per round
+  assert.equal(m[2], "10");
+  assert.equal(m[3], "running");
+});
