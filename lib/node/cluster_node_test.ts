@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { waitWithDeadline } from "../async.ts";
+import { silentLogger } from "../diagnostics/logger.ts";
 import { parseLayout } from "../layout/parse_layout.ts";
 import { type ClusterOptions, resolveOptions } from "../options/options.ts";
 import type { TransportFactory } from "../transport/factory.ts";
@@ -112,12 +113,7 @@ Deno.test("createNode() stops the node when its signal aborts, and refuses an ab
 Deno.test("createNode() stops with a failure when its proxy fails, and logs why", async () => {
   await withManagerOptions({}, async (options) => {
     const errors: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (message: string) => void errors.push(message),
-    };
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) };
     // The real proxy and transport, but the transport in a context of its own, over TCP: the test
     // learns the proxy's context and shuts it down (as a fault would end the proxy's thread)
     // without touching the node's sockets.

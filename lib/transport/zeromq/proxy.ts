@@ -262,6 +262,8 @@ class RunningProxy implements ZeromqProxy {
   async #run(): Promise<void | Error> {
     const { xsub, xpub, control } = this.#sockets;
     const zmq = this.#context.lib.zmq;
+    const stopped = (error: unknown) =>
+      new Error(`Proxy stopped: ${describeError(error)}`, { cause: error });
     let quick = 0;
     for (;;) {
       const started = performance.now();
@@ -269,7 +271,7 @@ class RunningProxy implements ZeromqProxy {
       try {
         rc = await zmq.zmq_proxy_steerable(xsub.pointer, xpub.pointer, null, control.pointer);
       } catch (error) {
-        return new Error(`Proxy stopped: ${describeError(error)}`, { cause: error });
+        return stopped(error);
       }
       if (rc === 0) return undefined;
       if (this.#disposing !== undefined) {
@@ -278,7 +280,7 @@ class RunningProxy implements ZeromqProxy {
       try {
         control.events();
       } catch (error) {
-        return new Error(`Proxy stopped: ${describeError(error)}`, { cause: error });
+        return stopped(error);
       }
       quick = performance.now() - started < QUICK_RETURN_MS ? quick + 1 : 0;
       if (quick >= MAX_QUICK_RETURNS) {

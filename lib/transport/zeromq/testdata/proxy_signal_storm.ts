@@ -9,6 +9,7 @@
  * @module
  */
 
+import { sleep } from "../../../async.ts";
 import { Recorder, utf8, waitFor } from "../../_test_helpers.ts";
 import { startZeromqProxy } from "../proxy.ts";
 import { createZeromqTransport } from "../zeromq_transport.ts";
@@ -33,7 +34,7 @@ for (let round = 0; round < rounds; round++) {
     libc.symbols.syscall(SYS_TGKILL, BigInt(Deno.pid), BigInt(tid), SIGUSR2);
     signals++;
   }
-  await new Promise((r) => setTimeout(r, 1));
+  await sleep(1);
 }
 const options = {
   connectXsubEndpoint: proxy.xpubEndpoint,
