@@ -16,8 +16,11 @@ import type { Logger } from "../diagnostics/logger.ts";
  * ```
  */
 export class CounterMap {
-  readonly #counts = new Map<string, number>();
+  /** One mutable cell per name: an increment is one lookup, and none for the last name. */
+  readonly #counts = new Map<string, { n: number }>();
   readonly #max: number;
+  #lastName: string | undefined;
+  #lastCell: { n: number } = { n: 0 };
   /** Increments that did not fit under the bound, counted under `other`. */
   overflow = 0;
   /**
@@ -35,12 +38,22 @@ export class CounterMap {
    * @param by Amount.
    */
   inc(name: string, by = 1): void {
-    const current = this.#counts.get(name);
-    if (current === undefined && this.#counts.size >= this.#max) {
-      this.overflow += by;
+    if (name === this.#lastName) {
+      this.#lastCell.n += by;
       return;
     }
-    this.#counts.set(name, (current ?? 0) + by);
+    let cell = this.#counts.get(name);
+    if (cell === undefined) {
+      if (this.#counts.size >= this.#max) {
+        this.overflow += by;
+        return;
+      }
+      cell = { n: 0 };
+      this.#counts.set(name, cell);
+    }
+    cell.n += by;
+    this.#lastName = name;
+    this.#lastCell = cell;
   }
   /**
    * Reads a counter.
@@ -49,16 +62,16 @@ export class CounterMap {
    * @returns Its value.
    */
   get(name: string): number {
-    return this.#counts.get(name) ?? 0;
+    return this.#counts.get(name)?.n ?? 0;
   }
   /** Every counter. */
-  entries(): IterableIterator<[string, number]> {
-    return this.#counts.entries();
+  *entries(): IterableIterator<[string, number]> {
+    for (const [name, cell] of this.#counts) yield [name, cell.n];
   }
   /** Sum of all counters. */
   total(): number {
     let sum = this.overflow;
-    for (const v of this.#counts.values()) sum += v;
+    for (const cell of this.#counts.values()) sum += cell.n;
     return sum;
   }
 }

@@ -27,6 +27,13 @@ export class EventDispatcher {
    */
   readonly #handlers = new Map<string, readonly EventHandler<unknown[]>[]>();
   readonly #signatures = new Map<string, readonly ZeekParamType[]>();
+  /**
+   * The handlers and declaration of the event name looked up last (a stream of one event needs
+   * no `Map` lookup); forgotten whenever either `Map` changes.
+   */
+  #lastName: string | undefined;
+  #lastHandlers: readonly EventHandler<unknown[]>[] | undefined;
+  #lastParams: readonly ZeekParamType[] | undefined;
   /** The event whose handlers run now (Zeek's current event), for metadata and timestamps. */
   #current: ZeekEvent | undefined;
   readonly #anyListeners = new Set<AnyEventListener>();
@@ -75,6 +82,7 @@ export class EventDispatcher {
       );
     }
     this.#signatures.set(name, [...checked]);
+    this.#lastName = undefined;
   }
 
   /** The declared parameter types of an event. @param name Event name. */
@@ -89,8 +97,17 @@ export class EventDispatcher {
    * @param event The decoded event.
    */
   mismatch(event: ZeekEvent): string | undefined {
-    const params = this.#signatures.get(event.name);
+    this.#lookUp(event.name);
+    const params = this.#lastParams;
     return params && checkEventArgs(event, params);
+  }
+
+  /** Points the `#last*` fields at `name`'s handlers and declaration. */
+  #lookUp(name: string): void {
+    if (name === this.#lastName) return;
+    this.#lastHandlers = this.#handlers.get(name);
+    this.#lastParams = this.#signatures.get(name);
+    this.#lastName = name;
   }
 
   /**
@@ -103,6 +120,7 @@ export class EventDispatcher {
   on(name: string, handler: EventHandler<never[]>): () => void {
     const fn = handler as EventHandler<unknown[]>;
     this.#handlers.set(name, [...this.#handlers.get(name) ?? [], fn]);
+    this.#lastName = undefined;
     let removed = false;
     return () => {
       if (removed) return;
@@ -113,6 +131,7 @@ export class EventDispatcher {
       const rest = list.toSpliced(i, 1);
       if (rest.length > 0) this.#handlers.set(name, rest);
       else this.#handlers.delete(name);
+      this.#lastName = undefined;
     };
   }
 
@@ -158,7 +177,8 @@ export class EventDispatcher {
         }
       }
     }
-    const list = this.#handlers.get(event.name);
+    this.#lookUp(event.name);
+    const list = this.#lastHandlers;
     if (list === undefined) return;
     const outer = this.#current;
     this.#current = event;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../diagnostics/logger.ts";
+import { CounterMap } from "./_counters.ts";
 import { EventDispatcher } from "./_dispatch.ts";
 import type { EventInfo } from "./events.ts";
 import { newClusterStats } from "./events.ts";
@@ -42,4 +43,37 @@ Deno.test("EventDispatcher: a remover removes its own registration once; listene
   assert.deepEqual(infos.map((i) => [i.topic, i.sender, i.event.name]), [
     ["zeek/topic", "node-1", "ev"],
   ]);
+});
+
+Deno.test("EventDispatcher: a declaration, a handler or a removal after a dispatch counts at the next event of that name", () => {
+  const stats = newClusterStats();
+  const events = new EventDispatcher(stats, silentLogger);
+  const ev = { name: "ev", args: ["x"] };
+  const other = { name: "other", args: [] };
+  assert.equal(events.mismatch(ev), undefined);
+  events.dispatch(ev, "t", "n"); // no handler yet
+  events.declare("ev", ["count"]);
+  assert.match(events.mismatch(ev) ?? "", /count/);
+  const seen: string[] = [];
+  const off = events.on("ev", (() => seen.push("ev")) as never);
+  events.dispatch(ev, "t", "n");
+  events.dispatch(other, "t", "n");
+  events.dispatch(ev, "t", "n");
+  off();
+  events.dispatch(ev, "t", "n");
+  assert.deepEqual(seen, ["ev", "ev"]);
+  assert.deepEqual([...stats.handled.entries()], [["ev", 4], ["other", 1]]);
+  assert.equal(stats.handled.total(), 5);
+});
+
+Deno.test("CounterMap: alternating names, repeats and the bound", () => {
+  const counts = new CounterMap(2);
+  for (const name of ["a", "a", "b", "a", "c", "c", "b"]) counts.inc(name);
+  counts.inc("a", 5);
+  assert.equal(counts.get("a"), 8);
+  assert.equal(counts.get("b"), 2);
+  assert.equal(counts.get("c"), 0);
+  assert.equal(counts.overflow, 2);
+  assert.equal(counts.total(), 12);
+  assert.deepEqual([...counts.entries()], [["a", 8], ["b", 2]]);
 });
