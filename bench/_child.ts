@@ -79,7 +79,27 @@ export type ChildMessage =
   | ManagerResult;
 
 const CLOCK_MONOTONIC = 1;
-let monotonic: { read(ts: Uint8Array): number; ts: BigInt64Array; bytes: Uint8Array } | undefined;
+const CLOCK_THREAD_CPUTIME_ID = 3;
+let clock:
+  | { read(id: number, ts: Uint8Array): number; ts: BigInt64Array; bytes: Uint8Array }
+  | undefined;
+
+/** Nanoseconds of a libc clock (`clock_gettime`), as a double. */
+function clockNs(id: number): number {
+  if (clock === undefined) {
+    const lib = Deno.dlopen("libc.so.6", {
+      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    const ts = new BigInt64Array(2);
+    clock = {
+      read: (i, b) => lib.symbols.clock_gettime(i, b),
+      ts,
+      bytes: new Uint8Array(ts.buffer),
+    };
+  }
+  clock.read(id, clock.bytes);
+  return Number(clock.ts[0]!) * 1e9 + Number(clock.ts[1]!);
+}
 
 /**
  * Milliseconds of the host's CLOCK_MONOTONIC (through libc's `clock_gettime`): one clock for every
@@ -89,19 +109,12 @@ let monotonic: { read(ts: Uint8Array): number; ts: BigInt64Array; bytes: Uint8Ar
  * offset: p50s of 0.01 ms, i.e. negative latencies, in some runs of 2026-12-07).
  */
 export function hostMs(): number {
-  if (monotonic === undefined) {
-    const lib = Deno.dlopen("libc.so.6", {
-      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    });
-    const ts = new BigInt64Array(2);
-    monotonic = {
-      read: (b) => lib.symbols.clock_gettime(CLOCK_MONOTONIC, b),
-      ts,
-      bytes: new Uint8Array(ts.buffer),
-    };
-  }
-  monotonic.read(monotonic.bytes);
-  return Number(monotonic.ts[0]!) * 1000 + Number(monotonic.ts[1]!) / 1e6;
+  return clockNs(CLOCK_MONOTONIC) / 1e6;
+}
+
+/** CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in ns: for A/B runs in one process. */
+export function threadCpuNs(): number {
+  return clockNs(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /** Resolves on the next macrotask turn. */
