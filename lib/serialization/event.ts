@@ -338,7 +338,9 @@ function writeEvent(
   checkEvent(event);
   const meta = event.metadata ?? [];
   const withMeta = meta.length > 0 || options?.emptyMetadata === "empty-vector";
-  w.whole(BIN_V1_EVENT_HEAD); // version and type: no BigInt conversions (60-80 ns an event)
+  // Version and type as their fixed bytes: no BigInt conversions (60-80 ns an event), and copied
+  // by `bytes()`'s loop, not `set()` (a builtin call, 1 % of a worker's thread).
+  w.bytes(BIN_V1_EVENT_HEAD, 0, BIN_V1_EVENT_HEAD.length);
   w.byte(withMeta ? 3 : 2);
   w.byte(5);
   w.varbytePrefixed(event.name);
