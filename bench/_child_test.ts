@@ -32,6 +32,8 @@ function fakePhase(
     maxMs: 3,
     cpuUsPerEvent: 5,
     managerCpuUsPerEvent: 2,
+    idlePct: undefined,
+    stealPct: undefined,
     ...p,
   };
 }
@@ -129,6 +131,26 @@ Deno.test("toBenchResult() reports the best round of each side and the CPU per e
   assert.equal(r.extra?.["received"], 18);
   assert.equal(r.extra?.["rounds"], "50/70");
   assert.equal(r.extra?.["p50_ms"], "-");
+  assert.equal(r.extra?.["idle"], "-"); // no /proc/stat readings
+  assert.equal(r.extra?.["steal_max"], "-");
+});
+
+Deno.test("toBenchResult() reports the machine's idle share (median) and the most stolen", () => {
+  const phase = (kind: "raw" | "zcluster", idlePct: number, stealPct: number) =>
+    fakePhase({ kind, workers: 1, rate: 100, idlePct, stealPct });
+  const r = toBenchResult({
+    workers: 1,
+    latency: {},
+    saturation: {
+      raw: [phase("raw", 20, 14), phase("raw", 30, 0)],
+      zcluster: [phase("zcluster", 12, 0.5), phase("zcluster", 9, 0), phase("zcluster", 40, 1)],
+      zmqjs: [],
+    },
+    scaling: {},
+  });
+  assert.equal(r.extra?.["idle"], "12.0%");
+  assert.equal(r.extra?.["raw_idle"], "30.0%"); // median of two: the upper one
+  assert.equal(r.extra?.["steal_max"], "14.0%"); // over both sides
 });
 
 Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the worst p99 gap", () => {
@@ -167,6 +189,7 @@ Deno.test("eventsTargets() judges 4 workers against 1, the worst CPU and the wor
   assert.equal(agg!.extra?.["raw"], "330/320=1.03");
   assert.equal(cpu!.value / cpu!.baseline < 1, true); // 8.5 us over the 8 us budget: MISS
   assert.equal(cpu!.extra?.["worst_workers"], 1);
+  assert.equal(cpu!.extra?.["raw_cpu_us_per_ev"], "6.50/8.50"); // raw's own, same order
   assert.equal(p99!.value, 1500); // raw 0.5 + 1 ms allowed, 1.6 ms seen: MISS
   assert.equal(p99!.baseline, 1600);
   // Within every target: all three pass; one case alone has no aggregate line.

@@ -166,6 +166,61 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** The machine's CPU time since boot, in clock ticks (the `cpu` line of /proc/stat). */
+export interface MachineCpu {
+  /** Every state: user, nice, system, idle, iowait, irq, softirq, steal (guest time is in user). */
+  readonly total: number;
+  /** Idle and iowait: no thread ran, though the CPU was there. */
+  readonly idle: number;
+  /** Taken by the hypervisor for other guests while this one had work. */
+  readonly steal: number;
+}
+
+/**
+ * Reads the `cpu` line of a /proc/stat text.
+ *
+ * @returns the ticks, or `undefined` when the text has no such line.
+ *
+ * @example
+ * ```ts ignore
+ * parseProcStat("cpu  10 0 5 80 5 0 0 0 0 0\n").idle; // 85
+ * ```
+ */
+export function parseProcStat(text: string): MachineCpu | undefined {
+  const m = /^cpu\s+(.*)$/m.exec(text);
+  if (m === null) return undefined;
+  const v = m[1]!.trim().split(/\s+/).slice(0, 8).map(Number);
+  if (v.length < 5 || v.some((n) => !Number.isFinite(n))) return undefined;
+  const at = (i: number) => v[i] ?? 0;
+  return { total: v.reduce((a, b) => a + b, 0), idle: at(3) + at(4), steal: at(7) };
+}
+
+/** The machine's CPU time so far (from /proc/stat), or `undefined` where it cannot be read. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    return parseProcStat(Deno.readTextFileSync("/proc/stat"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The shares of the machine's CPU time between two readings that were idle and stolen, in
+ * percent (`undefined` without both readings or without ticks between them).
+ */
+export function machineShares(
+  before: MachineCpu | undefined,
+  after: MachineCpu | undefined,
+): { idlePct: number; stealPct: number } | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const total = after.total - before.total;
+  if (!(total > 0)) return undefined;
+  return {
+    idlePct: (100 * (after.idle - before.idle)) / total,
+    stealPct: (100 * (after.steal - before.steal)) / total,
+  };
+}
+
 /** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status), or `undefined`. */
 export function processRssBytes(pid: number): number | undefined {
   try {

@@ -40,6 +40,11 @@
  *   measured 5.3 to 9.6 µs of CPU per event within ten minutes, so cases run minutes apart
  *   compare the host's phases as much as the worker counts; the "4 workers against 1" target is
  *   judged on these pairs (best round of each), the cross-case figure is printed beside it.
+ * - Every round also reads the machine's `/proc/stat`: the share of CPU time left idle (what the
+ *   pipeline's waits leave unused at saturation) and the share stolen by the hypervisor for other
+ *   guests (the host's load: a round with steal measured the host as much as the code). Each case
+ *   line reports the median idle share and the most stolen; the CPU budget line prints raw's CPU
+ *   per event beside zcluster's, since the budget is absolute and the host is not.
  * - Every child has a hard exit deadline; the harness tells them to exit, then SIGKILLs leftovers.
  *
  * Run: `deno task bench events` (about three minutes), or
@@ -63,7 +68,7 @@ import {
 } from "./_child.ts";
 // Types only: a value import would deadlock `mod.ts`'s top-level await on this dynamic import.
 import type { Bench, BenchResult } from "./mod.ts";
-import { ChildProcess, freePorts, processCpuMs } from "./_process.ts";
+import { ChildProcess, freePorts, machineCpu, machineShares, processCpuMs } from "./_process.ts";
 
 /** Which side of the comparison: zcluster, raw libzmq through FFI, raw zeromq.js. */
 export type EventsCaseKind = "zcluster" | "raw" | "zmqjs";
@@ -132,6 +137,13 @@ export interface PhaseResult {
   readonly cpuUsPerEvent: number;
   /** The manager's share of {@link cpuUsPerEvent} (receiving, the proxy, decoding, dispatch). */
   readonly managerCpuUsPerEvent: number;
+  /**
+   * Share of the machine's CPU time that was idle over the phase, % (/proc/stat; `undefined` where
+   * it cannot be read). At saturation it is what the pipeline's waits left unused.
+   */
+  readonly idlePct: number | undefined;
+  /** Share taken by the hypervisor for other guests (steal), %: the host's load, not ours. */
+  readonly stealPct: number | undefined;
 }
 
 /** Both sides' phases for one worker count. */
@@ -225,6 +237,7 @@ class BenchCluster implements AsyncDisposable {
   async phase(mode: PublishMode, publishers = this.#workers.length): Promise<PhaseResult> {
     const active = this.#workers.slice(0, publishers);
     const before = this.#cpuMs();
+    const machineBefore = machineCpu();
     await Promise.all(active.map((w) => w.write(formatMode(mode))));
     const done = await Promise.all(
       active.map((w) => w.next("done", mode.durationMs + 15_000) as Promise<WorkerDone>),
@@ -232,10 +245,11 @@ class BenchCluster implements AsyncDisposable {
     await this.#manager.write(`stop ${done.reduce((n, d) => n + d.sent, 0)}`);
     const result = await this.#manager.next("result", 30_000) as ManagerResult;
     const after = this.#cpuMs();
+    const shares = machineShares(machineBefore, machineCpu());
     return summarize(this.kind, this.#workers.length, active.length, mode, done, result, {
       cpuMs: after.cpuMs - before.cpuMs,
       managerMs: after.managerMs - before.managerMs,
-    });
+    }, shares);
   }
 
   /** CPU time of all the processes, and of the manager (with the proxy) alone, ms. */
@@ -262,6 +276,7 @@ function summarize(
   done: readonly WorkerDone[],
   result: ManagerResult,
   cpu: CpuMs,
+  shares: { idlePct: number; stealPct: number } | undefined,
 ): PhaseResult {
   const perEvent = (ms: number) => (result.received > 0 ? (ms * 1000) / result.received : 0);
   const sent = done.reduce((n, d) => n + d.sent, 0);
@@ -282,6 +297,8 @@ function summarize(
     maxMs: result.maxMs,
     cpuUsPerEvent: perEvent(cpu.cpuMs),
     managerCpuUsPerEvent: perEvent(cpu.managerMs),
+    idlePct: shares?.idlePct,
+    stealPct: shares?.stealPct,
   };
 }
 
@@ -389,6 +406,26 @@ function cpuPerEvent(
   return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]!;
 }
 
+/** A percentage for the report, or "-". */
+function pct(v: number | undefined): string {
+  return v === undefined ? "-" : `${v.toFixed(1)}%`;
+}
+
+/**
+ * The machine's idle share over rounds (median) and the most stolen in any of them, for the
+ * report: "idle" is what the pipeline's waits left unused, "steal" the host's other guests.
+ */
+function machineFigures(phases: readonly PhaseResult[]): { idle: string; stealMax: string } {
+  const idle = phases.flatMap((p) => p.idlePct === undefined ? [] : [p.idlePct]).sort((a, b) =>
+    a - b
+  );
+  const steal = phases.flatMap((p) => p.stealPct === undefined ? [] : [p.stealPct]);
+  return {
+    idle: pct(idle.length === 0 ? undefined : idle[Math.floor(idle.length / 2)]),
+    stealMax: pct(steal.length === 0 ? undefined : Math.max(...steal)),
+  };
+}
+
 /**
  * Turns one worker count's phases into a report line: best saturation round of each side (the
  * one least disturbed by other load on the host), latency at the fixed rate and at saturation.
@@ -406,6 +443,9 @@ export function toBenchResult(c: EventsCaseResult): BenchResult {
   const sum = (ps: readonly PhaseResult[], k: "sent" | "received" | "dropped" | "lost") =>
     ps.reduce((n, p) => n + p[k], 0);
   const rates = (ps: readonly PhaseResult[]) => ps.map((p) => p.rate.toFixed(0)).join("/");
+  const machine = machineFigures(c.saturation.zcluster);
+  const rawMachine = machineFigures(c.saturation.raw);
+  const steal = machineFigures([...c.saturation.zcluster, ...c.saturation.raw]).stealMax;
   return {
     name: `events ${c.workers} worker${c.workers === 1 ? "" : "s"} bin-v1 100B`,
     value: z.rate,
@@ -442,6 +482,9 @@ export function toBenchResult(c: EventsCaseResult): BenchResult {
       raw_sent: sum(c.saturation.raw, "sent"),
       raw_received: sum(c.saturation.raw, "received"),
       raw_lost: sum(c.saturation.raw, "lost"),
+      idle: machine.idle,
+      raw_idle: rawMachine.idle,
+      steal_max: steal,
     },
   };
 }
@@ -494,6 +537,9 @@ export function eventsTargets(cases: readonly EventsCaseResult[]): BenchResult[]
           .join(" "),
         raw: ratio(best(raw?.all ?? [])?.rate, best(raw?.one ?? [])?.rate),
         unpaired: few !== many ? ratio(zMany, zFew) : "-",
+        idle_1w: machineFigures(paired!.one).idle,
+        idle_all: machineFigures(paired!.all).idle,
+        steal_max: machineFigures([...paired!.one, ...paired!.all]).stealMax,
       },
     });
   } else if (few !== many && zFew !== undefined && zMany !== undefined) {
@@ -508,7 +554,11 @@ export function eventsTargets(cases: readonly EventsCaseResult[]): BenchResult[]
     });
   }
   const cpus = cases.filter((c) => c.saturation.zcluster.length > 0)
-    .map((c) => ({ workers: c.workers, us: cpuPerEvent(c.saturation.zcluster) }));
+    .map((c) => ({
+      workers: c.workers,
+      us: cpuPerEvent(c.saturation.zcluster),
+      raw: c.saturation.raw.length > 0 ? cpuPerEvent(c.saturation.raw).toFixed(2) : "-",
+    }));
   if (cpus.length > 0) {
     const worst = cpus.reduce((a, b) => (b.us > a.us ? b : a));
     out.push({
@@ -521,6 +571,8 @@ export function eventsTargets(cases: readonly EventsCaseResult[]): BenchResult[]
       extra: {
         worst_workers: worst.workers,
         cpu_us_per_ev: cpus.map((c) => c.us.toFixed(2)).join("/"),
+        // Raw libzmq's own cost in the same rounds: the budget is absolute, the host is not.
+        raw_cpu_us_per_ev: cpus.map((c) => c.raw).join("/"),
       },
     });
   }
@@ -574,7 +626,8 @@ function describe(r: PhaseResult): string {
   return `  ${r.kind} ${who} ${mode}: ${r.rate.toFixed(0)} ev/s sent=${r.sent}` +
     ` received=${r.received} dropped=${r.dropped} lost=${r.lost} retries=${r.retries}` +
     ` p50=${r.p50Ms.toFixed(2)}ms p99=${r.p99Ms.toFixed(2)}ms max=${r.maxMs.toFixed(1)}ms` +
-    ` cpu=${r.cpuUsPerEvent.toFixed(2)}us/ev (manager ${r.managerCpuUsPerEvent.toFixed(2)})`;
+    ` cpu=${r.cpuUsPerEvent.toFixed(2)}us/ev (manager ${r.managerCpuUsPerEvent.toFixed(2)})` +
+    ` machine idle=${pct(r.idlePct)} steal=${pct(r.stealPct)}`;
 }
 
 if (import.meta.main) {
