@@ -397,13 +397,18 @@ function best(phases: readonly PhaseResult[]): PhaseResult | undefined {
   return phases.length === 0 ? undefined : phases.reduce((a, b) => (b.rate > a.rate ? b : a));
 }
 
+/** The middle value (the upper one of two for an even count), or `undefined` for none. */
+function median(values: readonly number[]): number | undefined {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
 /** Median of the CPU per event (all processes, or the manager's) over a side's rounds. */
 function cpuPerEvent(
   phases: readonly PhaseResult[],
   key: "cpuUsPerEvent" | "managerCpuUsPerEvent" = "cpuUsPerEvent",
 ): number {
-  const v = phases.map((p) => p[key]).sort((a, b) => a - b);
-  return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]!;
+  return median(phases.map((p) => p[key])) ?? 0;
 }
 
 /** A percentage for the report, or "-". */
@@ -416,12 +421,10 @@ function pct(v: number | undefined): string {
  * report: "idle" is what the pipeline's waits left unused, "steal" the host's other guests.
  */
 function machineFigures(phases: readonly PhaseResult[]): { idle: string; stealMax: string } {
-  const idle = phases.flatMap((p) => p.idlePct === undefined ? [] : [p.idlePct]).sort((a, b) =>
-    a - b
-  );
+  const idle = phases.flatMap((p) => p.idlePct === undefined ? [] : [p.idlePct]);
   const steal = phases.flatMap((p) => p.stealPct === undefined ? [] : [p.stealPct]);
   return {
-    idle: pct(idle.length === 0 ? undefined : idle[Math.floor(idle.length / 2)]),
+    idle: pct(median(idle)),
     stealMax: pct(steal.length === 0 ? undefined : Math.max(...steal)),
   };
 }

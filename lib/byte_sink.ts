@@ -59,8 +59,8 @@ export class ByteSink {
   view: DataView;
   /** Bytes written so far. */
   pos = 0;
-  #slab: Uint8Array | undefined;
   #slabBuffer = new ArrayBuffer(0);
+  #slab = new Uint8Array(this.#slabBuffer);
   #slabPos = 0;
   /** The `buf` that {@linkcode ByteSink.detach} last viewed, with its ArrayBuffer and offset. */
   #viewed: Uint8Array | undefined;
@@ -108,7 +108,7 @@ export class ByteSink {
     const n = this.pos;
     if (n > SLAB_SIZE / 16) return this.finish();
     let slab = this.#slab;
-    if (slab === undefined || this.#slabPos + n > slab.length) {
+    if (this.#slabPos + n > slab.length) {
       this.#slabBuffer = new ArrayBuffer(SLAB_SIZE);
       slab = this.#slab = new Uint8Array(this.#slabBuffer);
       this.#slabPos = 0;
