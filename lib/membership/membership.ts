@@ -188,7 +188,18 @@ export class Membership {
     const actions: MembershipAction[] = [];
     const known = this.#ids.get(name);
     if (known === id) {
-      return [{ type: "warning", message: `node ${name} (${id}) sends ZeroMQ::hello twice` }];
+      // The sender saw our nodeid subscription go and come back, so one of our two proxy
+      // connections dropped and reconnected (heartbeats drop a hung node's two at different
+      // moments), and it said node_down. We never saw it go and will not say hello again on our
+      // own: a Cluster::hello brings it back (beyond Zeek, which ignores this hello; see the README,
+      // "Membership: a node that lost one of its two connections").
+      return [
+        {
+          type: "warning",
+          message: `node ${name} (${id}) sends ZeroMQ::hello twice: answered with Cluster::hello`,
+        },
+        this.#hello(CLUSTER_HELLO, nodeidTopic(id, this.#o.topics)),
+      ];
     }
     if (known !== undefined) {
       actions.push({
@@ -222,6 +233,9 @@ export class Membership {
     if (this.#heldBack(CLUSTER_HELLO, name, id, nowMs)) {
       return [{ type: "warning", message: `Cluster::hello from departed node ${name} (${id})` }];
     }
+    // Its handshake is complete: a Cluster::hello answering a repeated ZeroMQ::hello comes without
+    // a ZeroMQ::hello of its own.
+    this.#pendingSubscriptions.delete(id);
     const actions: MembershipAction[] = [];
     const known = this.#ids.get(name);
     if (known !== undefined && known !== id) {

@@ -106,11 +106,46 @@ Deno.test("Membership fabricates node_down when a restarted node never said good
 Deno.test("Membership warns on a repeated hello and rejects unexpected and duplicate nodes", () => {
   const m = member("manager", "M1");
   m.clusterHello("worker-1", "W1", 0);
-  assert.match((m.zeromqHello("worker-1", "W1", 0)[0] as { message: string }).message, /twice/);
+  const again = m.zeromqHello("worker-1", "W1", 0);
+  assert.match((again[0] as { message: string }).message, /twice/);
+  assert.deepEqual(again[1], {
+    type: "publish",
+    topic: nodeidTopic("W1"),
+    event: CLUSTER_HELLO,
+    args: ["manager", "M1"],
+  });
+  assert.deepEqual(ups(again), []);
   assert.deepEqual(m.clusterHello("intruder", "X", 0)[0]!.type, "error");
   const dup = m.clusterHello("worker-1", "W9", 0);
   assert.equal(dup[0]!.type, "error");
   assert.deepEqual(ups(dup), []);
+});
+
+Deno.test("Membership brings back a peer that saw our subscription go while we saw nothing", () => {
+  const m = member("manager", "M1");
+  const w = member("worker-1", "W1");
+  const handshake = () => {
+    const mActs = m.subscribed(nodeidTopic("W1"), 0);
+    const wActs = w.subscribed(nodeidTopic("M1"), 0);
+    deliver(deliver(mActs, w, "W1"), m, "M1");
+    deliver(deliver(wActs, m, "M1"), w, "W1");
+  };
+  handshake();
+  assert.deepEqual([m.upNodes(), w.upNodes()], [["worker-1"], ["manager"]]);
+  // The worker's subscriber connection drops and reconnects: only the manager sees it.
+  assert.deepEqual(m.unsubscribed(nodeidTopic("W1"), 0).map((a) => a.type), [
+    "node_down",
+    "cluster_log",
+  ]);
+  const hello = m.subscribed(nodeidTopic("W1"), 0);
+  const answer = deliver(hello, w, "W1");
+  assert.deepEqual(answer.map((a) => a.type), ["warning", "publish"]);
+  // Its Cluster::hello raises node_up and settles the manager's pending subscription.
+  assert.deepEqual(ups(deliver(answer, m, "M1")), ["worker-1"]);
+  assert.deepEqual(m.pending(), { subscriptions: 0, hellos: 0, departed: 0 });
+  assert.deepEqual(m.expire(60_000), []);
+  assert.equal(m.idOf("worker-1"), "W1");
+  assert.deepEqual(w.upNodes(), ["manager"]);
 });
 
 Deno.test("Membership expires half-finished handshakes after helloExpirationMs", () => {

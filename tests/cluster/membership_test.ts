@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { nodeTopic } from "../../lib/topics/topics.ts";
 import { startCluster } from "../_cluster.ts";
 import { waitFor } from "../_fixtures.ts";
+import { startRelay } from "../_relay.ts";
 import { startTester } from "../_tester.ts";
 
 const NODES = {
@@ -138,3 +139,51 @@ Deno.test("SIGSTOP of a worker: declared down within 3 s by heartbeats, back up 
     () => `worker-2 back up on the manager (${ups()} node_up, ${downs()} node_down lines)`,
   );
 });
+
+for (const cut of ["XSUB", "XPUB"] as const) {
+  Deno.test(`a worker whose ${cut} connection alone is cut and comes back is up again on every node`, async () => {
+    await using cluster = await startCluster({
+      nodes: { manager: "MANAGER", "worker-1": "WORKER", "worker-2": "WORKER" },
+      deferred: ["worker-2"],
+    });
+    // The worker's XSUB connects to the proxy's XPUB, its XPUB to the proxy's XSUB.
+    await using relay = await startRelay(cut === "XSUB" ? cluster.proxyXpub : cluster.proxyXsub);
+    cluster.nodeArgsOverride("worker-2", [
+      cut === "XSUB" ? "--proxy-xpub" : "--proxy-xsub",
+      relay.endpoint,
+    ]);
+    cluster.start("worker-2");
+    await cluster.waitForFullMesh(["manager", "worker-1", "worker-2"]);
+    const cutAt = Date.now();
+    assert.equal(relay.cut(), 2);
+    // Cutting its XSUB takes the worker's subscriptions away: the others see it go. Cutting its
+    // XPUB takes everybody's subscriptions away from it: it sees the others go.
+    const [watcher, peers] = cut === "XSUB"
+      ? [["manager", "worker-1"], ["worker-2"]]
+      : [["worker-2"], ["manager", "worker-1"]];
+    const ups = (node: string, peer: string) =>
+      cluster.count(node, new RegExp(`node_up ${peer}( |$)`));
+    const downs = (node: string, peer: string) =>
+      cluster.count(node, new RegExp(`node_down ${peer}( |$)`));
+    const pairs = watcher.flatMap((w) => peers.map((p) => [w, p] as const));
+    const said = () =>
+      pairs.map(([w, p]) => `${w}: ${p} up ${ups(w, p)}, down ${downs(w, p)}`).join("; ");
+    await waitFor(
+      () => pairs.every(([w, p]) => downs(w, p) === 1),
+      10_000,
+      () => `node_down (${said()})`,
+    );
+    await waitFor(
+      () => pairs.every(([w, p]) => ups(w, p) === 2 && downs(w, p) === 1),
+      15_000,
+      () => `node_up again (${said()})`,
+    );
+    console.log(`${cut} cut: every node_up again ${Date.now() - cutAt} ms after the cut`);
+    assert.ok(relay.accepted >= 2, `the worker reconnected through the relay (${relay.accepted})`);
+    // The side that never saw anything go answered the returning hellos (and saw nothing go).
+    for (const p of peers) {
+      await cluster.waitForLine(p, /sends ZeroMQ::hello twice/);
+      for (const w of watcher) assert.equal(downs(p, w), 0, `${p} saw ${w} go`);
+    }
+  });
+}
