@@ -8,6 +8,11 @@
 import { parsePrometheusText, sampleValue } from "../lib/metrics/scrape.ts";
 import { freePorts, MAIN, waitFor, writeLayout } from "./_fixtures.ts";
 
+/** A node's `node_up`/`node_down` line for `peer` (not for a peer whose name continues it). */
+function membershipLine(change: "up" | "down", peer: string): RegExp {
+  return new RegExp(`node_${change} ${peer}( |$)`);
+}
+
 /** A node process. */
 export interface NodeProcess {
   readonly name: string;
@@ -198,11 +203,16 @@ export class TestCluster implements AsyncDisposable {
     return this.lines(name).filter((l) => pattern.test(l)).length;
   }
 
+  /** How many `node_up` (or `node_down`) lines for `peer` a node wrote in its current output. */
+  changes(name: string, change: "up" | "down", peer: string): number {
+    return this.count(name, membershipLine(change, peer));
+  }
+
   /** Waits until every listed node has reported node_up for every other listed node. */
   async waitForFullMesh(names: readonly string[], timeoutMs = 20_000): Promise<void> {
     for (const a of names) {
       for (const b of names) {
-        if (a !== b) await this.waitForLine(a, new RegExp(`node_up ${b}( |$)`), timeoutMs);
+        if (a !== b) await this.waitForLine(a, membershipLine("up", b), timeoutMs);
       }
     }
   }

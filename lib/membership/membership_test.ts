@@ -124,13 +124,10 @@ Deno.test("Membership warns on a repeated hello and rejects unexpected and dupli
 Deno.test("Membership brings back a peer that saw our subscription go while we saw nothing", () => {
   const m = member("manager", "M1");
   const w = member("worker-1", "W1");
-  const handshake = () => {
-    const mActs = m.subscribed(nodeidTopic("W1"), 0);
-    const wActs = w.subscribed(nodeidTopic("M1"), 0);
-    deliver(deliver(mActs, w, "W1"), m, "M1");
-    deliver(deliver(wActs, m, "M1"), w, "W1");
-  };
-  handshake();
+  const mActs = m.subscribed(nodeidTopic("W1"), 0);
+  const wActs = w.subscribed(nodeidTopic("M1"), 0);
+  deliver(deliver(mActs, w, "W1"), m, "M1");
+  deliver(deliver(wActs, m, "M1"), w, "W1");
   assert.deepEqual([m.upNodes(), w.upNodes()], [["worker-1"], ["manager"]]);
   // The worker's subscriber connection drops and reconnects: only the manager sees it.
   assert.deepEqual(m.unsubscribed(nodeidTopic("W1"), 0).map((a) => a.type), [

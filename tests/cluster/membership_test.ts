@@ -97,8 +97,7 @@ Deno.test("kill -9 of the manager (the proxy) and a restart: every node resumes 
   cluster.start("manager");
   await cluster.waitForFullMesh(["manager", "worker-1", "worker-2"]);
   // The workers' first node_up lines already satisfy the mesh wait: wait for the second ones.
-  const ups = (node: string, peer: string) =>
-    cluster.lines(node).filter((l) => new RegExp(`node_up ${peer}( |$)`).test(l)).length;
+  const ups = (node: string, peer: string) => cluster.changes(node, "up", peer);
   await waitFor(
     () => ups("worker-1", "worker-2") === 2 && ups("worker-2", "worker-1") === 2,
     15_000,
@@ -161,10 +160,8 @@ for (const cut of ["XSUB", "XPUB"] as const) {
     const [watcher, peers] = cut === "XSUB"
       ? [["manager", "worker-1"], ["worker-2"]]
       : [["worker-2"], ["manager", "worker-1"]];
-    const ups = (node: string, peer: string) =>
-      cluster.count(node, new RegExp(`node_up ${peer}( |$)`));
-    const downs = (node: string, peer: string) =>
-      cluster.count(node, new RegExp(`node_down ${peer}( |$)`));
+    const ups = (node: string, peer: string) => cluster.changes(node, "up", peer);
+    const downs = (node: string, peer: string) => cluster.changes(node, "down", peer);
     const pairs = watcher.flatMap((w) => peers.map((p) => [w, p] as const));
     const said = () =>
       pairs.map(([w, p]) => `${w}: ${p} up ${ups(w, p)}, down ${downs(w, p)}`).join("; ");
